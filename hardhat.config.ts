@@ -1,0 +1,54 @@
+import { createRequire } from "node:module";
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { configVariable, defineConfig } from "hardhat/config";
+
+// No compiler download is reachable from our machines: compile with the WASM build that the
+// `solc` package ships (pinned in package.json to the version below).
+const SOLC_VERSION = "0.8.28";
+const soljson = createRequire(import.meta.url).resolve("solc/soljson.js");
+
+export const BASE_CHAIN_ID = 8453;
+export const BASE_SEPOLIA_CHAIN_ID = 84532;
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers],
+  solidity: {
+    version: SOLC_VERSION,
+    path: soljson,
+    settings: {
+      optimizer: { enabled: true, runs: 10_000 },
+      evmVersion: "cancun",
+    },
+  },
+  paths: {
+    tests: { mocha: "test", solidity: "contracts/test" },
+  },
+  networks: {
+    // The in-process default chain is `hardhat` (edr-simulated, L1).
+    baseLocal: {
+      type: "edr-simulated",
+      chainType: "op",
+      chainId: BASE_CHAIN_ID,
+    },
+    base: {
+      type: "http",
+      chainType: "op",
+      chainId: BASE_CHAIN_ID,
+      url: configVariable("BASE_RPC_URL"),
+      accounts: [configVariable("BASE_DEPLOYER_KEY")],
+    },
+    baseSepolia: {
+      type: "http",
+      chainType: "op",
+      chainId: BASE_SEPOLIA_CHAIN_ID,
+      url: configVariable("BASE_SEPOLIA_RPC_URL"),
+      accounts: [configVariable("BASE_DEPLOYER_KEY")],
+    },
+    baseFork: {
+      type: "edr-simulated",
+      chainType: "op",
+      chainId: BASE_CHAIN_ID,
+      forking: { url: configVariable("BASE_FORK_URL") },
+    },
+  },
+});
