@@ -2,18 +2,15 @@
 pragma solidity ^0.8.28;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title Proof checks for sorted-pair Merkle trees padded with zero leaves to a power of two.
 /// @dev Shared by `KPPEAnchor` (batches) and `ProofRecorder` (sessions and FlowPay batches).
 library PaddedMerkle {
     /// @notice Depth of a tree over `count` leaves padded to the next power of two:
     /// ceil(log2(count)), and 0 for a single leaf. Undefined (0) for zero leaves.
-    function depthFor(uint256 count) internal pure returns (uint8 depth) {
-        uint256 capacity = 1;
-        while (capacity < count) {
-            capacity <<= 1;
-            ++depth;
-        }
+    function depthFor(uint256 count) internal pure returns (uint8) {
+        return count <= 1 ? 0 : uint8(Math.log2(count - 1) + 1);
     }
 
     /// @notice True when `leaf` is one of the `count` real leaves of the keccak256 tree `root`.

@@ -5,6 +5,8 @@ pragma solidity ^0.8.28;
 /// in a current version (it is installed from GitHub, which our machines cannot reach).
 interface Vm {
     function prank(address sender) external;
+    function startPrank(address sender) external;
+    function stopPrank() external;
     function expectRevert(bytes calldata revertData) external;
     function assume(bool condition) external pure;
     function warp(uint256 newTimestamp) external;
