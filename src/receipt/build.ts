@@ -1,0 +1,39 @@
+import type { KppeTree } from "../merkle/kppeTree.ts";
+import { explorerProof, RECEIPT_FORMAT, type AnchorReceipt } from "./format.ts";
+
+export interface ReceiptParts {
+  event: AnchorReceipt["event"];
+  ledgerEntry: AnchorReceipt["ledger_entry"];
+  batchId: bigint | number | string;
+  leafIndex: number;
+  tree: KppeTree;
+  prevRoot: string;
+  anchor: AnchorReceipt["anchor"];
+}
+
+/** Assembles the self-contained receipt of one event in an anchored batch. */
+export function buildReceipt(parts: ReceiptParts): AnchorReceipt {
+  const proof = parts.tree.proof(parts.leafIndex);
+  const batchId = BigInt(parts.batchId).toString();
+  return {
+    format: RECEIPT_FORMAT,
+    event: parts.event,
+    ledger_entry: parts.ledgerEntry,
+    batch: {
+      batch_id: batchId,
+      leaf_index: parts.leafIndex,
+      event_count: parts.tree.leafCount,
+      tree_depth: parts.tree.depth,
+      root: parts.tree.root,
+      prev_root: parts.prevRoot,
+      proof,
+    },
+    anchor: parts.anchor,
+    verify_proof_view: {
+      batchId,
+      eventHash: parts.event.payload_hash,
+      proof: explorerProof(proof),
+      leafIndex: String(parts.leafIndex),
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { network } from "hardhat";
+import { FlowPayTree, flowPayProofLength, KppeError, verifyFlowPayProof } from "../../src/sdk/index.ts";
+import { randomLeaves } from "../helpers/random.ts";
+
+/** FlowPay's root rule, written independently over Buffers: sort, hash sorted pairs, carry the odd node. */
+function referenceRoot(leaves: string[]): string {
+  let level: Buffer[] = leaves.map((l) => Buffer.from(l.slice(2), "hex")).sort(Buffer.compare);
+  while (level.length > 1) {
+    const next: Buffer[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      if (i + 1 === level.length) next.push(level[i]);
+      else next.push(createHash("sha256").update(Buffer.concat([level[i], level[i + 1]].sort(Buffer.compare))).digest());
+    }
+    level = next;
+  }
+  return "0x" + level[0].toString("hex");
+}
+
+describe("FlowPay SHA-256 tree", function () {
+  for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 13, 100, 101, 257]) {
+    it(`keeps FlowPay's root and every proof verifies: ${n} leaves`, function () {
+      const leaves = randomLeaves(n);
+      const tree = FlowPayTree.fromHex(leaves);
+      assert.equal(tree.root, referenceRoot(leaves));
+      for (const leaf of leaves) {
+        const index = tree.indexOf(leaf);
+        const proof = tree.proof(index);
+        assert.equal(proof.length, flowPayProofLength(index, n));
+        assert.equal(verifyFlowPayProof({ root: tree.root, leaf, proof }), true);
+        assert.equal(verifyFlowPayProof({ root: tree.root, leaf, proof, leafIndex: index, leafCount: n }), true);
+        assert.equal(verifyFlowPayProof({ root: tree.root, leaf: randomLeaves(1)[0], proof }), false);
+      }
+    });
+  }
+
+  it("does not depend on the order orders arrive in", function () {
+    const leaves = randomLeaves(11);
+    assert.equal(FlowPayTree.fromHex(leaves).root, FlowPayTree.fromHex([...leaves].reverse()).root);
+  });
+
+  it("refuses an inner node posing as a leaf when the batch size is known", function () {
+    const leaves = randomLeaves(4);
+    const tree = FlowPayTree.fromHex(leaves);
+    const sorted = [...leaves].sort();
+    const inner = "0x" + createHash("sha256").update(Buffer.from(sorted[0].slice(2) + sorted[1].slice(2), "hex")).digest("hex");
+    const upper = tree.proof(0).slice(1);
+    assert.equal(verifyFlowPayProof({ root: tree.root, leaf: inner, proof: upper }), true, "the warned-about gap without a size");
+    assert.equal(verifyFlowPayProof({ root: tree.root, leaf: inner, proof: upper, leafIndex: 0, leafCount: 4 }), false);
+  });
+
+  it("refuses an empty batch, bad leaves and an unknown leaf", function () {
+    assert.throws(() => FlowPayTree.fromHex([]), (e: unknown) => e instanceof KppeError && e.code === "EMPTY_TREE");
+    assert.throws(() => FlowPayTree.fromHex(["0x12"]), (e: unknown) => e instanceof KppeError && /leaf 0/.test(e.message));
+    const tree = FlowPayTree.fromHex(randomLeaves(3));
+    assert.throws(() => tree.indexOf(randomLeaves(1)[0]), (e: unknown) => e instanceof KppeError && e.code === "LEAF_NOT_FOUND");
+  });
+
+  it("ProofRecorder.verifySha256Proof agrees with the off-chain verifier", async function () {
+    const { ethers } = await network.create();
+    const [owner] = await ethers.getSigners();
+    const recorder = await ethers.deployContract("ProofRecorder", [owner.address]);
+    await (await recorder.setWriter(owner.address, true)).wait();
+    for (const n of [1, 2, 3, 6, 17, 100]) {
+      const leaves = randomLeaves(n);
+      const tree = FlowPayTree.fromHex(leaves);
+      const proofId = "0x" + n.toString(16).padStart(64, "0");
+      await recorder.recordProof(proofId, `pix-${n}`, tree.root, JSON.stringify({ batch_size: n }));
+      for (const leaf of leaves) {
+        const proof = tree.proof(tree.indexOf(leaf));
+        assert.equal(await recorder.verifySha256Proof(proofId, leaf, proof), true, `n=${n}`);
+      }
+      assert.equal(await recorder.verifySha256Proof(proofId, randomLeaves(1)[0], tree.proof(0)), false);
+    }
+  });
+});
