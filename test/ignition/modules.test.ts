@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { network } from "hardhat";
+import KPPEAnchorModule from "../../ignition/modules/KPPEAnchor.ts";
+import ProofRecorderModule from "../../ignition/modules/ProofRecorder.ts";
+
+for (const networkName of ["default", "baseLocal"] as const) {
+  describe(`Ignition modules on ${networkName}`, function () {
+    it("deploy both contracts, authorize the keeper and writer, and propose the owner", async function () {
+      const { ethers, ignition } = await network.create(networkName);
+      const [deployer, owner, keeper] = await ethers.getSigners();
+      const parameters = {
+        KPPEAnchorModule: { owner: owner.address, anchor: keeper.address },
+        ProofRecorderModule: { owner: owner.address, writer: keeper.address },
+      };
+      const { kppeAnchor } = await ignition.deploy(KPPEAnchorModule, { parameters });
+      const { proofRecorder } = await ignition.deploy(ProofRecorderModule, { parameters });
+
+      assert.equal(await kppeAnchor.authorizedAnchors(keeper.address), true);
+      assert.equal(await kppeAnchor.authorizedAnchors(deployer.address), false);
+      assert.equal(await proofRecorder.isWriter(keeper.address), true);
+      for (const contract of [kppeAnchor, proofRecorder]) {
+        assert.equal(await contract.owner(), deployer.address, "deployer owns until the proposal is accepted");
+        assert.equal(await contract.pendingOwner(), owner.address);
+        await (await (contract.connect(owner) as typeof contract).acceptOwnership()).wait();
+        assert.equal(await contract.owner(), owner.address);
+      }
+      if (networkName === "baseLocal") assert.equal((await ethers.provider.getNetwork()).chainId, 8453n);
+    });
+  });
+}
