@@ -101,6 +101,25 @@ contract KPPEAnchorTest is CheatsTest {
         anchor.anchorMerkleRoot(1, bytes32(uint256(1)), 0, 0, 0);
     }
 
+    function test_anchor_revertsWhenTotalWouldOverflow() public {
+        anchorLeaves(1, leavesFrom(1, 1));
+        // Head slot (after Ownable's owner, Ownable2Step's pendingOwner, _batches, _authorized):
+        // lastAnchor in bits 0-159, latestBatchId in 160-207, totalEventsAnchored in 208-255.
+        bytes32 headSlot = bytes32(uint256(4));
+        uint256 head = uint256(vm.load(address(anchor), headSlot));
+        assertEq(head >> 208, 1, "head slot layout as documented");
+        uint256 nearMax = uint256(type(uint48).max) - 1;
+        vm.store(address(anchor), headSlot, bytes32((head & ((uint256(1) << 208) - 1)) | (nearMax << 208)));
+        assertEq(anchor.totalEventsAnchored(), nearMax, "total set near its maximum");
+
+        vm.prank(KEEPER);
+        vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.TotalEventsOverflow.selector, nearMax + 2));
+        anchor.anchorMerkleRoot(2, bytes32(uint256(1)), 2, 1, 0);
+        vm.prank(KEEPER);
+        anchor.anchorMerkleRoot(2, bytes32(uint256(1)), 1, 0, 0);
+        assertEq(anchor.totalEventsAnchored(), type(uint48).max, "the last representable total is accepted");
+    }
+
     function testFuzz_anchor_revertsWhenDepthDoesNotFitCount(uint32 count, uint8 depth) public {
         vm.assume(count > 0);
         uint8 expected;
