@@ -1,6 +1,7 @@
 import { KppeError } from "../errors.ts";
 import { keccakSortedPair } from "../hashing/hashers.ts";
 import { compare32, hex32ToBytes, toHex } from "../hashing/hex.ts";
+import { keccakSortedPairsLevel } from "../hashing/keccakLevel.ts";
 import { checkIndex, checkLeafCount, DEFAULT_MAX_LEAVES, depthFor, type TreeOptions } from "./limits.ts";
 
 const ZERO32 = new Uint8Array(32);
@@ -50,7 +51,7 @@ export class KppeTree {
       const here = this.levelStart[d];
       const belowWidth = (this.levelStart[d] - below) / 32;
       real = Math.ceil(real / 2);
-      for (let i = 0; i < real; i++) keccakSortedPair(this.nodes, below + 64 * i, below + 64 * i + 32, this.nodes, here + 32 * i);
+      keccakSortedPairsLevel(this.nodes, below, real, this.nodes, here);
       for (let i = real; i < belowWidth / 2; i++) this.nodes.set(zeroSubtree[d], here + 32 * i);
     }
   }
