@@ -1,0 +1,141 @@
+import { canonicalJson } from "../hashing/canonical.ts";
+import { eventHash } from "../hashing/eventHash.ts";
+import { sha256 } from "../hashing/hashers.ts";
+import { toHex } from "../hashing/hex.ts";
+import type { LedgerStore, LedgerTx } from "../store/types.ts";
+import { LedgerError, receiptOf, type EnqueueReceipt, type LedgerEntry, type LedgerHead, type SubmittedEvent } from "./types.ts";
+
+/** Most submissions folded into one transaction (group commit). */
+export const MAX_GROUP = 1024;
+
+interface Pending {
+  events: SubmittedEvent[];
+  resolve(receipts: EnqueueReceipt[]): void;
+  reject(error: Error): void;
+}
+
+const utf8 = new TextEncoder();
+
+/** sha256 of everything the client sent for an event: equal for a retry, different for a reuse. */
+export function contentHash(event: SubmittedEvent): string {
+  return toHex(sha256(utf8.encode(canonicalJson(event))));
+}
+
+/**
+ * The FIFO ledger's rules over a store: sequence numbers 1, 2, 3, ... with no gaps, each entry
+ * linked to the head it observed, `event_hash` per DESIGN section 3, entries never edited.
+ *
+ * Submissions are queued and written by one writer loop: everything queued while a transaction
+ * commits goes into the next one (group commit), so one fsync serves many clients. Each
+ * submission is all-or-nothing on its own; a promise resolves only after its commit.
+ */
+export class Ledger {
+  private queue: Pending[] = [];
+  private writing = false;
+  private readonly now: () => Date;
+
+  constructor(
+    readonly store: LedgerStore,
+    options: { now?: () => Date } = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Appends `events` atomically (all or none) and returns their receipts in order. */
+  submit(events: SubmittedEvent[]): Promise<EnqueueReceipt[]> {
+    const ids = new Set<string>();
+    for (const event of events) {
+      if (ids.has(event.event_id)) {
+        return Promise.reject(new LedgerError("ERR_DUPLICATE_EVENT", `event_id ${JSON.stringify(event.event_id)} appears twice in one submission`, { event_id: event.event_id }));
+      }
+      ids.add(event.event_id);
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ events, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  head(): Promise<LedgerHead> {
+    return this.store.head();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, MAX_GROUP);
+        let outcomes: Array<EnqueueReceipt[] | LedgerError>;
+        try {
+          outcomes = await this.store.writeTransaction((tx) => this.apply(tx, group));
+        } catch (cause) {
+          const error = new LedgerError("ERR_FIFO_DOWN", `the ledger store did not commit: ${(cause as Error).message}; nothing was written, retry later`);
+          error.cause = cause;
+          for (const p of group) p.reject(error);
+          continue;
+        }
+        group.forEach((p, i) => {
+          const outcome = outcomes[i];
+          if (outcome instanceof LedgerError) p.reject(outcome);
+          else p.resolve(outcome);
+        });
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async apply(tx: LedgerTx, group: Pending[]): Promise<Array<EnqueueReceipt[] | LedgerError>> {
+    let head = await tx.head();
+    const existing = await tx.findByEventIds(group.flatMap((p) => p.events.map((e) => e.event_id)));
+    const written = new Map<string, LedgerEntry>();
+    const acceptedAt = this.now().toISOString();
+    const outcomes: Array<EnqueueReceipt[] | LedgerError> = [];
+
+    for (const pending of group) {
+      const receipts: EnqueueReceipt[] = [];
+      const entries: LedgerEntry[] = [];
+      let running = head;
+      let failure: LedgerError | undefined;
+      for (const event of pending.events) {
+        const content = contentHash(event);
+        const earlier = existing.get(event.event_id) ?? written.get(event.event_id);
+        if (earlier) {
+          if (earlier.content_hash === content) {
+            receipts.push(receiptOf(earlier, true));
+            continue;
+          }
+          failure = new LedgerError(
+            "ERR_DUPLICATE_EVENT",
+            `event_id ${JSON.stringify(event.event_id)} is already in the ledger at sequence ${earlier.fifo_sequence} with different content; choose a new event_id`,
+            { event_id: event.event_id, fifo_sequence: earlier.fifo_sequence },
+          );
+          break;
+        }
+        if (event.previous_event_hash !== null && event.previous_event_hash !== running.event_hash) {
+          failure = new LedgerError(
+            "ERR_BAD_PREV_HASH",
+            `previous_event_hash ${event.previous_event_hash} is not the current head; the head is sequence ${running.fifo_sequence} with event_hash ${running.event_hash}`,
+            { head: running },
+          );
+          break;
+        }
+        const fields = { ...event, fifo_sequence: running.fifo_sequence + 1, observed_prev_hash: running.event_hash };
+        const entry: LedgerEntry = { ...fields, event_hash: eventHash(fields), content_hash: content, accepted_at: acceptedAt };
+        entries.push(entry);
+        receipts.push(receiptOf(entry));
+        running = { fifo_sequence: entry.fifo_sequence, event_hash: entry.event_hash };
+      }
+      if (failure) {
+        outcomes.push(failure);
+        continue;
+      }
+      if (entries.length > 0) await tx.insert(entries);
+      for (const entry of entries) written.set(entry.event_id, entry);
+      head = running;
+      outcomes.push(receipts);
+    }
+    return outcomes;
+  }
+}

@@ -1,0 +1,40 @@
+import type { LedgerEntry } from "../ledger/types.ts";
+
+/** Column order shared by both stores' INSERT statements. */
+export const ENTRY_COLUMNS = [
+  "fifo_sequence",
+  "event_id",
+  "version",
+  "payload_hash",
+  "source_id",
+  "local_timestamp",
+  "previous_event_hash",
+  "observed_prev_hash",
+  "event_hash",
+  "content_hash",
+  "accepted_at",
+  "data",
+] as const;
+
+export function entryValues(entry: LedgerEntry): Array<string | number | null> {
+  return ENTRY_COLUMNS.map((column) => (column === "data" ? JSON.stringify(entry.data ?? null) : (entry[column] as string | number | null)));
+}
+
+/** Builds an entry from a row whose columns are named as in ENTRY_COLUMNS. */
+export function entryFromRow(row: Record<string, unknown>): LedgerEntry {
+  const data = row.data;
+  return {
+    fifo_sequence: Number(row.fifo_sequence),
+    event_id: String(row.event_id),
+    version: String(row.version),
+    payload_hash: String(row.payload_hash),
+    source_id: String(row.source_id),
+    local_timestamp: (row.local_timestamp as string | null) ?? null,
+    previous_event_hash: (row.previous_event_hash as string | null) ?? null,
+    observed_prev_hash: String(row.observed_prev_hash),
+    event_hash: String(row.event_hash),
+    content_hash: String(row.content_hash),
+    accepted_at: row.accepted_at instanceof Date ? row.accepted_at.toISOString() : String(row.accepted_at),
+    data: typeof data === "string" ? JSON.parse(data) : (data ?? null),
+  };
+}

@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import pg from "pg";
+import { auditLedger } from "../../src/ledger/audit.ts";
+import { Ledger } from "../../src/ledger/ledger.ts";
+import { LedgerError, type SubmittedEvent } from "../../src/ledger/types.ts";
+import { GENESIS_PREV_HASH } from "../../src/sdk/index.ts";
+import type { LedgerStore } from "../../src/store/types.ts";
+import { randomLeaves } from "../helpers/random.ts";
+import { POSTGRES_URL, STORE_FIXTURES, type StoreFixture } from "../helpers/stores.ts";
+
+let counter = 0;
+export function sampleEvent(overrides: Partial<SubmittedEvent> = {}): SubmittedEvent {
+  counter++;
+  return {
+    version: "0.1",
+    event_id: `evt-${process.pid}-${counter}`,
+    previous_event_hash: null,
+    payload_hash: randomLeaves(1)[0],
+    source_id: "app",
+    local_timestamp: null,
+    data: { n: counter },
+    ...overrides,
+  };
+}
+
+const rejectsWith = async (promise: Promise<unknown>, code: string) =>
+  assert.rejects(promise, (e: unknown) => e instanceof LedgerError && e.code === code);
+
+for (const makeFixture of STORE_FIXTURES) {
+  const kind = makeFixture().kind;
+  describe(`ledger on ${kind}`, function () {
+    this.timeout(60_000);
+    let fixture: StoreFixture;
+    let store: LedgerStore;
+    let ledger: Ledger;
+
+    beforeEach(async function () {
+      fixture = makeFixture();
+      store = await fixture.open();
+      ledger = new Ledger(store);
+    });
+    afterEach(async function () {
+      await store.close();
+      await fixture.cleanup();
+    });
+
+    it("numbers entries 1, 2, 3 and links each to the head it observed", async function () {
+      const [first] = await ledger.submit([sampleEvent()]);
+      const [second, third] = await ledger.submit([sampleEvent(), sampleEvent()]);
+      assert.deepEqual([first.fifo_sequence, second.fifo_sequence, third.fifo_sequence], [1, 2, 3]);
+      assert.equal(first.observed_prev_hash, GENESIS_PREV_HASH);
+      assert.equal(second.observed_prev_hash, first.event_hash);
+      assert.equal(third.observed_prev_hash, second.event_hash);
+      assert.deepEqual(await store.head(), { fifo_sequence: 3, event_hash: third.event_hash });
+      assert.equal((await auditLedger((f, l) => store.range(f, l))).ok, true);
+    });
+
+    it("answers a retry with the original receipt and writes nothing", async function () {
+      const event = sampleEvent();
+      const [original] = await ledger.submit([event]);
+      const [retry] = await ledger.submit([{ ...event }]);
+      assert.deepEqual(retry, { ...original, duplicate: true });
+      assert.equal((await store.head()).fifo_sequence, 1);
+    });
+
+    it("refuses the same event_id with different content", async function () {
+      const event = sampleEvent();
+      await ledger.submit([event]);
+      await rejectsWith(ledger.submit([{ ...event, payload_hash: randomLeaves(1)[0] }]), "ERR_DUPLICATE_EVENT");
+      await rejectsWith(ledger.submit([{ ...event, data: { changed: true } }]), "ERR_DUPLICATE_EVENT");
+      assert.equal((await store.head()).fifo_sequence, 1);
+    });
+
+    it("refuses a stale previous_event_hash with the current head, and accepts the right one", async function () {
+      const [first] = await ledger.submit([sampleEvent()]);
+      await ledger.submit([sampleEvent()]);
+      await assert.rejects(ledger.submit([sampleEvent({ previous_event_hash: first.event_hash })]), (e: unknown) => {
+        assert.ok(e instanceof LedgerError && e.code === "ERR_BAD_PREV_HASH");
+        assert.equal((e.details?.head as { fifo_sequence: number }).fifo_sequence, 2);
+        return true;
+      });
+      const head = await store.head();
+      const [third] = await ledger.submit([sampleEvent({ previous_event_hash: head.event_hash })]);
+      assert.equal(third.fifo_sequence, 3);
+    });
+
+    it("writes a batch all or nothing", async function () {
+      const taken = sampleEvent();
+      await ledger.submit([taken]);
+      await rejectsWith(ledger.submit([sampleEvent(), sampleEvent(), { ...taken, data: "other" }]), "ERR_DUPLICATE_EVENT");
+      await rejectsWith(ledger.submit([sampleEvent(), sampleEvent({ previous_event_hash: randomLeaves(1)[0] })]), "ERR_BAD_PREV_HASH");
+      const twice = sampleEvent();
+      await rejectsWith(ledger.submit([twice, twice]), "ERR_DUPLICATE_EVENT");
+      assert.equal((await store.head()).fifo_sequence, 1);
+    });
+
+    it("keeps one gap-free order under 300 concurrent submissions from two ledger processes' worth of connections", async function () {
+      const otherStore = await fixture.open();
+      try {
+        const other = new Ledger(otherStore);
+        const receipts = await Promise.all(Array.from({ length: 300 }, (_, i) => (i % 2 ? ledger : other).submit([sampleEvent()])));
+        const sequences = receipts.map(([r]) => r.fifo_sequence).sort((a, b) => a - b);
+        assert.deepEqual(sequences, Array.from({ length: 300 }, (_, i) => i + 1));
+        const audit = await auditLedger((f, l) => store.range(f, l), { pageSize: 64 });
+        assert.deepEqual([audit.ok, audit.checked], [true, 300]);
+      } finally {
+        await otherStore.close();
+      }
+    });
+
+    it("lets exactly one of many submitters with the same previous_event_hash append: never a fork", async function () {
+      await ledger.submit([sampleEvent()]);
+      const head = await store.head();
+      const results = await Promise.allSettled(Array.from({ length: 20 }, () => ledger.submit([sampleEvent({ previous_event_hash: head.event_hash })])));
+      assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
+      for (const r of results) if (r.status === "rejected") assert.equal((r.reason as LedgerError).code, "ERR_BAD_PREV_HASH");
+      assert.equal((await store.head()).fifo_sequence, 2);
+    });
+
+    it("keeps entries after the store is closed and reopened", async function () {
+      const [receipt] = await ledger.submit([sampleEvent()]);
+      await store.close();
+      store = await fixture.open();
+      assert.deepEqual(await store.head(), { fifo_sequence: 1, event_hash: receipt.event_hash });
+      assert.equal((await store.findByEventId(receipt.event_id))?.event_hash, receipt.event_hash);
+    });
+
+    it("refuses to edit or delete an entry, even through SQL", async function () {
+      await ledger.submit([sampleEvent()]);
+      if (kind === "sqlite") {
+        const db = new DatabaseSync(store.location);
+        assert.throws(() => db.exec("UPDATE ledger_entries SET source_id = 'x'"), /never edited/);
+        assert.throws(() => db.exec("DELETE FROM ledger_entries"), /never deleted/);
+        db.close();
+      } else {
+        const schema = /schema (\w+)/.exec(store.location)![1];
+        const client = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
+        await client.connect();
+        await assert.rejects(client.query("UPDATE ledger_entries SET source_id = 'x'"), /never edited or deleted/);
+        await assert.rejects(client.query("DELETE FROM ledger_entries"), /never edited or deleted/);
+        await client.end();
+      }
+      assert.equal((await auditLedger((f, l) => store.range(f, l))).ok, true);
+    });
+
+    it("stores data as given and returns it", async function () {
+      const data = { nested: { list: [1, "two", null], ok: true }, text: "Łódź 😀" };
+      const [receipt] = await ledger.submit([sampleEvent({ data })]);
+      assert.deepEqual((await store.findByEventId(receipt.event_id))?.data, data);
+    });
+  });
+}
