@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { canonicalJson } from "../hashing/canonical.ts";
 import { eventHash } from "../hashing/eventHash.ts";
 import { sha256 } from "../hashing/hashers.ts";
@@ -29,7 +30,7 @@ export function contentHash(event: SubmittedEvent): string {
  * commits goes into the next one (group commit), so one fsync serves many clients. Each
  * submission is all-or-nothing on its own; a promise resolves only after its commit.
  */
-export class Ledger {
+export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
   private queue: Pending[] = [];
   private writing = false;
   private readonly now: () => Date;
@@ -38,6 +39,7 @@ export class Ledger {
     readonly store: LedgerStore,
     options: { now?: () => Date } = {},
   ) {
+    super();
     this.now = options.now ?? (() => new Date());
   }
 
@@ -80,6 +82,9 @@ export class Ledger {
           if (outcome instanceof LedgerError) p.reject(outcome);
           else p.resolve(outcome);
         });
+        const last = outcomes.findLast((o): o is EnqueueReceipt[] => !(o instanceof LedgerError) && o.some((r) => !r.duplicate));
+        const newest = last?.findLast((r) => !r.duplicate);
+        if (newest) this.emit("appended", { fifo_sequence: newest.fifo_sequence, event_hash: newest.event_hash });
       }
     } finally {
       this.writing = false;

@@ -1,0 +1,16 @@
+import type { LedgerErrorCode } from "../ledger/types.ts";
+
+/** HTTP status of each protocol error: decided here, at the edge; the ledger knows no HTTP. */
+export const HTTP_STATUS: Record<LedgerErrorCode, number> = {
+  ERR_BAD_FORMAT: 400,
+  ERR_BAD_VERSION: 400,
+  ERR_BAD_PREV_HASH: 409,
+  ERR_NO_TOKEN: 402,
+  ERR_RATE_LIMIT: 429,
+  ERR_DUPLICATE_EVENT: 409,
+  ERR_FIFO_DOWN: 503,
+  ERR_INTERNAL: 500,
+};
+
+/** Seconds a client should wait before retrying after ERR_FIFO_DOWN. */
+export const RETRY_AFTER_DOWN_S = 5;

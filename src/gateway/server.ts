@@ -1,0 +1,213 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Ledger } from "../ledger/ledger.ts";
+import { LedgerError, type LedgerEntry } from "../ledger/types.ts";
+import { validateEvent } from "../ledger/validate.ts";
+import type { LedgerStore } from "../store/types.ts";
+import { HTTP_STATUS, RETRY_AFTER_DOWN_S } from "./errors.ts";
+import { StateTracker } from "./state.ts";
+
+/** Defaults, each a named constant (override through GatewayOptions). */
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_PORT = 8080;
+export const SUBMIT_BODY_LIMIT = 64 * 1024;
+export const BATCH_BODY_LIMIT = 8 * 1024 * 1024;
+export const MAX_BATCH_EVENTS = 1024;
+export const STREAM_PAGE = 500;
+/** While following, how often to look for entries another process appended. */
+export const FOLLOW_POLL_MS = 1_000;
+
+export interface GatewayOptions {
+  store: LedgerStore;
+  host?: string;
+  port?: number;
+  /** pino log level, or false for no logs (tests). Default "info". */
+  logLevel?: string | false;
+  /** Storage-node lag (entries) above which the gateway reports DEGRADED. Default 10,000. */
+  maxNodeLag?: number;
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  ledger: Ledger;
+  /** Starts listening; resolves to the base URL. */
+  listen(): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish, closes streams and the store. */
+  close(): Promise<void>;
+}
+
+function sendError(reply: FastifyReply, error: LedgerError): FastifyReply {
+  if (error.code === "ERR_FIFO_DOWN") reply.header("Retry-After", String(RETRY_AFTER_DOWN_S));
+  return reply.code(HTTP_STATUS[error.code]).send({ accepted: false, error: error.code, message: error.message, ...error.details });
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const { store } = options;
+  const ledger = new Ledger(store);
+  const followers = new Set<() => void>();
+  const nodes = new Map<string, { last_sequence: number; seen_at: string }>();
+  let headSequence = 0;
+  const nodeLag = () => Math.max(0, ...[...nodes.values()].map((n) => headSequence - n.last_sequence));
+  const state = new StateTracker(store, nodeLag, options.maxNodeLag ?? 10_000);
+
+  const registry = new Registry();
+  const accepted = new Counter({ name: "kppe_gateway_events_accepted_total", help: "Events appended to the ledger", registers: [registry] });
+  const rejected = new Counter({ name: "kppe_gateway_events_rejected_total", help: "Submissions refused, by error code", labelNames: ["code"], registers: [registry] });
+  const latency = new Histogram({
+    name: "kppe_gateway_submit_seconds",
+    help: "Time from request to durable receipt",
+    labelNames: ["route"],
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  new Gauge({ name: "kppe_ledger_head_sequence", help: "fifo_sequence of the ledger head", registers: [registry], collect() { this.set(headSequence); } });
+
+  const app = Fastify({
+    logger: options.logLevel === false ? false : { level: options.logLevel ?? "info" },
+    bodyLimit: SUBMIT_BODY_LIMIT,
+    // Close keep-alive sockets on shutdown; in-flight requests still finish.
+    forceCloseConnections: "idle",
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof LedgerError) return sendError(reply, error);
+    if (error.statusCode && error.statusCode < 500) {
+      // Malformed JSON, a body over the limit, a wrong content type: the client's request.
+      const ledgerError = new LedgerError("ERR_BAD_FORMAT", `request: ${error.message}`);
+      rejected.inc({ code: ledgerError.code });
+      return reply.code(error.statusCode).send({ accepted: false, error: ledgerError.code, message: ledgerError.message });
+    }
+    request.log.error({ err: error }, "unexpected error");
+    return reply.code(500).send({ accepted: false, error: "ERR_INTERNAL", message: "internal error; the request may be retried safely" });
+  });
+
+  async function append(events: unknown[], route: string) {
+    const stop = latency.startTimer({ route });
+    try {
+      if (state.state === "DOWN" && !(await state.check())) {
+        throw new LedgerError("ERR_FIFO_DOWN", "the ledger store is unreachable; nothing was written, retry later");
+      }
+      const validated = events.map((e, i) => validateEvent(e, route === "submit" ? "event" : `events[${i}]`));
+      const receipts = await ledger.submit(validated);
+      const fresh = receipts.filter((r) => !r.duplicate);
+      if (fresh.length > 0) {
+        accepted.inc(fresh.length);
+        state.accepted();
+        headSequence = Math.max(headSequence, fresh[fresh.length - 1].fifo_sequence);
+      }
+      return receipts;
+    } catch (error) {
+      if (error instanceof LedgerError) {
+        rejected.inc({ code: error.code });
+        if (error.code === "ERR_FIFO_DOWN") state.markDown();
+      }
+      throw error;
+    } finally {
+      stop();
+    }
+  }
+
+  app.post("/submit", async (request) => {
+    const [receipt] = await append([request.body], "submit");
+    return receipt;
+  });
+
+  app.post("/submit_batch", { bodyLimit: BATCH_BODY_LIMIT }, async (request, reply) => {
+    const body = request.body as { events?: unknown } | null;
+    const events = body?.events;
+    if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BATCH_EVENTS) {
+      throw new LedgerError("ERR_BAD_FORMAT", `events: expected an array of 1 to ${MAX_BATCH_EVENTS} events in {"events": [...]}`, { field: "events" });
+    }
+    if (Object.keys(body!).length !== 1) throw new LedgerError("ERR_BAD_FORMAT", "body: only the field \"events\" is allowed", { field: "body" });
+    return { accepted: true, receipts: await append(events, "submit_batch") };
+  });
+
+  app.get("/head", async () => {
+    const head = await store.head();
+    headSequence = Math.max(headSequence, head.fifo_sequence);
+    return { ...head, state: state.state };
+  });
+
+  app.get("/receipts/:event_id", async (request, reply) => {
+    const { event_id } = request.params as { event_id: string };
+    const entry = await store.findByEventId(event_id);
+    if (!entry) return reply.code(404).send({ error: "NOT_FOUND", message: `no event with event_id ${JSON.stringify(event_id)} in this ledger` });
+    return { accepted: true, event_id, fifo_sequence: entry.fifo_sequence, event_hash: entry.event_hash, observed_prev_hash: entry.observed_prev_hash, accepted_at: entry.accepted_at, entry };
+  });
+
+  app.get("/stream", (request, reply) => {
+    const query = request.query as { from_sequence?: string; follow?: string };
+    const from = query.from_sequence === undefined ? 1 : Number(query.from_sequence);
+    if (!Number.isSafeInteger(from) || from < 1) {
+      return sendError(reply, new LedgerError("ERR_BAD_FORMAT", `from_sequence: expected an integer >= 1, got ${JSON.stringify(query.from_sequence)}`, { field: "from_sequence" }));
+    }
+    const follow = query.follow === "1" || query.follow === "true";
+    reply.hijack();
+    const out = reply.raw;
+    out.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store" });
+    let closed = false;
+    let wake: (() => void) | undefined;
+    const onClose = () => {
+      closed = true;
+      wake?.();
+    };
+    out.on("close", onClose);
+    const nudge = () => wake?.();
+    ledger.on("appended", nudge);
+    followers.add(onClose);
+    void (async () => {
+      let next = from;
+      try {
+        while (!closed) {
+          const page: LedgerEntry[] = await store.range(next, STREAM_PAGE);
+          for (const entry of page) {
+            if (!out.write(JSON.stringify(entry) + "\n")) await new Promise((r) => out.once("drain", r));
+          }
+          if (page.length > 0) next = page[page.length - 1].fifo_sequence + 1;
+          if (page.length === STREAM_PAGE) continue;
+          if (!follow) break;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, FOLLOW_POLL_MS).unref();
+          });
+        }
+      } catch (error) {
+        request.log.error({ err: error }, "stream failed");
+      } finally {
+        ledger.off("appended", nudge);
+        followers.delete(onClose);
+        out.end();
+      }
+    })();
+  });
+
+  app.get("/health", async () => {
+    await state.check();
+    const head = state.state === "DOWN" ? null : await store.head();
+    if (head) headSequence = Math.max(headSequence, head.fifo_sequence);
+    return {
+      status: state.state === "DOWN" ? "down" : "ok",
+      state: state.state,
+      head,
+      store: { kind: store.kind, location: store.location },
+      storage_nodes: [...nodes.entries()].map(([id, n]) => ({ store_node_id: id, ...n, lag: headSequence - n.last_sequence })),
+    };
+  });
+
+  app.get("/metrics", async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+
+  return {
+    app,
+    ledger,
+    async listen() {
+      headSequence = (await store.head()).fifo_sequence;
+      return app.listen({ host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT });
+    },
+    async close() {
+      state.stop();
+      for (const end of followers) end();
+      await app.close();
+      await store.close();
+    },
+  };
+}
