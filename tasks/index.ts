@@ -1,0 +1,43 @@
+import { task } from "hardhat/config";
+import { ArgumentType } from "hardhat/types/arguments";
+
+const GATEWAY_URL = "http://127.0.0.1:8080";
+const STORE_HELP = "Ledger store: a SQLite file path (default data/ledger.sqlite) or a postgres:// URL; also KPPE_STORE";
+
+export const ledgerTasks = [
+  task("ledger:serve", "Run the FIFO gateway (PoE v0.1 HTTP API) over a ledger store until Ctrl-C")
+    .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
+    .addOption({ name: "host", description: "Address to bind; keep 127.0.0.1 unless a proxy in front needs otherwise", defaultValue: "127.0.0.1" })
+    .addOption({ name: "port", description: "TCP port", type: ArgumentType.INT, defaultValue: 8080 })
+    .addOption({ name: "logLevel", description: "Log level: fatal, error, warn, info, debug", defaultValue: "info" })
+    .setAction(() => import("./ledger/serve.ts"))
+    .build(),
+
+  task("ledger:submit", "Hash an event body on this machine (RFC 8785 + keccak256) and submit it to a gateway")
+    .addOption({ name: "body", description: 'The event body as JSON, e.g. \'{"type":"click"}\' (or use --file)', defaultValue: "" })
+    .addOption({ name: "file", description: "A file holding the event body as JSON", defaultValue: "" })
+    .addOption({ name: "sourceId", description: "Your application's source id", defaultValue: "cli" })
+    .addOption({ name: "eventId", description: "Event id (default: a random UUID); resubmitting the same id and body is safe", defaultValue: "" })
+    .addOption({ name: "previousEventHash", description: "Append only if this is still the head's event_hash", defaultValue: "" })
+    .addOption({ name: "url", description: "Gateway URL", defaultValue: GATEWAY_URL })
+    .setAction(() => import("./ledger/submit.ts"))
+    .build(),
+
+  task("ledger:head", "Print a gateway's head (sequence, event_hash) and state")
+    .addOption({ name: "url", description: "Gateway URL", defaultValue: GATEWAY_URL })
+    .setAction(() => import("./ledger/head.ts"))
+    .build(),
+
+  task("ledger:stream", "Print ledger entries as NDJSON from a sequence on, optionally following new ones")
+    .addOption({ name: "url", description: "Gateway URL", defaultValue: GATEWAY_URL })
+    .addOption({ name: "fromSequence", description: "First sequence to print", type: ArgumentType.INT, defaultValue: 1 })
+    .addFlag({ name: "follow", description: "Keep the connection open and print new entries as they are accepted" })
+    .setAction(() => import("./ledger/stream.ts"))
+    .build(),
+
+  task("ledger:audit", "Walk a whole ledger and report the first broken link (exit code 1), or that the chain verifies")
+    .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
+    .addOption({ name: "url", description: "Audit through a gateway's /stream instead of a store", defaultValue: "" })
+    .setAction(() => import("./ledger/audit.ts"))
+    .build(),
+];

@@ -1,0 +1,24 @@
+import { createGateway } from "../../src/gateway/server.ts";
+import { DEFAULT_STORE, openStore } from "../../src/store/open.ts";
+
+interface Args {
+  store: string;
+  host: string;
+  port: number;
+  logLevel: string;
+}
+
+export default async function serve({ store, host, port, logLevel }: Args): Promise<void> {
+  const ledgerStore = await openStore(store || process.env.KPPE_STORE || DEFAULT_STORE);
+  const gateway = createGateway({ store: ledgerStore, host, port, logLevel });
+  const url = await gateway.listen();
+  gateway.app.log.info({ store: ledgerStore.location, url }, `gateway listening on ${url} (ledger: ${ledgerStore.location})`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      gateway.app.log.info(`${signal}: finishing in-flight requests, then stopping`);
+      void gateway.close().then(resolve);
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+}

@@ -1,0 +1,40 @@
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { clientHash } from "../../src/sdk/index.ts";
+import { userError, userFacing } from "../errors.ts";
+import { gatewayJson } from "./http.ts";
+
+interface Args {
+  body: string;
+  file: string;
+  sourceId: string;
+  eventId: string;
+  previousEventHash: string;
+  url: string;
+}
+
+export default function submit(args: Args): Promise<void> {
+  return userFacing(() => run(args));
+}
+
+async function run(args: Args): Promise<void> {
+  if (Boolean(args.body) === Boolean(args.file)) throw userError("give the event body with exactly one of --body '<json>' or --file <path>");
+  const text = args.body || (await readFile(args.file, "utf8").catch((cause) => Promise.reject(userError(`--file: cannot read ${args.file} (${cause.message})`))));
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (cause) {
+    throw userError(`${args.file ? args.file : "--body"}: not valid JSON (${(cause as Error).message})`);
+  }
+  const event = {
+    version: "0.1",
+    event_id: args.eventId || randomUUID(),
+    payload_hash: clientHash(body),
+    source_id: args.sourceId,
+    local_timestamp: new Date().toISOString(),
+    ...(args.previousEventHash ? { previous_event_hash: args.previousEventHash } : {}),
+    data: body,
+  };
+  const receipt = await gatewayJson(`${args.url}/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) });
+  console.log(JSON.stringify(receipt, null, 2));
+}

@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import hre from "hardhat";
+import { createGateway, type Gateway } from "../../src/gateway/server.ts";
+import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
+
+/** Runs a task and returns what it printed with console.log. */
+async function runTask(name: string, args: Record<string, unknown>): Promise<string> {
+  const printed: string[] = [];
+  const original = console.log;
+  console.log = (...parts: unknown[]) => printed.push(parts.join(" "));
+  try {
+    await hre.tasks.getTask(name).run(args);
+  } finally {
+    console.log = original;
+  }
+  return printed.join("\n");
+}
+
+describe("ledger tasks", function () {
+  let file: string;
+  let gateway: Gateway;
+  let url: string;
+
+  beforeEach(async function () {
+    file = join(mkdtempSync(join(tmpdir(), "kppe-tasks-")), "ledger.sqlite");
+    gateway = createGateway({ store: new SqliteStore(file), port: 0, logLevel: false });
+    url = await gateway.listen();
+  });
+  afterEach(async function () {
+    await gateway.close();
+    process.exitCode = 0;
+  });
+
+  it("ledger:submit hashes the body locally and prints the receipt; ledger:head shows it", async function () {
+    const printed = await runTask("ledger:submit", { body: '{"type":"click","n":1}', file: "", sourceId: "cli", eventId: "t-1", previousEventHash: "", url });
+    const receipt = JSON.parse(printed);
+    assert.equal(receipt.fifo_sequence, 1);
+    assert.match(await runTask("ledger:head", { url }), new RegExp(`sequence 1  event_hash ${receipt.event_hash}  state ACCEPTING`));
+    await assert.rejects(
+      runTask("ledger:submit", { body: '{"type":"click","n":2}', file: "", sourceId: "cli", eventId: "t-1", previousEventHash: "", url }),
+      /409 ERR_DUPLICATE_EVENT/,
+    );
+    await assert.rejects(runTask("ledger:submit", { body: "", file: "", sourceId: "cli", eventId: "", previousEventHash: "", url }), /exactly one of --body/);
+  });
+
+  it("ledger:audit verifies a good ledger and names the first broken link of a tampered one", async function () {
+    for (let i = 0; i < 5; i++) {
+      await runTask("ledger:submit", { body: `{"n":${i}}`, file: "", sourceId: "cli", eventId: `a-${i}`, previousEventHash: "", url });
+    }
+    assert.match(await runTask("ledger:audit", { store: file, url: "" }), /the chain verifies: 5 entries/);
+    assert.match(await runTask("ledger:audit", { store: "", url }), /the chain verifies: 5 entries/);
+    assert.equal(process.exitCode ?? 0, 0);
+
+    // Someone with access to the file drops the guard and rewrites entry 3.
+    const db = new DatabaseSync(file);
+    db.exec("DROP TRIGGER ledger_entries_immutable_update; UPDATE ledger_entries SET source_id = 'mallory' WHERE fifo_sequence = 3");
+    db.close();
+    const report = await runTask("ledger:audit", { store: file, url: "" });
+    assert.match(report, /BROKEN at sequence 3: event_hash 0x[0-9a-f]{64} does not recompute/);
+    assert.match(report, /the 2 entries before it verify/);
+    assert.equal(process.exitCode, 1);
+  });
+});
