@@ -17,12 +17,14 @@ export class StateTracker {
   private lastAccepted = 0;
   private lastThrottled = 0;
   private readonly timer: NodeJS.Timeout;
+  private readonly store: LedgerStore;
+  private readonly nodeLag: () => number;
+  private readonly maxNodeLag: number;
 
-  constructor(
-    private readonly store: LedgerStore,
-    private readonly nodeLag: () => number,
-    private readonly maxNodeLag: number,
-  ) {
+  constructor(store: LedgerStore, nodeLag: () => number, maxNodeLag: number) {
+    this.store = store;
+    this.nodeLag = nodeLag;
+    this.maxNodeLag = maxNodeLag;
     this.timer = setInterval(() => void this.check(), STORE_PING_MS);
     this.timer.unref();
   }

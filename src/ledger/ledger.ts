@@ -34,12 +34,11 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
   private queue: Pending[] = [];
   private writing = false;
   private readonly now: () => Date;
+  readonly store: LedgerStore;
 
-  constructor(
-    readonly store: LedgerStore,
-    options: { now?: () => Date } = {},
-  ) {
+  constructor(store: LedgerStore, options: { now?: () => Date } = {}) {
     super();
+    this.store = store;
     this.now = options.now ?? (() => new Date());
   }
 

@@ -6,10 +6,16 @@ import type { LedgerStore } from "./types.ts";
 export const DEFAULT_STORE = "data/ledger.sqlite";
 
 /**
- * Opens a store from one string: `postgres://…` or `postgresql://…` for PostgreSQL, anything
- * else is a SQLite file path (`sqlite:` prefix optional, `:memory:` for a throwaway ledger).
+ * Opens a store from one string: `postgres://…` or `postgresql://…` for PostgreSQL (a
+ * `?schema=name` parameter keeps the ledger in its own schema), anything else is a SQLite file
+ * path (`sqlite:` prefix optional, `:memory:` for a throwaway ledger).
  */
 export async function openStore(location = DEFAULT_STORE, options: PostgresStoreOptions = {}): Promise<LedgerStore> {
-  if (/^postgres(ql)?:\/\//.test(location)) return PostgresStore.open(location, options);
+  if (/^postgres(ql)?:\/\//.test(location)) {
+    const url = new URL(location);
+    const schema = url.searchParams.get("schema") ?? options.schema;
+    url.searchParams.delete("schema");
+    return PostgresStore.open(url.toString(), { ...options, schema });
+  }
   return new SqliteStore(location.replace(/^sqlite:/, ""));
 }

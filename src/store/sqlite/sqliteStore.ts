@@ -48,11 +48,10 @@ export class SqliteStore implements LedgerStore {
   private readonly db: DatabaseSync;
   private readonly insertOne: StatementSync;
   private readonly writerKey: string;
+  readonly location: string;
 
-  constructor(
-    readonly location: string,
-    options: { busyTimeoutMs?: number } = {},
-  ) {
+  constructor(location: string, options: { busyTimeoutMs?: number } = {}) {
+    this.location = location;
     if (location !== ":memory:") mkdirSync(dirname(location), { recursive: true });
     this.db = new DatabaseSync(location);
     this.writerKey = location === ":memory:" ? `:memory:${Math.random()}` : resolve(location);

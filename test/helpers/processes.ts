@@ -1,0 +1,24 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+
+const SERVE = fileURLToPath(new URL("../../scripts/serve-gateway.ts", import.meta.url));
+
+/** Starts a real gateway process on a free port and resolves with it and its URL. */
+export async function startGatewayProcess(store: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ["--no-warnings", SERVE, store, "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once("data", (d) => resolve(String(d).trim().split("\n")[0]));
+    child.once("exit", (code) => reject(new Error(`gateway exited with ${code}: ${stderr}`)));
+  });
+  return { child, url };
+}
+
+export async function kill(child: ChildProcess, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill(signal);
+  await exited;
+}
