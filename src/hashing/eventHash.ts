@@ -1,5 +1,4 @@
 import { KppeError } from "../errors.ts";
-import { canonicalJson } from "./canonical.ts";
 import { sha256 } from "./hashers.ts";
 import { isHex32, toHex } from "./hex.ts";
 
@@ -19,6 +18,7 @@ export interface LedgerEntryFields {
 export const GENESIS_PREV_HASH = "0x" + "00".repeat(32);
 
 const utf8 = new TextEncoder();
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * `event_hash = sha256(RFC 8785 JSON of the seven committed fields)`, as 0x-hex. Only these
@@ -42,6 +42,16 @@ export function eventHash(entry: LedgerEntryFields): string {
       throw new KppeError("BAD_LEDGER_ENTRY", `${name}: expected 0x followed by 64 lower-case hex digits, got ${JSON.stringify(value)}`);
     }
   }
-  const committed = { fifo_sequence, version, event_id, payload_hash, source_id, local_timestamp, observed_prev_hash };
-  return toHex(sha256(utf8.encode(canonicalJson(committed))));
+  for (const [name, value] of Object.entries({ version, event_id, source_id, local_timestamp })) {
+    if (typeof value === "string" && LONE_SURROGATE.test(value)) {
+      throw new KppeError("BAD_LEDGER_ENTRY", `${name}: contains a lone surrogate, which RFC 8785 JSON cannot represent`);
+    }
+  }
+  // RFC 8785 of this fixed shape, written directly (it runs once per accepted event): keys in
+  // UTF-16 order, strings as ECMAScript JSON.stringify writes them (RFC 8785 section 3.2.2.2),
+  // the sequence as a safe integer. test/hashing/eventHash.test.ts checks it against vectors.
+  const canonical =
+    `{"event_id":${JSON.stringify(event_id)},"fifo_sequence":${fifo_sequence},"local_timestamp":${JSON.stringify(local_timestamp)},` +
+    `"observed_prev_hash":"${observed_prev_hash}","payload_hash":"${payload_hash}","source_id":${JSON.stringify(source_id)},"version":${JSON.stringify(version)}}`;
+  return toHex(sha256(utf8.encode(canonical)));
 }

@@ -66,6 +66,10 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
     this.writing = true;
     try {
       while (this.queue.length > 0) {
+        // Let the event loop read every request that has arrived before cutting the group: a
+        // synchronous store (node:sqlite) blocks the loop during its commit, so without this
+        // yield each commit would carry only the submissions already parsed, often one.
+        await new Promise((resolve) => setImmediate(resolve));
         const group = this.queue.splice(0, MAX_GROUP);
         let outcomes: Array<EnqueueReceipt[] | LedgerError>;
         try {

@@ -47,6 +47,9 @@ export class SqliteStore implements LedgerStore {
   readonly kind = "sqlite" as const;
   private readonly db: DatabaseSync;
   private readonly insertOne: StatementSync;
+  private readonly selectHead: StatementSync;
+  private readonly selectByEventId: StatementSync;
+  private readonly selectRange: StatementSync;
   private readonly writerKey: string;
   readonly location: string;
 
@@ -58,6 +61,9 @@ export class SqliteStore implements LedgerStore {
     this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 10_000};`);
     this.migrate();
     this.insertOne = this.db.prepare(`INSERT INTO ledger_entries (${ENTRY_COLUMNS.join(", ")}) VALUES (${ENTRY_COLUMNS.map(() => "?").join(", ")})`);
+    this.selectHead = this.db.prepare("SELECT fifo_sequence, event_hash FROM ledger_entries ORDER BY fifo_sequence DESC LIMIT 1");
+    this.selectByEventId = this.db.prepare("SELECT * FROM ledger_entries WHERE event_id = ?");
+    this.selectRange = this.db.prepare("SELECT * FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?");
   }
 
   private migrate(): void {
@@ -102,15 +108,14 @@ export class SqliteStore implements LedgerStore {
   }
 
   private readHead(): LedgerHead {
-    const row = this.db.prepare("SELECT fifo_sequence, event_hash FROM ledger_entries ORDER BY fifo_sequence DESC LIMIT 1").get();
+    const row = this.selectHead.get();
     return row ? { fifo_sequence: Number(row.fifo_sequence), event_hash: String(row.event_hash) } : { fifo_sequence: 0, event_hash: GENESIS_PREV_HASH };
   }
 
   private findMany(ids: readonly string[]): Map<string, LedgerEntry> {
     const found = new Map<string, LedgerEntry>();
-    const query = this.db.prepare("SELECT * FROM ledger_entries WHERE event_id = ?");
     for (const id of new Set(ids)) {
-      const row = query.get(id);
+      const row = this.selectByEventId.get(id);
       if (row) found.set(id, entryFromRow(row));
     }
     return found;
@@ -125,7 +130,7 @@ export class SqliteStore implements LedgerStore {
   }
 
   async range(from: number, limit: number): Promise<LedgerEntry[]> {
-    return this.db.prepare("SELECT * FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?").all(from, limit).map(entryFromRow);
+    return this.selectRange.all(from, limit).map(entryFromRow);
   }
 
   async ping(): Promise<void> {
