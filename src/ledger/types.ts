@@ -1,4 +1,5 @@
 import { KppeError } from "../errors.ts";
+import type { LedgerEntryFields } from "../hashing/eventHash.ts";
 
 /** The Proof of Event v0.1 error codes, exactly. The gateway maps each to an HTTP status. */
 export const LEDGER_ERRORS = [
@@ -32,16 +33,9 @@ export interface SubmittedEvent {
   data: unknown;
 }
 
-/** One accepted, immutable ledger entry. */
-export interface LedgerEntry {
-  fifo_sequence: number;
-  version: string;
-  event_id: string;
-  payload_hash: string;
-  source_id: string;
-  local_timestamp: string | null;
+/** One accepted, immutable ledger entry: the fields its event_hash commits to, and the rest. */
+export interface LedgerEntry extends LedgerEntryFields {
   previous_event_hash: string | null;
-  observed_prev_hash: string;
   event_hash: string;
   /** sha256 of the submitted content: tells a safe retry from a conflicting reuse of an event_id. */
   content_hash: string;
