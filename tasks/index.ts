@@ -10,6 +10,11 @@ export const ledgerTasks = [
     .addOption({ name: "host", description: "Address to bind; keep 127.0.0.1 unless a proxy in front needs otherwise", defaultValue: "127.0.0.1" })
     .addOption({ name: "port", description: "TCP port", type: ArgumentType.INT, defaultValue: 8080 })
     .addOption({ name: "logLevel", description: "Log level: fatal, error, warn, info, debug", defaultValue: "info" })
+    .addOption({
+      name: "profile",
+      description: "local: no API keys, limits or credits; production: API keys required, per-source rate limits and prepaid credits enforced",
+      defaultValue: "local",
+    })
     .setAction(() => import("./ledger/serve.ts"))
     .build(),
 
@@ -33,6 +38,16 @@ export const ledgerTasks = [
     .addOption({ name: "fromSequence", description: "First sequence to print", type: ArgumentType.INT, defaultValue: 1 })
     .addFlag({ name: "follow", description: "Keep the connection open and print new entries as they are accepted" })
     .setAction(() => import("./ledger/stream.ts"))
+    .build(),
+
+  task("ledger:source", "Create a source (prints its API key once) or add credits to one; used by the production profile")
+    .addOption({ name: "sourceId", description: "The source's id (events carry it as source_id)", defaultValue: "" })
+    .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
+    .addOption({ name: "credits", description: "Prepaid events for a new source; -1 for unlimited", type: ArgumentType.INT, defaultValue: -1 })
+    .addOption({ name: "rate", description: "Sustained events per second for a new source; 0 for unlimited", type: ArgumentType.FLOAT, defaultValue: 0 })
+    .addOption({ name: "burst", description: "Events allowed in a burst above the rate; 0 for one second's worth", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "addCredits", description: "Add this many credits to an existing source instead of creating one", type: ArgumentType.INT, defaultValue: 0 })
+    .setAction(() => import("./ledger/source.ts"))
     .build(),
 
   task("ledger:audit", "Walk a whole ledger and report the first broken link (exit code 1), or that the chain verifies")

@@ -1,10 +1,12 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { Ledger } from "../ledger/ledger.ts";
+import { apiKeyHash, type Source } from "../ledger/sources.ts";
 import { LedgerError, type LedgerEntry } from "../ledger/types.ts";
 import { validateEvent } from "../ledger/validate.ts";
 import type { LedgerStore } from "../store/types.ts";
 import { HTTP_STATUS, RETRY_AFTER_DOWN_S } from "./errors.ts";
+import { RateLimiter } from "./rateLimit.ts";
 import { StateTracker } from "./state.ts";
 
 /** Defaults, each a named constant (override through GatewayOptions). */
@@ -16,6 +18,15 @@ export const MAX_BATCH_EVENTS = 1024;
 export const STREAM_PAGE = 500;
 /** While following, how often to look for entries another process appended. */
 export const FOLLOW_POLL_MS = 1_000;
+/** How long a looked-up API key is trusted before the store is asked again. */
+export const KEY_CACHE_MS = 5_000;
+
+/**
+ * `local` (default): no API keys, rate limits or credits, for development.
+ * `production`: every submission needs `Authorization: Bearer <key>` of the event's source; the
+ * source's rate limit and prepaid credits apply.
+ */
+export type GatewayProfile = "local" | "production";
 
 export interface GatewayOptions {
   store: LedgerStore;
@@ -25,6 +36,7 @@ export interface GatewayOptions {
   logLevel?: string | false;
   /** Storage-node lag (entries) above which the gateway reports DEGRADED. Default 10,000. */
   maxNodeLag?: number;
+  profile?: GatewayProfile;
 }
 
 export interface Gateway {
@@ -36,14 +48,28 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** A protocol error with a more precise HTTP status than its code's default (401, 403). */
+class HttpLedgerError extends LedgerError {
+  readonly status: number;
+  constructor(status: number, code: LedgerError["code"], message: string) {
+    super(code, message);
+    this.status = status;
+  }
+}
+
 function sendError(reply: FastifyReply, error: LedgerError): FastifyReply {
   if (error.code === "ERR_FIFO_DOWN") reply.header("Retry-After", String(RETRY_AFTER_DOWN_S));
-  return reply.code(HTTP_STATUS[error.code]).send({ accepted: false, error: error.code, message: error.message, ...error.details });
+  if (error.code === "ERR_RATE_LIMIT") reply.header("Retry-After", String(error.details?.retry_after_s ?? 1));
+  const status = error instanceof HttpLedgerError ? error.status : HTTP_STATUS[error.code];
+  return reply.code(status).send({ accepted: false, error: error.code, message: error.message, ...error.details });
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { store } = options;
-  const ledger = new Ledger(store);
+  const production = options.profile === "production";
+  const ledger = new Ledger(store, { chargeCredits: production });
+  const limiter = new RateLimiter();
+  const keys = new Map<string, { source: Source | undefined; at: number }>();
   const followers = new Set<() => void>();
   const nodes = new Map<string, { last_sequence: number; seen_at: string }>();
   let headSequence = 0;
@@ -81,13 +107,43 @@ export function createGateway(options: GatewayOptions): Gateway {
     return reply.code(500).send({ accepted: false, error: "ERR_INTERNAL", message: "internal error; the request may be retried safely" });
   });
 
-  async function append(events: unknown[], route: string) {
+  /** The source whose API key the request carries (production profile). */
+  async function authenticate(authorization: string | undefined): Promise<Source> {
+    const key = /^Bearer (\S+)$/.exec(authorization ?? "")?.[1];
+    if (!key) {
+      throw new HttpLedgerError(401, "ERR_NO_TOKEN", "missing API key: send `Authorization: Bearer <key>`; create a source and key with `npx hardhat ledger:source`");
+    }
+    const hash = apiKeyHash(key);
+    let cached = keys.get(hash);
+    if (!cached || Date.now() - cached.at > KEY_CACHE_MS) {
+      cached = { source: await store.findSourceByKeyHash(hash), at: Date.now() };
+      keys.set(hash, cached);
+    }
+    if (!cached.source) throw new HttpLedgerError(401, "ERR_NO_TOKEN", "unknown API key; check it, or create one with `npx hardhat ledger:source`");
+    return cached.source;
+  }
+
+  async function append(events: unknown[], route: string, authorization: string | undefined) {
     const stop = latency.startTimer({ route });
     try {
       if (state.state === "DOWN" && !(await state.check())) {
         throw new LedgerError("ERR_FIFO_DOWN", "the ledger store is unreachable; nothing was written, retry later");
       }
+      const source = production ? await authenticate(authorization) : undefined;
       const validated = events.map((e, i) => validateEvent(e, route === "submit" ? "event" : `events[${i}]`));
+      if (source) {
+        const foreign = validated.find((e) => e.source_id !== source.source_id);
+        if (foreign) {
+          throw new HttpLedgerError(403, "ERR_BAD_FORMAT", `source_id ${JSON.stringify(foreign.source_id)} is not the API key's source ${JSON.stringify(source.source_id)}`);
+        }
+        const wait = limiter.take(source, validated.length);
+        if (wait > 0) {
+          state.throttled();
+          throw new LedgerError("ERR_RATE_LIMIT", `source ${JSON.stringify(source.source_id)} is over its rate of ${source.rate_per_second} events/s; retry in ${wait} s`, {
+            retry_after_s: wait,
+          });
+        }
+      }
       const receipts = await ledger.submit(validated);
       const fresh = receipts.filter((r) => !r.duplicate);
       if (fresh.length > 0) {
@@ -108,7 +164,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   app.post("/submit", async (request) => {
-    const [receipt] = await append([request.body], "submit");
+    const [receipt] = await append([request.body], "submit", request.headers.authorization);
     return receipt;
   });
 
@@ -119,7 +175,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       throw new LedgerError("ERR_BAD_FORMAT", `events: expected an array of 1 to ${MAX_BATCH_EVENTS} events in {"events": [...]}`, { field: "events" });
     }
     if (Object.keys(body!).length !== 1) throw new LedgerError("ERR_BAD_FORMAT", "body: only the field \"events\" is allowed", { field: "body" });
-    return { accepted: true, receipts: await append(events, "submit_batch") };
+    return { accepted: true, receipts: await append(events, "submit_batch", request.headers.authorization) };
   });
 
   app.get("/head", async () => {
@@ -190,6 +246,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       state: state.state,
       head,
       store: { kind: store.kind, location: store.location },
+      profile: production ? "production" : "local",
       storage_nodes: [...nodes.entries()].map(([id, n]) => ({ store_node_id: id, ...n, lag: headSequence - n.last_sequence })),
     };
   });

@@ -34,11 +34,14 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
   private queue: Pending[] = [];
   private writing = false;
   private readonly now: () => Date;
+  private readonly chargeCredits: boolean;
   readonly store: LedgerStore;
 
-  constructor(store: LedgerStore, options: { now?: () => Date } = {}) {
+  /** `chargeCredits`: take one credit per new entry from its source, in the append's transaction. */
+  constructor(store: LedgerStore, options: { now?: () => Date; chargeCredits?: boolean } = {}) {
     super();
     this.store = store;
+    this.chargeCredits = options.chargeCredits ?? false;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -135,6 +138,7 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
         receipts.push(receiptOf(entry));
         running = { fifo_sequence: entry.fifo_sequence, event_hash: entry.event_hash };
       }
+      if (!failure && this.chargeCredits) failure = await this.charge(tx, entries);
       if (failure) {
         outcomes.push(failure);
         continue;
@@ -145,5 +149,24 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
       outcomes.push(receipts);
     }
     return outcomes;
+  }
+
+  /** Charges each source for its new entries; all or nothing for the submission. */
+  private async charge(tx: LedgerTx, entries: LedgerEntry[]): Promise<LedgerError | undefined> {
+    const perSource = new Map<string, number>();
+    for (const entry of entries) perSource.set(entry.source_id, (perSource.get(entry.source_id) ?? 0) + 1);
+    const charged: Array<[string, number]> = [];
+    for (const [source, count] of perSource) {
+      if (!(await tx.charge(source, count))) {
+        for (const [done, n] of charged) await tx.charge(done, -n);
+        return new LedgerError(
+          "ERR_NO_TOKEN",
+          `source ${JSON.stringify(source)} has fewer than ${count} credits left; nothing was written. Add credits with \`npx hardhat ledger:source --source-id ${source} --add-credits N\``,
+          { source_id: source },
+        );
+      }
+      charged.push([source, count]);
+    }
+    return undefined;
   }
 }

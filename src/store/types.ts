@@ -1,3 +1,4 @@
+import type { Source } from "../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../ledger/types.ts";
 
 /** What the ledger needs inside one write transaction. */
@@ -5,6 +6,11 @@ export interface LedgerTx {
   head(): Promise<LedgerHead>;
   findByEventIds(eventIds: readonly string[]): Promise<Map<string, LedgerEntry>>;
   insert(entries: readonly LedgerEntry[]): Promise<void>;
+  /**
+   * Takes `events` credits from `sourceId` (a negative count gives them back). True when the
+   * source has unlimited credits or enough of them; false, changing nothing, otherwise.
+   */
+  charge(sourceId: string, events: number): Promise<boolean>;
 }
 
 /**
@@ -24,6 +30,12 @@ export interface LedgerStore {
   findByEventId(eventId: string): Promise<LedgerEntry | undefined>;
   /** Entries with fifo_sequence >= `from`, in order, at most `limit`. */
   range(from: number, limit: number): Promise<LedgerEntry[]>;
+  findSourceByKeyHash(apiKeyHash: string): Promise<Source | undefined>;
+  findSource(sourceId: string): Promise<Source | undefined>;
+  /** Creates a source; fails if `source_id` exists. */
+  createSource(source: Source): Promise<void>;
+  /** Adds credits to a limited source and returns the new balance. */
+  addCredits(sourceId: string, credits: number): Promise<number | null>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

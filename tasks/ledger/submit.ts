@@ -13,6 +13,11 @@ interface Args {
   url: string;
 }
 
+/** The production profile needs an API key: taken from KPPE_API_KEY so it never sits in shell history. */
+function authHeader(): Record<string, string> {
+  return process.env.KPPE_API_KEY ? { authorization: `Bearer ${process.env.KPPE_API_KEY}` } : {};
+}
+
 export default function submit(args: Args): Promise<void> {
   return userFacing(() => run(args));
 }
@@ -35,6 +40,6 @@ async function run(args: Args): Promise<void> {
     ...(args.previousEventHash ? { previous_event_hash: args.previousEventHash } : {}),
     data: body,
   };
-  const receipt = await gatewayJson(`${args.url}/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) });
+  const receipt = await gatewayJson(`${args.url}/submit`, { method: "POST", headers: { "content-type": "application/json", ...authHeader() }, body: JSON.stringify(event) });
   console.log(JSON.stringify(receipt, null, 2));
 }

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { GENESIS_PREV_HASH } from "../../hashing/eventHash.ts";
+import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
 import { ENTRY_COLUMNS, entryFromRow, entryValues } from "../rows.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
@@ -29,6 +30,17 @@ const MIGRATIONS: Array<[number, string]> = [
        $$ BEGIN RAISE EXCEPTION 'ledger entries are never edited or deleted'; END $$;
      CREATE TRIGGER ledger_entries_immutable BEFORE UPDATE OR DELETE ON ledger_entries
        FOR EACH ROW EXECUTE FUNCTION ledger_entries_immutable();`,
+  ],
+  [
+    2,
+    `CREATE TABLE sources (
+       source_id TEXT PRIMARY KEY,
+       api_key_hash TEXT NOT NULL UNIQUE,
+       credits BIGINT CHECK (credits IS NULL OR credits >= 0),
+       rate_per_second DOUBLE PRECISION,
+       burst INTEGER,
+       created_at TIMESTAMPTZ NOT NULL
+     );`,
   ],
 ];
 
@@ -113,6 +125,13 @@ export class PostgresStore implements LedgerStore {
             await client.query(`INSERT INTO ledger_entries (${ENTRY_COLUMNS.join(", ")}) VALUES ${tuples.join(", ")}`, values);
           }
         },
+        charge: async (sourceId, events) => {
+          const { rows } = await client.query("SELECT credits FROM sources WHERE source_id = $1 FOR UPDATE", [sourceId]);
+          if (rows.length === 0) return false;
+          if (rows[0].credits === null) return true;
+          const updated = await client.query("UPDATE sources SET credits = credits - $1 WHERE source_id = $2 AND credits >= $1", [events, sourceId]);
+          return updated.rowCount === 1;
+        },
       });
       await client.query("COMMIT");
       return result;
@@ -138,6 +157,28 @@ export class PostgresStore implements LedgerStore {
     return rows.map(entryFromRow);
   }
 
+  async findSourceByKeyHash(apiKeyHash: string): Promise<Source | undefined> {
+    const { rows } = await this.pool.query("SELECT * FROM sources WHERE api_key_hash = $1", [apiKeyHash]);
+    return rows[0] ? sourceFromRow(rows[0]) : undefined;
+  }
+
+  async findSource(sourceId: string): Promise<Source | undefined> {
+    const { rows } = await this.pool.query("SELECT * FROM sources WHERE source_id = $1", [sourceId]);
+    return rows[0] ? sourceFromRow(rows[0]) : undefined;
+  }
+
+  async createSource(source: Source): Promise<void> {
+    await this.pool.query(
+      "INSERT INTO sources (source_id, api_key_hash, credits, rate_per_second, burst, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+      [source.source_id, source.api_key_hash, source.credits, source.rate_per_second, source.burst, source.created_at],
+    );
+  }
+
+  async addCredits(sourceId: string, credits: number): Promise<number | null> {
+    const { rows } = await this.pool.query("UPDATE sources SET credits = credits + $1 WHERE source_id = $2 RETURNING credits", [credits, sourceId]);
+    return rows[0] ? Number(rows[0].credits) : null;
+  }
+
   async ping(): Promise<void> {
     await this.pool.query("SELECT 1");
   }
@@ -150,6 +191,17 @@ export class PostgresStore implements LedgerStore {
   async dropSchema(): Promise<void> {
     await this.pool.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
   }
+}
+
+function sourceFromRow(row: Record<string, unknown>): Source {
+  return {
+    source_id: String(row.source_id),
+    api_key_hash: String(row.api_key_hash),
+    credits: row.credits === null ? null : Number(row.credits),
+    rate_per_second: row.rate_per_second === null ? null : Number(row.rate_per_second),
+    burst: row.burst === null ? null : Number(row.burst),
+    created_at: row.created_at instanceof Date ? row.created_at.toISOString() : String(row.created_at),
+  };
 }
 
 async function headOf(db: pg.Pool | pg.PoolClient): Promise<LedgerHead> {

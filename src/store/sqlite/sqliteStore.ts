@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { GENESIS_PREV_HASH } from "../../hashing/eventHash.ts";
+import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
 import { ENTRY_COLUMNS, entryFromRow, entryValues } from "../rows.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
@@ -28,6 +29,17 @@ const MIGRATIONS: Array<[number, string]> = [
        BEGIN SELECT RAISE(ABORT, 'ledger entries are never edited'); END;
      CREATE TRIGGER ledger_entries_immutable_delete BEFORE DELETE ON ledger_entries
        BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted'); END;`,
+  ],
+  [
+    2,
+    `CREATE TABLE sources (
+       source_id TEXT PRIMARY KEY,
+       api_key_hash TEXT NOT NULL UNIQUE,
+       credits INTEGER CHECK (credits IS NULL OR credits >= 0),
+       rate_per_second REAL,
+       burst INTEGER,
+       created_at TEXT NOT NULL
+     );`,
   ],
 ];
 
@@ -95,6 +107,12 @@ export class SqliteStore implements LedgerStore {
           insert: async (entries) => {
             for (const entry of entries) this.insertOne.run(...entryValues(entry));
           },
+          charge: async (sourceId, events) => {
+            const row = this.db.prepare("SELECT credits FROM sources WHERE source_id = ?").get(sourceId);
+            if (!row) return false;
+            if (row.credits === null) return true;
+            return this.db.prepare("UPDATE sources SET credits = credits - ? WHERE source_id = ? AND credits >= ?").run(events, sourceId, events).changes === 1;
+          },
         });
         this.db.exec("COMMIT");
         return result;
@@ -131,6 +149,25 @@ export class SqliteStore implements LedgerStore {
 
   async range(from: number, limit: number): Promise<LedgerEntry[]> {
     return this.selectRange.all(from, limit).map(entryFromRow);
+  }
+
+  async findSourceByKeyHash(apiKeyHash: string): Promise<Source | undefined> {
+    return this.db.prepare("SELECT * FROM sources WHERE api_key_hash = ?").get(apiKeyHash) as Source | undefined;
+  }
+
+  async findSource(sourceId: string): Promise<Source | undefined> {
+    return this.db.prepare("SELECT * FROM sources WHERE source_id = ?").get(sourceId) as Source | undefined;
+  }
+
+  async createSource(source: Source): Promise<void> {
+    this.db
+      .prepare("INSERT INTO sources (source_id, api_key_hash, credits, rate_per_second, burst, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(source.source_id, source.api_key_hash, source.credits, source.rate_per_second, source.burst, source.created_at);
+  }
+
+  async addCredits(sourceId: string, credits: number): Promise<number | null> {
+    const row = this.db.prepare("UPDATE sources SET credits = credits + ? WHERE source_id = ? RETURNING credits").get(credits, sourceId);
+    return row ? Number(row.credits) : null;
   }
 
   async ping(): Promise<void> {
