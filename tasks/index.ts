@@ -40,6 +40,15 @@ export const ledgerTasks = [
     .setAction(() => import("./ledger/stream.ts"))
     .build(),
 
+  task("ledger:replicate", "Run a storage node: pull and check a gateway's ledger, keep a copy, sign commitments, serve /head and /stream")
+    .addOption({ name: "gateway", description: "The gateway to replicate", defaultValue: GATEWAY_URL })
+    .addOption({ name: "store", description: "Where this node keeps its copy (SQLite file or postgres:// URL)", defaultValue: "data/node.sqlite" })
+    .addOption({ name: "host", description: "Address to serve the copy on", defaultValue: "127.0.0.1" })
+    .addOption({ name: "port", description: "Port to serve the copy on", type: ArgumentType.INT, defaultValue: 8090 })
+    .addFlag({ name: "ephemeralKey", description: "Sign with a new random key (its id changes at every start); otherwise STORAGE_NODE_KEY from the keystore or environment" })
+    .setAction(() => import("./ledger/replicate.ts"))
+    .build(),
+
   task("ledger:source", "Create a source (prints its API key once) or add credits to one; used by the production profile")
     .addOption({ name: "sourceId", description: "The source's id (events carry it as source_id)", defaultValue: "" })
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })

@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { Ledger } from "../ledger/ledger.ts";
 import { apiKeyHash, type Source } from "../ledger/sources.ts";
+import { commitmentSignedByNode, type Commitment } from "../storage/commitment.ts";
 import { LedgerError, type LedgerEntry } from "../ledger/types.ts";
 import { validateEvent } from "../ledger/validate.ts";
 import type { LedgerStore } from "../store/types.ts";
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   /** Storage-node lag (entries) above which the gateway reports DEGRADED. Default 10,000. */
   maxNodeLag?: number;
   profile?: GatewayProfile;
+  /** Serve only reads (/head, /stream, /receipts, /health, /metrics): a storage node's own copy. */
+  readOnly?: boolean;
 }
 
 export interface Gateway {
@@ -71,7 +74,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const limiter = new RateLimiter();
   const keys = new Map<string, { source: Source | undefined; at: number }>();
   const followers = new Set<() => void>();
-  const nodes = new Map<string, { last_sequence: number; seen_at: string }>();
+  const nodes = new Map<string, { last_sequence: number; event_hash: string; store_timestamp: string; signature: string }>();
   let headSequence = 0;
   const nodeLag = () => Math.max(0, ...[...nodes.values()].map((n) => headSequence - n.last_sequence));
   const state = new StateTracker(store, nodeLag, options.maxNodeLag ?? 10_000);
@@ -163,12 +166,30 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
 
-  app.post("/submit", async (request) => {
+  // Storage nodes report signed commitments; a valid one for an entry we hold counts as their progress.
+  app.post("/commitments", async (request, reply) => {
+    const c = request.body as Partial<Commitment> | null;
+    const fields = ["event_hash", "fifo_sequence", "store_node_id", "store_timestamp", "signature"] as const;
+    if (!c || typeof c !== "object" || fields.some((f) => c[f] === undefined) || !Number.isSafeInteger(c.fifo_sequence)) {
+      throw new LedgerError("ERR_BAD_FORMAT", `commitment: expected {${fields.join(", ")}}`);
+    }
+    const commitment = c as Commitment;
+    if (!commitmentSignedByNode(commitment)) throw new HttpLedgerError(403, "ERR_BAD_FORMAT", `commitment: signature is not by ${commitment.store_node_id}`);
+    const [entry] = await store.range(commitment.fifo_sequence, 1);
+    if (!entry || entry.fifo_sequence !== commitment.fifo_sequence || entry.event_hash !== commitment.event_hash) {
+      request.log.warn({ commitment }, "storage node reports a head this ledger does not have: divergence");
+      return reply.code(409).send({ accepted: false, error: "ERR_BAD_PREV_HASH", message: `sequence ${commitment.fifo_sequence} here is not ${commitment.event_hash}: the node diverges` });
+    }
+    nodes.set(commitment.store_node_id, { last_sequence: commitment.fifo_sequence, event_hash: commitment.event_hash, store_timestamp: commitment.store_timestamp, signature: commitment.signature });
+    return { accepted: true };
+  });
+
+  if (!options.readOnly) app.post("/submit", async (request) => {
     const [receipt] = await append([request.body], "submit", request.headers.authorization);
     return receipt;
   });
 
-  app.post("/submit_batch", { bodyLimit: BATCH_BODY_LIMIT }, async (request, reply) => {
+  if (!options.readOnly) app.post("/submit_batch", { bodyLimit: BATCH_BODY_LIMIT }, async (request) => {
     const body = request.body as { events?: unknown } | null;
     const events = body?.events;
     if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BATCH_EVENTS) {

@@ -1,0 +1,52 @@
+import { Wallet } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { createGateway } from "../../src/gateway/server.ts";
+import type { MessageSigner } from "../../src/storage/commitment.ts";
+import { StorageNode } from "../../src/storage/node.ts";
+import { openStore } from "../../src/store/open.ts";
+import { userError } from "../errors.ts";
+import { readSecret } from "../secrets.ts";
+
+interface Args {
+  gateway: string;
+  store: string;
+  host: string;
+  port: number;
+  ephemeralKey: boolean;
+}
+
+export default async function replicate(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  const key = await readSecret(hre, "STORAGE_NODE_KEY");
+  if (!key && !args.ephemeralKey) {
+    throw userError(
+      "no signing key: store one with `npx hardhat keystore set STORAGE_NODE_KEY` (or set the STORAGE_NODE_KEY environment variable), or pass --ephemeral-key for a throwaway identity",
+    );
+  }
+  let wallet: MessageSigner;
+  try {
+    wallet = key ? new Wallet(key) : Wallet.createRandom();
+  } catch {
+    throw userError("STORAGE_NODE_KEY is not a valid private key (expected 0x followed by 64 hex digits)");
+  }
+  const store = await openStore(args.store);
+  const server = createGateway({ store, host: args.host, port: args.port, readOnly: true, logLevel: "warn" });
+  const url = await server.listen();
+  console.log(`storage node ${wallet.address}${key ? "" : " (ephemeral key)"} | copy: ${store.location} | serving ${url}/head and /stream`);
+  const node = new StorageNode({
+    gatewayUrl: args.gateway,
+    store,
+    wallet,
+    onEvent: (event) => {
+      const time = new Date().toISOString();
+      if (event.type === "appended") console.log(`${time} appended ${event.count} entries, head ${event.head.fifo_sequence} ${event.head.event_hash}`);
+      if (event.type === "refused") console.log(`${time} REFUSED entry ${event.fifo_sequence}: ${event.reason}; resyncing from the last verified entry`);
+      if (event.type === "error") console.log(`${time} ${event.message}`);
+    },
+  });
+  node.start();
+  await new Promise<void>((resolve) => {
+    const stop = () => void node.stop().then(() => server.close()).then(resolve);
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
