@@ -15,6 +15,11 @@ export const ledgerTasks = [
       description: "local: no API keys, limits or credits; production: API keys required, per-source rate limits and prepaid credits enforced",
       defaultValue: "local",
     })
+    .addOption({
+      name: "storageNodes",
+      description: "Comma-separated addresses of the storage nodes whose commitments count; default: any correctly signed node, up to 64",
+      defaultValue: "",
+    })
     .setAction(() => import("./ledger/serve.ts"))
     .build(),
 

@@ -21,6 +21,9 @@ export const STREAM_PAGE = 500;
 export const FOLLOW_POLL_MS = 1_000;
 /** How long a looked-up API key is trusted before the store is asked again. */
 export const KEY_CACHE_MS = 5_000;
+/** Most API keys and storage nodes remembered, so unauthenticated input cannot grow memory without bound. */
+export const MAX_CACHED_KEYS = 10_000;
+export const MAX_STORAGE_NODES = 64;
 
 /**
  * `local` (default): no API keys, rate limits or credits, for development.
@@ -40,6 +43,11 @@ export interface GatewayOptions {
   profile?: GatewayProfile;
   /** Serve only reads (/head, /stream, /receipts, /health, /metrics): a storage node's own copy. */
   readOnly?: boolean;
+  /**
+   * Addresses of the storage nodes whose commitments count (lag, DEGRADED). Without a list any
+   * correctly signed node is accepted, up to MAX_STORAGE_NODES.
+   */
+  storageNodes?: string[];
 }
 
 export interface Gateway {
@@ -72,7 +80,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const production = options.profile === "production";
   const ledger = new Ledger(store, { chargeCredits: production });
   const limiter = new RateLimiter();
-  const keys = new Map<string, { source: Source | undefined; at: number }>();
+  const keys = new Map<string, { source: Source; at: number }>();
+  const trustedNodes = options.storageNodes ? new Set(options.storageNodes.map((a) => a.toLowerCase())) : undefined;
   const followers = new Set<() => void>();
   const nodes = new Map<string, { last_sequence: number; event_hash: string; store_timestamp: string; signature: string }>();
   let headSequence = 0;
@@ -117,13 +126,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       throw new HttpLedgerError(401, "ERR_NO_TOKEN", "missing API key: send `Authorization: Bearer <key>`; create a source and key with `npx hardhat ledger:source`");
     }
     const hash = apiKeyHash(key);
-    let cached = keys.get(hash);
-    if (!cached || Date.now() - cached.at > KEY_CACHE_MS) {
-      cached = { source: await store.findSourceByKeyHash(hash), at: Date.now() };
-      keys.set(hash, cached);
-    }
-    if (!cached.source) throw new HttpLedgerError(401, "ERR_NO_TOKEN", "unknown API key; check it, or create one with `npx hardhat ledger:source`");
-    return cached.source;
+    const cached = keys.get(hash);
+    if (cached && Date.now() - cached.at <= KEY_CACHE_MS) return cached.source;
+    const source = await store.findSourceByKeyHash(hash);
+    // Only known keys are cached: random keys must not grow the cache.
+    if (!source) throw new HttpLedgerError(401, "ERR_NO_TOKEN", "unknown API key; check it, or create one with `npx hardhat ledger:source`");
+    if (keys.size >= MAX_CACHED_KEYS) keys.clear();
+    keys.set(hash, { source, at: Date.now() });
+    return source;
   }
 
   async function append(events: unknown[], route: string, authorization: string | undefined) {
@@ -175,6 +185,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     const commitment = c as Commitment;
     if (!commitmentSignedByNode(commitment)) throw new HttpLedgerError(403, "ERR_BAD_FORMAT", `commitment: signature is not by ${commitment.store_node_id}`);
+    const known = nodes.has(commitment.store_node_id);
+    if (trustedNodes ? !trustedNodes.has(commitment.store_node_id.toLowerCase()) : !known && nodes.size >= MAX_STORAGE_NODES) {
+      throw new HttpLedgerError(403, "ERR_BAD_FORMAT", `commitment: ${commitment.store_node_id} is not one of this gateway's storage nodes (--storage-nodes)`);
+    }
     const [entry] = await store.range(commitment.fifo_sequence, 1);
     if (!entry || entry.fifo_sequence !== commitment.fifo_sequence || entry.event_hash !== commitment.event_hash) {
       request.log.warn({ commitment }, "storage node reports a head this ledger does not have: divergence");

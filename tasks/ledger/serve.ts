@@ -8,12 +8,16 @@ interface Args {
   port: number;
   logLevel: string;
   profile: string;
+  storageNodes: string;
 }
 
-export default async function serve({ store, host, port, logLevel, profile }: Args): Promise<void> {
+export default async function serve({ store, host, port, logLevel, profile, storageNodes }: Args): Promise<void> {
   if (profile !== "local" && profile !== "production") throw userError(`--profile: expected local or production, got ${JSON.stringify(profile)}`);
   const ledgerStore = await openStore(store || process.env.KPPE_STORE || DEFAULT_STORE);
-  const gateway = createGateway({ store: ledgerStore, host, port, logLevel, profile });
+  const nodes = storageNodes ? storageNodes.split(",").map((a) => a.trim()) : undefined;
+  const bad = nodes?.find((a) => !/^0x[0-9a-fA-F]{40}$/.test(a));
+  if (bad !== undefined) throw userError(`--storage-nodes: ${JSON.stringify(bad)} is not an address (0x followed by 40 hex digits)`);
+  const gateway = createGateway({ store: ledgerStore, host, port, logLevel, profile, storageNodes: nodes });
   const url = await gateway.listen();
   gateway.app.log.info({ store: ledgerStore.location, url, profile }, `gateway listening on ${url} (ledger: ${ledgerStore.location}, profile: ${profile})`);
   await new Promise<void>((resolve) => {

@@ -111,6 +111,24 @@ describe("storage nodes", function () {
     assert.equal((await post(await signCommitment(wallet, { ...head, event_hash: randomLeaves(1)[0] }))).status, 409, "a head the ledger does not have");
   });
 
+  it("counts only allowlisted storage nodes when the gateway has a list", async function () {
+    const trusted = Wallet.createRandom();
+    const strict = createGateway({ store: await sqliteFixture().open(), port: 0, logLevel: false, storageNodes: [trusted.address] });
+    const strictUrl = await strict.listen();
+    try {
+      await submit(strictUrl, 2);
+      const head = await strict.ledger.store.head();
+      const post = async (signer: typeof trusted) =>
+        (await fetch(`${strictUrl}/commitments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(await signCommitment(signer, head)) })).status;
+      assert.equal(await post(Wallet.createRandom()), 403);
+      assert.equal(await post(trusted), 200);
+      const health = await (await fetch(`${strictUrl}/health`)).json();
+      assert.deepEqual(health.storage_nodes.map((s: any) => s.store_node_id), [trusted.address]);
+    } finally {
+      await strict.close();
+    }
+  });
+
   const tamperings: Array<[string, (line: string) => string | null, RegExp]> = [
     ["changed data", (line) => JSON.stringify({ ...JSON.parse(line), data: { n: -1 } }), /content .* does not match its content_hash/],
     ["a forged event_hash", (line) => JSON.stringify({ ...JSON.parse(line), event_hash: randomLeaves(1)[0] }), /event_hash 0x[0-9a-f]{64} does not recompute/],
