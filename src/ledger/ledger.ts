@@ -11,6 +11,8 @@ export const MAX_GROUP = 1024;
 
 interface Pending {
   events: SubmittedEvent[];
+  /** contentHash of each event, computed before queueing (outside the write lock). */
+  contents: string[];
   resolve(receipts: EnqueueReceipt[]): void;
   reject(error: Error): void;
 }
@@ -20,6 +22,15 @@ const utf8 = new TextEncoder();
 /** sha256 of everything the client sent for an event: equal for a retry, different for a reuse. */
 export function contentHash(event: SubmittedEvent): string {
   return toHex(sha256(utf8.encode(canonicalJson(event))));
+}
+
+function contentHashOf(event: SubmittedEvent): string {
+  try {
+    return contentHash(event);
+  } catch (error) {
+    // data can hold what JSON allows but RFC 8785 does not (a lone surrogate escape).
+    throw new LedgerError("ERR_BAD_FORMAT", `event ${JSON.stringify(event.event_id)}: ${(error as Error).message}`, { event_id: event.event_id });
+  }
 }
 
 /**
@@ -54,8 +65,14 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
       }
       ids.add(event.event_id);
     }
+    let contents: string[];
+    try {
+      contents = events.map(contentHashOf);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
+      this.queue.push({ events, contents, resolve, reject });
       void this.drain();
     });
   }
@@ -109,8 +126,8 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
       const entries: LedgerEntry[] = [];
       let running = head;
       let failure: LedgerError | undefined;
-      for (const event of pending.events) {
-        const content = contentHash(event);
+      for (const [index, event] of pending.events.entries()) {
+        const content = pending.contents[index];
         const earlier = existing.get(event.event_id) ?? written.get(event.event_id);
         if (earlier) {
           if (earlier.content_hash === content) {

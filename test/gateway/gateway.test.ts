@@ -159,6 +159,17 @@ for (const makeFixture of STORE_FIXTURES) {
       });
     }
 
+    it("refuses data that RFC 8785 cannot represent without failing anyone else's submission", async function () {
+      const [bad, good] = await Promise.all([
+        post(`${url}/submit`, '{"version":"0.1","event_id":"lone","payload_hash":"0x' + "ab".repeat(32) + '","source_id":"web","data":{"s":"\\ud800"}}', true),
+        post(`${url}/submit`, event()),
+      ]);
+      assert.deepEqual([bad.status, bad.json.error], [400, "ERR_BAD_FORMAT"]);
+      assert.match(bad.json.message, /surrogate/i);
+      assert.equal(good.status, 200);
+      assert.equal((await (await fetch(`${url}/head`)).json()).fifo_sequence, 1);
+    });
+
     it("refuses batches that are empty, too large or shaped wrong", async function () {
       for (const body of [{ events: [] }, { events: Array.from({ length: MAX_BATCH_EVENTS + 1 }, () => event()) }, [event()], { events: [event()], extra: 1 }]) {
         const { status, json } = await post(`${url}/submit_batch`, body);
