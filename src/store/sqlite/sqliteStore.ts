@@ -1,10 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { Worker } from "node:worker_threads";
 import { GENESIS_PREV_HASH } from "../../hashing/eventHash.ts";
 import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
-import { ENTRY_COLUMNS, entryFromRow, entryValues } from "../rows.ts";
+import { entryFromRow, entryValues } from "../rows.ts";
+import { openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 
 /** Versioned migrations, applied in order on open; a version is never edited once released. */
@@ -54,11 +56,15 @@ const writersByFile = new Map<string, Promise<unknown>>();
  * The embedded default store: one SQLite file through Node's built-in `node:sqlite` (no native
  * addon). WAL with synchronous=FULL, so a commit is on disk before a receipt is sent; writers in
  * several processes are serialized by `BEGIN IMMEDIATE` (waiting up to `busyTimeoutMs`).
+ * Writes run on a worker thread with their own connection (node:sqlite is synchronous, and a
+ * COMMIT's fsync would otherwise stall the event loop); reads use this thread's connection,
+ * which WAL lets proceed during a write.
  */
 export class SqliteStore implements LedgerStore {
   readonly kind = "sqlite" as const;
   private readonly db: DatabaseSync;
-  private readonly insertOne: StatementSync;
+  private readonly write: (method: WriterMethod, ...args: unknown[]) => Promise<unknown>;
+  private readonly worker: Worker | undefined;
   private readonly selectHead: StatementSync;
   private readonly selectByEventId: StatementSync;
   private readonly selectRange: StatementSync;
@@ -68,11 +74,37 @@ export class SqliteStore implements LedgerStore {
   constructor(location: string, options: { busyTimeoutMs?: number } = {}) {
     this.location = location;
     if (location !== ":memory:") mkdirSync(dirname(location), { recursive: true });
-    this.db = new DatabaseSync(location);
+    const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+    this.db = openConnection(location, busyTimeoutMs);
     this.writerKey = location === ":memory:" ? `:memory:${Math.random()}` : resolve(location);
-    this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 10_000};`);
     this.migrate();
-    this.insertOne = this.db.prepare(`INSERT INTO ledger_entries (${ENTRY_COLUMNS.join(", ")}) VALUES (${ENTRY_COLUMNS.map(() => "?").join(", ")})`);
+    if (location === ":memory:") {
+      // A worker cannot share an in-memory database: write through this thread's connection.
+      const writer = new SqliteWriter(this.db);
+      this.write = async (method, ...args) => (writer[method] as (...a: unknown[]) => unknown)(...args);
+    } else {
+      // --no-warnings: the main thread has already shown node:sqlite's experimental warning once.
+      const worker = new Worker(new URL("./writerWorker.ts", import.meta.url), { workerData: { location, busyTimeoutMs }, execArgv: [...process.execArgv, "--no-warnings"] });
+      const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+      let nextId = 0;
+      worker.on("message", ({ id, result, error }: { id: number; result?: unknown; error?: string }) => {
+        const call = pending.get(id)!;
+        pending.delete(id);
+        if (error === undefined) call.resolve(result);
+        else call.reject(new Error(error));
+      });
+      worker.on("error", (error) => {
+        for (const call of pending.values()) call.reject(error);
+        pending.clear();
+      });
+      this.worker = worker;
+      this.write = (method, ...args) =>
+        new Promise((resolve, reject) => {
+          const id = nextId++;
+          pending.set(id, { resolve, reject });
+          worker.postMessage({ id, method, args });
+        });
+    }
     this.selectHead = this.db.prepare("SELECT fifo_sequence, event_hash FROM ledger_entries ORDER BY fifo_sequence DESC LIMIT 1");
     this.selectByEventId = this.db.prepare("SELECT * FROM ledger_entries WHERE event_id = ?");
     this.selectRange = this.db.prepare("SELECT * FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?");
@@ -99,25 +131,23 @@ export class SqliteStore implements LedgerStore {
     // One transaction at a time per file in this process; other processes wait on the file lock.
     const previous = writersByFile.get(this.writerKey) ?? Promise.resolve();
     const run = previous.then(async () => {
-      this.db.exec("BEGIN IMMEDIATE");
+      await this.write("begin");
       try {
         const result = await work({
-          head: async () => this.readHead(),
-          findByEventIds: async (ids) => this.findMany(ids),
+          head: async () => headFromRow((await this.write("head")) as Record<string, unknown> | undefined),
+          findByEventIds: async (ids) => {
+            const rows = (await this.write("findMany", [...ids])) as Record<string, unknown>[];
+            return new Map(rows.map((row) => [String(row.event_id), entryFromRow(row)]));
+          },
           insert: async (entries) => {
-            for (const entry of entries) this.insertOne.run(...entryValues(entry));
+            await this.write("insert", entries.map(entryValues));
           },
-          charge: async (sourceId, events) => {
-            const row = this.db.prepare("SELECT credits FROM sources WHERE source_id = ?").get(sourceId);
-            if (!row) return false;
-            if (row.credits === null) return true;
-            return this.db.prepare("UPDATE sources SET credits = credits - ? WHERE source_id = ? AND credits >= ?").run(events, sourceId, events).changes === 1;
-          },
+          charge: async (sourceId, events) => (await this.write("charge", sourceId, events)) as boolean,
         });
-        this.db.exec("COMMIT");
+        await this.write("commit");
         return result;
       } catch (error) {
-        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        await this.write("rollback").catch(() => undefined);
         throw error;
       }
     });
@@ -126,8 +156,7 @@ export class SqliteStore implements LedgerStore {
   }
 
   private readHead(): LedgerHead {
-    const row = this.selectHead.get();
-    return row ? { fifo_sequence: Number(row.fifo_sequence), event_hash: String(row.event_hash) } : { fifo_sequence: 0, event_hash: GENESIS_PREV_HASH };
+    return headFromRow(this.selectHead.get());
   }
 
   private findMany(ids: readonly string[]): Map<string, LedgerEntry> {
@@ -176,6 +205,14 @@ export class SqliteStore implements LedgerStore {
 
   async close(): Promise<void> {
     await writersByFile.get(this.writerKey);
+    if (this.worker) {
+      await this.write("close");
+      await this.worker.terminate();
+    }
     this.db.close();
   }
+}
+
+function headFromRow(row: Record<string, unknown> | undefined): LedgerHead {
+  return row ? { fifo_sequence: Number(row.fifo_sequence), event_hash: String(row.event_hash) } : { fifo_sequence: 0, event_hash: GENESIS_PREV_HASH };
 }

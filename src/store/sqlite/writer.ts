@@ -1,0 +1,68 @@
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { ENTRY_COLUMNS } from "../rows.ts";
+
+/**
+ * The write side of the SQLite store: one connection, synchronous calls. It runs on a worker
+ * thread (writerWorker.ts) so that a COMMIT's fsync blocks that thread, not the event loop.
+ */
+export class SqliteWriter {
+  private readonly db: DatabaseSync;
+  private readonly insertOne: StatementSync;
+  private readonly selectHead: StatementSync;
+  private readonly selectByEventId: StatementSync;
+  private readonly selectCredits: StatementSync;
+  private readonly takeCredits: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.db = db;
+    this.insertOne = this.db.prepare(`INSERT INTO ledger_entries (${ENTRY_COLUMNS.join(", ")}) VALUES (${ENTRY_COLUMNS.map(() => "?").join(", ")})`);
+    this.selectHead = this.db.prepare("SELECT fifo_sequence, event_hash FROM ledger_entries ORDER BY fifo_sequence DESC LIMIT 1");
+    this.selectByEventId = this.db.prepare("SELECT * FROM ledger_entries WHERE event_id = ?");
+    this.selectCredits = this.db.prepare("SELECT credits FROM sources WHERE source_id = ?");
+    this.takeCredits = this.db.prepare("UPDATE sources SET credits = credits - ? WHERE source_id = ? AND credits >= ?");
+  }
+
+  begin(): void {
+    this.db.exec("BEGIN IMMEDIATE");
+  }
+
+  commit(): void {
+    this.db.exec("COMMIT");
+  }
+
+  rollback(): void {
+    if (this.db.isTransaction) this.db.exec("ROLLBACK");
+  }
+
+  head(): Record<string, unknown> | undefined {
+    return this.selectHead.get();
+  }
+
+  findMany(ids: string[]): Record<string, unknown>[] {
+    return [...new Set(ids)].map((id) => this.selectByEventId.get(id)).filter((row) => row !== undefined);
+  }
+
+  insert(rows: Array<Array<string | number | null>>): void {
+    for (const values of rows) this.insertOne.run(...values);
+  }
+
+  charge(sourceId: string, events: number): boolean {
+    const row = this.selectCredits.get(sourceId);
+    if (!row) return false;
+    if (row.credits === null) return true;
+    return this.takeCredits.run(events, sourceId, events).changes === 1;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** A connection set up as the store needs it: WAL, fsync on every commit, waiting for other writers. */
+export function openConnection(location: string, busyTimeoutMs: number): DatabaseSync {
+  const db = new DatabaseSync(location);
+  db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = ${busyTimeoutMs};`);
+  return db;
+}
+
+export type WriterMethod = "begin" | "commit" | "rollback" | "head" | "findMany" | "insert" | "charge" | "close";
