@@ -1,4 +1,5 @@
 import { eventHash, GENESIS_PREV_HASH } from "../hashing/eventHash.ts";
+import { contentHash } from "./ledger.ts";
 import type { LedgerEntry, LedgerHead } from "./types.ts";
 
 export interface AuditResult {
@@ -11,10 +12,33 @@ export interface AuditResult {
 }
 
 /**
- * Walks a ledger from sequence 1 in pages and reports the first broken link: a gap or repeat in
- * the sequence, an `observed_prev_hash` that is not the previous entry's `event_hash`, or an
- * `event_hash` that does not recompute.
+ * Why `entry` cannot follow `head` in a ledger, or undefined when it can: a gap or repeat in the
+ * sequence, an `observed_prev_hash` that is not the head's `event_hash`, an `event_hash` that
+ * does not recompute, or submitted content (fields and `data`) that does not match `content_hash`.
+ * The one rule both the audit and the storage nodes apply.
  */
+export function checkNext(head: LedgerHead, entry: LedgerEntry): string | undefined {
+  if (entry.fifo_sequence !== head.fifo_sequence + 1) return `gap: expected sequence ${head.fifo_sequence + 1}, received ${entry.fifo_sequence}`;
+  if (entry.observed_prev_hash !== head.event_hash) return `broken link: observed_prev_hash ${entry.observed_prev_hash} is not ${head.event_hash}`;
+  let recomputed: string;
+  try {
+    recomputed = eventHash(entry);
+  } catch (error) {
+    return `malformed entry: ${(error as Error).message}`;
+  }
+  if (recomputed !== entry.event_hash) return `event_hash ${entry.event_hash} does not recompute (${recomputed})`;
+  const { version, event_id, previous_event_hash, payload_hash, source_id, local_timestamp, data } = entry;
+  let content: string;
+  try {
+    content = contentHash({ version: version as "0.1", event_id, previous_event_hash, payload_hash, source_id, local_timestamp, data });
+  } catch (error) {
+    return `malformed entry: ${(error as Error).message}`;
+  }
+  if (content !== entry.content_hash) return "content (data or fields) does not match its content_hash";
+  return undefined;
+}
+
+/** Walks a ledger from sequence 1 in pages and reports the first entry that fails `checkNext`. */
 export async function auditLedger(
   read: (from: number, limit: number) => Promise<LedgerEntry[]>,
   options: { pageSize?: number; onProgress?: (checked: number) => void } = {},
@@ -24,19 +48,8 @@ export async function auditLedger(
   for (;;) {
     const page = await read(head.fifo_sequence + 1, pageSize);
     for (const entry of page) {
-      const expected = head.fifo_sequence + 1;
-      const fail = (reason: string): AuditResult => ({ ok: false, checked: head.fifo_sequence, head, problem: { fifo_sequence: entry.fifo_sequence, reason } });
-      if (entry.fifo_sequence !== expected) return fail(`expected sequence ${expected}, found ${entry.fifo_sequence}`);
-      if (entry.observed_prev_hash !== head.event_hash) {
-        return fail(`observed_prev_hash ${entry.observed_prev_hash} is not the event_hash of sequence ${head.fifo_sequence} (${head.event_hash})`);
-      }
-      let recomputed: string;
-      try {
-        recomputed = eventHash(entry);
-      } catch (error) {
-        return fail(`entry does not hash: ${(error as Error).message}`);
-      }
-      if (recomputed !== entry.event_hash) return fail(`event_hash ${entry.event_hash} does not recompute (${recomputed})`);
+      const reason = checkNext(head, entry);
+      if (reason) return { ok: false, checked: head.fifo_sequence, head, problem: { fifo_sequence: entry.fifo_sequence, reason } };
       head = { fifo_sequence: entry.fifo_sequence, event_hash: entry.event_hash };
     }
     options.onProgress?.(head.fifo_sequence);

@@ -1,5 +1,4 @@
-import { eventHash } from "../hashing/eventHash.ts";
-import { contentHash } from "../ledger/ledger.ts";
+import { checkNext } from "../ledger/audit.ts";
 import type { LedgerEntry, LedgerHead } from "../ledger/types.ts";
 import type { LedgerStore } from "../store/types.ts";
 import { signCommitment, type Commitment, type MessageSigner } from "./commitment.ts";
@@ -14,23 +13,6 @@ export type NodeEvent =
   | { type: "refused"; fifo_sequence: number; reason: string }
   | { type: "committed"; commitment: Commitment }
   | { type: "error"; message: string };
-
-/** Why `entry` cannot follow `head`, or undefined when it can. */
-export function checkNext(head: LedgerHead, entry: LedgerEntry): string | undefined {
-  if (entry.fifo_sequence !== head.fifo_sequence + 1) return `gap: expected sequence ${head.fifo_sequence + 1}, received ${entry.fifo_sequence}`;
-  if (entry.observed_prev_hash !== head.event_hash) return `broken link: observed_prev_hash ${entry.observed_prev_hash} is not ${head.event_hash}`;
-  let recomputed: string;
-  try {
-    recomputed = eventHash(entry);
-  } catch (error) {
-    return `malformed entry: ${(error as Error).message}`;
-  }
-  if (recomputed !== entry.event_hash) return `event_hash ${entry.event_hash} does not recompute (${recomputed})`;
-  const { version, event_id, previous_event_hash, payload_hash, source_id, local_timestamp, data } = entry;
-  const content = contentHash({ version: version as "0.1", event_id, previous_event_hash, payload_hash, source_id, local_timestamp, data });
-  if (content !== entry.content_hash) return "content (data or fields) does not match its content_hash";
-  return undefined;
-}
 
 /**
  * A storage node: pulls the gateway's /stream from its own head + 1, checks every sequence,
