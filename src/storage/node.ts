@@ -1,3 +1,4 @@
+import { streamLines } from "../gateway/streamClient.ts";
 import { checkNext } from "../ledger/audit.ts";
 import type { LedgerEntry, LedgerHead } from "../ledger/types.ts";
 import type { LedgerStore } from "../store/types.ts";
@@ -68,45 +69,31 @@ export class StorageNode {
   /** One connection: read, check and append until the stream ends, breaks, or carries a bad entry. */
   private async follow(): Promise<void> {
     let head = await this.store.head();
-    const response = await fetch(`${this.gatewayUrl}/stream?from_sequence=${head.fifo_sequence + 1}&follow=1`, { signal: this.abort.signal });
-    if (!response.ok) throw new Error(`${this.gatewayUrl}/stream answered ${response.status}`);
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffered = "";
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffered += decoder.decode(value, { stream: true });
-        const lines = buffered.split("\n");
-        buffered = lines.pop()!;
-        const verified: LedgerEntry[] = [];
-        let refused: { fifo_sequence: number; reason: string } | undefined;
-        for (const line of lines.filter(Boolean)) {
-          let entry: LedgerEntry;
-          try {
-            entry = JSON.parse(line) as LedgerEntry;
-          } catch {
-            refused = { fifo_sequence: head.fifo_sequence + 1, reason: "not a JSON ledger entry" };
-            break;
-          }
-          const reason = checkNext(head, entry);
-          if (reason) {
-            refused = { fifo_sequence: entry.fifo_sequence, reason };
-            break;
-          }
-          verified.push(entry);
-          head = { fifo_sequence: entry.fifo_sequence, event_hash: entry.event_hash };
+    for await (const lines of streamLines(this.gatewayUrl, head.fifo_sequence + 1, { follow: true, signal: this.abort.signal })) {
+      const verified: LedgerEntry[] = [];
+      let refused: { fifo_sequence: number; reason: string } | undefined;
+      for (const line of lines) {
+        let entry: LedgerEntry;
+        try {
+          entry = JSON.parse(line) as LedgerEntry;
+        } catch {
+          refused = { fifo_sequence: head.fifo_sequence + 1, reason: "not a JSON ledger entry" };
+          break;
         }
-        if (verified.length > 0) await this.append(verified);
-        if (refused) {
-          this.problem = { ...refused, at: new Date().toISOString() };
-          this.onEvent({ type: "refused", ...refused });
-          return; // the loop resyncs from the last verified entry
+        const reason = checkNext(head, entry);
+        if (reason) {
+          refused = { fifo_sequence: entry.fifo_sequence, reason };
+          break;
         }
+        verified.push(entry);
+        head = { fifo_sequence: entry.fifo_sequence, event_hash: entry.event_hash };
       }
-    } finally {
-      await reader.cancel().catch(() => undefined);
+      if (verified.length > 0) await this.append(verified);
+      if (refused) {
+        this.problem = { ...refused, at: new Date().toISOString() };
+        this.onEvent({ type: "refused", ...refused });
+        return; // the loop resyncs from the last verified entry
+      }
     }
   }
 

@@ -1,25 +1,37 @@
 import { auditLedger } from "../../src/ledger/audit.ts";
 import type { LedgerEntry } from "../../src/ledger/types.ts";
 import { DEFAULT_STORE, openStore } from "../../src/store/open.ts";
-import { userError } from "../errors.ts";
+import { streamLines } from "../../src/gateway/streamClient.ts";
+import { userFacing } from "../errors.ts";
 
-/** Pages of a gateway's /stream, so a remote ledger is audited with the same code as a local one. */
+/**
+ * Pages of a gateway's /stream, so a remote ledger is audited with the same code as a local one.
+ * One connection from sequence 1 serves every page (the audit reads pages in order).
+ */
 function readThroughGateway(url: string) {
-  return async (from: number, limit: number): Promise<LedgerEntry[]> => {
-    const response = await fetch(`${url}/stream?from_sequence=${from}`).catch((cause) => {
-      throw userError(`cannot reach the gateway at ${url} (${(cause as Error).message})`);
-    });
-    if (!response.ok) throw userError(`${url}/stream answered ${response.status}`);
-    const lines = (await response.text()).split("\n").filter(Boolean).slice(0, limit);
-    return lines.map((line) => JSON.parse(line) as LedgerEntry);
+  const lines = streamLines(url, 1);
+  const buffered: string[] = [];
+  const read = async (_from: number, limit: number): Promise<LedgerEntry[]> => {
+    while (buffered.length < limit) {
+      const next = await lines.next();
+      if (next.done) break;
+      buffered.push(...next.value);
+    }
+    return buffered.splice(0, limit).map((line) => JSON.parse(line) as LedgerEntry);
   };
+  return { read, close: async () => void (await lines.return(undefined)) };
 }
 
-export default async function audit({ store, url }: { store: string; url: string }): Promise<void> {
+export default function audit(args: { store: string; url: string }): Promise<void> {
+  return userFacing(() => run(args));
+}
+
+async function run({ store, url }: { store: string; url: string }): Promise<void> {
   const ledgerStore = url ? undefined : await openStore(store || process.env.KPPE_STORE || DEFAULT_STORE);
+  const gateway = url ? readThroughGateway(url) : undefined;
   const source = url ? `gateway ${url}` : ledgerStore!.location;
   try {
-    const read = ledgerStore ? (from: number, limit: number) => ledgerStore.range(from, limit) : readThroughGateway(url);
+    const read = gateway ? gateway.read : (from: number, limit: number) => ledgerStore!.range(from, limit);
     const result = await auditLedger(read, { onProgress: (n) => process.stderr.write(`\rchecked ${n} entries`) });
     process.stderr.write("\n");
     if (result.ok) {
@@ -30,6 +42,7 @@ export default async function audit({ store, url }: { store: string; url: string
       process.exitCode = 1;
     }
   } finally {
+    await gateway?.close();
     await ledgerStore?.close();
   }
 }

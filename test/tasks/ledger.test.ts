@@ -47,6 +47,15 @@ describe("ledger tasks", function () {
     await assert.rejects(runTask("ledger:submit", { body: "", file: "", sourceId: "cli", eventId: "", previousEventHash: "", url }), /exactly one of --body/);
   });
 
+  it("ledger:audit --url reads a ledger of several pages over one stream", async function () {
+    for (let batch = 0; batch < 2; batch++) {
+      const events = Array.from({ length: 600 }, (_, i) => ({ version: "0.1", event_id: `p-${batch}-${i}`, payload_hash: "0x" + (batch * 600 + i + 1).toString(16).padStart(64, "0"), source_id: "cli" }));
+      const response = await fetch(`${url}/submit_batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events }) });
+      assert.equal(response.status, 200);
+    }
+    assert.match(await runTask("ledger:audit", { store: "", url }), /the chain verifies: 1200 entries/);
+  });
+
   it("ledger:audit verifies a good ledger and names the first broken link of a tampered one", async function () {
     for (let i = 0; i < 5; i++) {
       await runTask("ledger:submit", { body: `{"n":${i}}`, file: "", sourceId: "cli", eventId: `a-${i}`, previousEventHash: "", url });
