@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { Ledger } from "../ledger/ledger.ts";
 import { apiKeyHash, type Source } from "../ledger/sources.ts";
 import { commitmentSignedByNode, type Commitment } from "../storage/commitment.ts";
-import { LedgerError, type LedgerEntry } from "../ledger/types.ts";
+import { LedgerError, receiptOf, type LedgerEntry } from "../ledger/types.ts";
 import { validateEvent } from "../ledger/validate.ts";
 import type { LedgerStore } from "../store/types.ts";
 import { HTTP_STATUS, RETRY_AFTER_DOWN_S } from "./errors.ts";
@@ -223,7 +223,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const { event_id } = request.params as { event_id: string };
     const entry = await store.findByEventId(event_id);
     if (!entry) return reply.code(404).send({ error: "NOT_FOUND", message: `no event with event_id ${JSON.stringify(event_id)} in this ledger` });
-    return { accepted: true, event_id, fifo_sequence: entry.fifo_sequence, event_hash: entry.event_hash, observed_prev_hash: entry.observed_prev_hash, accepted_at: entry.accepted_at, entry };
+    return { ...receiptOf(entry), entry };
   });
 
   app.get("/stream", (request, reply) => {

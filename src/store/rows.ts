@@ -1,4 +1,5 @@
-import type { LedgerEntry } from "../ledger/types.ts";
+import { GENESIS_PREV_HASH } from "../hashing/eventHash.ts";
+import type { LedgerEntry, LedgerHead } from "../ledger/types.ts";
 
 /** Column order shared by both stores' INSERT statements. */
 export const ENTRY_COLUMNS = [
@@ -37,4 +38,9 @@ export function entryFromRow(row: Record<string, unknown>): LedgerEntry {
     accepted_at: row.accepted_at instanceof Date ? row.accepted_at.toISOString() : String(row.accepted_at),
     data: typeof data === "string" ? JSON.parse(data) : (data ?? null),
   };
+}
+
+/** The head from a row with fifo_sequence and event_hash, or the empty ledger's head when there is none. */
+export function headFromRow(row: Record<string, unknown> | undefined): LedgerHead {
+  return row ? { fifo_sequence: Number(row.fifo_sequence), event_hash: String(row.event_hash) } : { fifo_sequence: 0, event_hash: GENESIS_PREV_HASH };
 }

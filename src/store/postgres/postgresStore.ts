@@ -1,8 +1,7 @@
 import pg from "pg";
-import { GENESIS_PREV_HASH } from "../../hashing/eventHash.ts";
 import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
-import { ENTRY_COLUMNS, entryFromRow, entryValues } from "../rows.ts";
+import { ENTRY_COLUMNS, entryFromRow, entryValues, headFromRow } from "../rows.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 
 /** Advisory lock keys ('KPPE' and 'KPPF'): one for appending, one for migrating. */
@@ -206,5 +205,5 @@ function sourceFromRow(row: Record<string, unknown>): Source {
 
 async function headOf(db: pg.Pool | pg.PoolClient): Promise<LedgerHead> {
   const { rows } = await db.query("SELECT fifo_sequence, event_hash FROM ledger_entries ORDER BY fifo_sequence DESC LIMIT 1");
-  return rows[0] ? { fifo_sequence: Number(rows[0].fifo_sequence), event_hash: String(rows[0].event_hash) } : { fifo_sequence: 0, event_hash: GENESIS_PREV_HASH };
+  return headFromRow(rows[0]);
 }

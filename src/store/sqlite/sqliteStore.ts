@@ -2,10 +2,9 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { Worker } from "node:worker_threads";
-import { GENESIS_PREV_HASH } from "../../hashing/eventHash.ts";
 import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
-import { entryFromRow, entryValues } from "../rows.ts";
+import { entryFromRow, entryValues, headFromRow } from "../rows.ts";
 import { openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 
@@ -155,25 +154,13 @@ export class SqliteStore implements LedgerStore {
     return run;
   }
 
-  private readHead(): LedgerHead {
+  async head(): Promise<LedgerHead> {
     return headFromRow(this.selectHead.get());
   }
 
-  private findMany(ids: readonly string[]): Map<string, LedgerEntry> {
-    const found = new Map<string, LedgerEntry>();
-    for (const id of new Set(ids)) {
-      const row = this.selectByEventId.get(id);
-      if (row) found.set(id, entryFromRow(row));
-    }
-    return found;
-  }
-
-  async head(): Promise<LedgerHead> {
-    return this.readHead();
-  }
-
   async findByEventId(eventId: string): Promise<LedgerEntry | undefined> {
-    return this.findMany([eventId]).get(eventId);
+    const row = this.selectByEventId.get(eventId);
+    return row ? entryFromRow(row) : undefined;
   }
 
   async range(from: number, limit: number): Promise<LedgerEntry[]> {
@@ -211,8 +198,4 @@ export class SqliteStore implements LedgerStore {
     }
     this.db.close();
   }
-}
-
-function headFromRow(row: Record<string, unknown> | undefined): LedgerHead {
-  return row ? { fifo_sequence: Number(row.fifo_sequence), event_hash: String(row.event_hash) } : { fifo_sequence: 0, event_hash: GENESIS_PREV_HASH };
 }
