@@ -1,3 +1,4 @@
+import { isHex32 } from "../hashing/hex.ts";
 import { LedgerError, type SubmittedEvent } from "./types.ts";
 
 export const PROTOCOL_VERSION = "0.1";
@@ -5,7 +6,6 @@ export const MAX_EVENT_ID_LENGTH = 128;
 export const MAX_SOURCE_ID_LENGTH = 128;
 export const MAX_TIMESTAMP_LENGTH = 64;
 
-const HEX32 = /^0x[0-9a-f]{64}$/;
 const ZERO32 = "0x" + "0".repeat(64);
 // Printable, no control characters and no lone surrogates: ids end up in logs, URLs and SQL.
 const PRINTABLE = /^[^\p{Cc}\p{Cs}]+$/u;
@@ -23,7 +23,7 @@ function text(value: unknown, field: string, max: number): string {
 }
 
 function hash(value: unknown, field: string): string {
-  if (typeof value !== "string" || !HEX32.test(value)) bad(field, `expected 0x followed by 64 lower-case hex digits, got ${JSON.stringify(value)?.slice(0, 80)}`);
+  if (!isHex32(value)) bad(field, `expected 0x followed by 64 lower-case hex digits, got ${JSON.stringify(value)?.slice(0, 80)}`);
   return value;
 }
 

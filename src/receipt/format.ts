@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { KppeError } from "../errors.ts";
+import { isHex32 } from "../hashing/hex.ts";
 
 /** Version tag of the receipt format this code writes and reads (docs/receipts.md). */
 export const RECEIPT_FORMAT = "kppe-receipt/1";
 
-const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/, "expected 0x followed by 64 lower-case hex digits");
+const hex32 = z.string().refine(isHex32, "expected 0x followed by 64 lower-case hex digits");
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address");
 const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/, "expected a non-negative integer as a decimal string");
 const count = z.number().int().nonnegative();
