@@ -10,12 +10,12 @@ import { createGateway } from "../src/gateway/server.ts";
 import type { EnqueueReceipt } from "../src/ledger/types.ts";
 import { verifyOnChain } from "../src/receipt/onchain.ts";
 import { buildReceipt, clientHash, KppeTree, verifyReceiptOffline } from "../src/sdk/index.ts";
-import { DEFAULT_STORE, openStore } from "../src/store/open.ts";
+import { openStore } from "../src/store/open.ts";
 
 const OUT_DIR = "data/receipts";
 const EVENT_COUNT = Number(process.env.DEMO_EVENTS ?? 12);
 
-const store = await openStore(process.env.KPPE_STORE ?? DEFAULT_STORE);
+const store = await openStore();
 const gateway = createGateway({ store, port: 0, logLevel: false });
 const url = await gateway.listen();
 console.log(`[K-PPE] Gateway on ${url} | ledger: ${store.location}`);

@@ -2,9 +2,9 @@
 //   node scripts/serve-gateway.ts [store] [port]
 // Prints the URL as its first line of stdout once listening. SIGTERM/SIGINT stop it gracefully.
 import { createGateway } from "../src/gateway/server.ts";
-import { DEFAULT_STORE, openStore } from "../src/store/open.ts";
+import { openStore } from "../src/store/open.ts";
 
-const [location = process.env.KPPE_STORE ?? DEFAULT_STORE, port = "8080"] = process.argv.slice(2);
+const [location, port = "8080"] = process.argv.slice(2);
 const gateway = createGateway({ store: await openStore(location), port: Number(port), logLevel: process.env.LOG_LEVEL ?? "warn" });
 console.log(await gateway.listen());
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void gateway.close());

@@ -8,9 +8,11 @@ export const DEFAULT_STORE = "data/ledger.sqlite";
 /**
  * Opens a store from one string: `postgres://…` or `postgresql://…` for PostgreSQL (a
  * `?schema=name` parameter keeps the ledger in its own schema), anything else is a SQLite file
- * path (`sqlite:` prefix optional, `:memory:` for a throwaway ledger).
+ * path (`sqlite:` prefix optional, `:memory:` for a throwaway ledger). Without one (undefined or
+ * empty), the KPPE_STORE environment variable, else DEFAULT_STORE.
  */
-export async function openStore(location = DEFAULT_STORE, options: PostgresStoreOptions = {}): Promise<LedgerStore> {
+export async function openStore(given?: string, options: PostgresStoreOptions = {}): Promise<LedgerStore> {
+  const location = given || process.env.KPPE_STORE || DEFAULT_STORE;
   if (/^postgres(ql)?:\/\//.test(location)) {
     const url = new URL(location);
     const schema = url.searchParams.get("schema") ?? options.schema;

@@ -1,6 +1,6 @@
 import { auditLedger } from "../../src/ledger/audit.ts";
 import type { LedgerEntry } from "../../src/ledger/types.ts";
-import { DEFAULT_STORE, openStore } from "../../src/store/open.ts";
+import { openStore } from "../../src/store/open.ts";
 import { streamLines } from "../../src/gateway/streamClient.ts";
 import { userFacing } from "../errors.ts";
 
@@ -27,7 +27,7 @@ export default function audit(args: { store: string; url: string }): Promise<voi
 }
 
 async function run({ store, url }: { store: string; url: string }): Promise<void> {
-  const ledgerStore = url ? undefined : await openStore(store || process.env.KPPE_STORE || DEFAULT_STORE);
+  const ledgerStore = url ? undefined : await openStore(store);
   const gateway = url ? readThroughGateway(url) : undefined;
   const source = url ? `gateway ${url}` : ledgerStore!.location;
   try {

@@ -1,5 +1,5 @@
 import { createGateway } from "../../src/gateway/server.ts";
-import { DEFAULT_STORE, openStore } from "../../src/store/open.ts";
+import { openStore } from "../../src/store/open.ts";
 import { userError } from "../errors.ts";
 
 interface Args {
@@ -13,7 +13,7 @@ interface Args {
 
 export default async function serve({ store, host, port, logLevel, profile, storageNodes }: Args): Promise<void> {
   if (profile !== "local" && profile !== "production") throw userError(`--profile: expected local or production, got ${JSON.stringify(profile)}`);
-  const ledgerStore = await openStore(store || process.env.KPPE_STORE || DEFAULT_STORE);
+  const ledgerStore = await openStore(store);
   const nodes = storageNodes ? storageNodes.split(",").map((a) => a.trim()) : undefined;
   const bad = nodes?.find((a) => !/^0x[0-9a-fA-F]{40}$/.test(a));
   if (bad !== undefined) throw userError(`--storage-nodes: ${JSON.stringify(bad)} is not an address (0x followed by 40 hex digits)`);

@@ -1,6 +1,6 @@
 import { apiKeyHash, newApiKey } from "../../src/ledger/sources.ts";
 import { MAX_SOURCE_ID_LENGTH } from "../../src/ledger/validate.ts";
-import { DEFAULT_STORE, openStore } from "../../src/store/open.ts";
+import { openStore } from "../../src/store/open.ts";
 import { userError } from "../errors.ts";
 
 interface Args {
@@ -18,7 +18,7 @@ export default async function source(args: Args): Promise<void> {
   if (args.credits < -1 || args.rate < 0 || args.burst < 0 || args.addCredits < 0) {
     throw userError("--credits must be -1 or more, and --rate, --burst and --add-credits 0 or more");
   }
-  const store = await openStore(args.store || process.env.KPPE_STORE || DEFAULT_STORE);
+  const store = await openStore(args.store);
   try {
     const existing = await store.findSource(sourceId);
     if (args.addCredits > 0) {
