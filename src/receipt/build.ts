@@ -6,7 +6,8 @@ export interface ReceiptParts {
   ledgerEntry: AnchorReceipt["ledger_entry"];
   batchId: bigint | number | string;
   leafIndex: number;
-  tree: KppeTree;
+  /** The batch's tree, or anything that gives the same proof, root, depth and count (a stored receipt). */
+  tree: Pick<KppeTree, "proof" | "root" | "depth" | "leafCount">;
   prevRoot: string;
   anchor: AnchorReceipt["anchor"];
 }

@@ -1,11 +1,7 @@
 import { Contract, type Provider } from "ethers";
+import { KPPE_ANCHOR_ABI } from "../keeper/abi.ts";
 import type { AnchorReceipt } from "./format.ts";
 import type { CheckResult } from "./verify.ts";
-
-const KPPE_ANCHOR_VIEWS = [
-  "function verifyProofView(uint256 batchId, bytes32 eventHash, bytes32[] proof, uint256 leafIndex) view returns (bool)",
-  "function getBatch(uint256 batchId) view returns (tuple(bytes32 merkleRoot, uint32 eventCount, uint8 treeDepth, uint64 timestamp, uint64 anchoredAt, bytes32 prevRoot, bool exists))",
-];
 
 /**
  * Checks a receipt against the chain it names: the provider is on the receipt's chain, the batch
@@ -19,7 +15,7 @@ export async function verifyOnChain(receipt: AnchorReceipt, provider: Provider):
   checks.push({ name: "chain id", ok: onChain, detail: `provider is on chain ${chainId}, receipt names ${receipt.anchor.chain_id}` });
   if (!onChain) return checks;
 
-  const anchor = new Contract(receipt.anchor.contract, KPPE_ANCHOR_VIEWS, provider);
+  const anchor = new Contract(receipt.anchor.contract, KPPE_ANCHOR_ABI, provider);
   const { batch } = receipt;
   const stored = await anchor.getBatch(batch.batch_id);
   const same =

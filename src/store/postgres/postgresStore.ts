@@ -3,6 +3,7 @@ import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
 import { ENTRY_COLUMNS, entryFromRow, entryValues, headFromRow } from "../rows.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
+import { ANCHOR_MIGRATION, PostgresAnchorStore } from "./postgresAnchorStore.ts";
 
 /** Advisory lock keys ('KPPE' and 'KPPF'): one for appending, one for migrating. */
 const APPEND_LOCK = 0x4b505045;
@@ -41,6 +42,7 @@ const MIGRATIONS: Array<[number, string]> = [
        created_at TIMESTAMPTZ NOT NULL
      );`,
   ],
+  [3, ANCHOR_MIGRATION],
 ];
 
 export interface PostgresStoreOptions {
@@ -60,6 +62,7 @@ export class PostgresStore implements LedgerStore {
   readonly location: string;
   private readonly pool: pg.Pool;
   private readonly schema: string;
+  readonly anchoring: PostgresAnchorStore;
 
   private constructor(url: string, options: PostgresStoreOptions) {
     const parsed = new URL(url);
@@ -69,6 +72,7 @@ export class PostgresStore implements LedgerStore {
     this.pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, options: `-c search_path=${this.schema}` });
     // An idle client's error (server restart) must not crash the process; the next query reports it.
     this.pool.on("error", () => undefined);
+    this.anchoring = new PostgresAnchorStore(this.pool);
   }
 
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {

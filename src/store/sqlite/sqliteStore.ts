@@ -5,6 +5,7 @@ import { Worker } from "node:worker_threads";
 import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
 import { entryFromRow, entryValues, headFromRow } from "../rows.ts";
+import { ANCHOR_MIGRATION, SqliteAnchorStore } from "./sqliteAnchorStore.ts";
 import { openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 
@@ -42,6 +43,7 @@ const MIGRATIONS: Array<[number, string]> = [
        created_at TEXT NOT NULL
      );`,
   ],
+  [3, ANCHOR_MIGRATION],
 ];
 
 /**
@@ -69,6 +71,7 @@ export class SqliteStore implements LedgerStore {
   private readonly selectRange: StatementSync;
   private readonly writerKey: string;
   readonly location: string;
+  readonly anchoring: SqliteAnchorStore;
 
   constructor(location: string, options: { busyTimeoutMs?: number } = {}) {
     this.location = location;
@@ -107,6 +110,7 @@ export class SqliteStore implements LedgerStore {
     this.selectHead = this.db.prepare("SELECT fifo_sequence, event_hash FROM ledger_entries ORDER BY fifo_sequence DESC LIMIT 1");
     this.selectByEventId = this.db.prepare("SELECT * FROM ledger_entries WHERE event_id = ?");
     this.selectRange = this.db.prepare("SELECT * FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?");
+    this.anchoring = new SqliteAnchorStore(this.db, (work) => this.exclusive(work));
   }
 
   private migrate(): void {
@@ -126,10 +130,20 @@ export class SqliteStore implements LedgerStore {
     }
   }
 
-  writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T> {
-    // One transaction at a time per file in this process; other processes wait on the file lock.
+  /**
+   * Queues `run` behind every other write to the same file in this process (other processes wait
+   * on the file lock). node:sqlite blocks synchronously on a held lock, so two connections of one
+   * process must never wait on each other.
+   */
+  private queueWrite<T>(run: () => Promise<T>): Promise<T> {
     const previous = writersByFile.get(this.writerKey) ?? Promise.resolve();
-    const run = previous.then(async () => {
+    const result = previous.then(run);
+    writersByFile.set(this.writerKey, result.catch(() => undefined));
+    return result;
+  }
+
+  writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T> {
+    return this.queueWrite(async () => {
       await this.write("begin");
       try {
         const result = await work({
@@ -150,8 +164,24 @@ export class SqliteStore implements LedgerStore {
         throw error;
       }
     });
-    writersByFile.set(this.writerKey, run.catch(() => undefined));
-    return run;
+  }
+
+  /**
+   * Runs a short synchronous `work` in one transaction on this thread's connection (the keeper's
+   * small writes), queued like the ledger's appends.
+   */
+  exclusive<T>(work: (db: DatabaseSync) => T): Promise<T> {
+    return this.queueWrite(async () => {
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = work(this.db);
+        this.db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        throw error;
+      }
+    });
   }
 
   async head(): Promise<LedgerHead> {
@@ -176,13 +206,15 @@ export class SqliteStore implements LedgerStore {
   }
 
   async createSource(source: Source): Promise<void> {
-    this.db
-      .prepare("INSERT INTO sources (source_id, api_key_hash, credits, rate_per_second, burst, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(source.source_id, source.api_key_hash, source.credits, source.rate_per_second, source.burst, source.created_at);
+    await this.exclusive((db) =>
+      db
+        .prepare("INSERT INTO sources (source_id, api_key_hash, credits, rate_per_second, burst, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(source.source_id, source.api_key_hash, source.credits, source.rate_per_second, source.burst, source.created_at),
+    );
   }
 
   async addCredits(sourceId: string, credits: number): Promise<number | null> {
-    const row = this.db.prepare("UPDATE sources SET credits = credits + ? WHERE source_id = ? RETURNING credits").get(credits, sourceId);
+    const row = await this.exclusive((db) => db.prepare("UPDATE sources SET credits = credits + ? WHERE source_id = ? RETURNING credits").get(credits, sourceId));
     return row ? Number(row.credits) : null;
   }
 

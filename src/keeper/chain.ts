@@ -1,0 +1,224 @@
+import { Contract, FetchRequest, JsonRpcProvider, Transaction, type Provider, type Wallet } from "ethers";
+import { KppeError } from "../errors.ts";
+import type { AnchorTarget } from "../store/types.ts";
+import { KPPE_ANCHOR_ABI } from "./abi.ts";
+import { shortMessage, withRetry, type RetryPolicy } from "./retry.ts";
+
+/** A batch as `getBatch` returns it. */
+export interface ChainBatch {
+  exists: boolean;
+  merkleRoot: string;
+  eventCount: number;
+  treeDepth: number;
+  prevRoot: string;
+  anchoredAt: number;
+}
+
+export interface AnchorCall {
+  batchNumber: number;
+  merkleRoot: string;
+  eventCount: number;
+  treeDepth: number;
+  batchTimestamp: number;
+}
+
+export interface Fees {
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+}
+
+export interface MinedTx {
+  hash: string;
+  blockNumber: number;
+  success: boolean;
+}
+
+/**
+ * A JSON-RPC provider for the keeper: one request per HTTP call (no batching, so a fault hits
+ * one call), no hidden 429 retries (the keeper's own policy governs), no response cache (a
+ * nonce or block number must be fresh), and a request timeout.
+ */
+export function rpcProvider(url: string, timeoutMs = 30_000, chainId?: number): JsonRpcProvider {
+  const request = new FetchRequest(url);
+  request.timeout = timeoutMs;
+  request.setThrottleParams({ maxAttempts: 1 });
+  return new JsonRpcProvider(request, chainId, { batchMaxCount: 1, staticNetwork: chainId !== undefined, cacheTimeout: -1 });
+}
+
+/** Thrown when the contract refuses an anchor; `reason` is the decoded custom error. */
+export class AnchorRevertedError extends KppeError {
+  readonly reason: string;
+  constructor(reason: string, cause?: unknown) {
+    super("ANCHOR_REVERTED", `anchorMerkleRoot reverted: ${reason}`, { cause, details: { reason } });
+    this.reason = reason;
+  }
+}
+
+/**
+ * Everything the keeper asks of the chain, each read with bounded retries. Transactions are
+ * signed here and sent as raw bytes, so the keeper knows a transaction's hash before it is sent
+ * and can send the very same bytes again.
+ */
+export class AnchorChain {
+  readonly provider: Provider;
+  readonly wallet: Wallet;
+  readonly contract: Contract;
+  readonly target: AnchorTarget;
+  private readonly policy: RetryPolicy;
+  private readonly onRetry: (message: string) => void;
+
+  private constructor(provider: Provider, wallet: Wallet, target: AnchorTarget, policy: RetryPolicy, onRetry: (message: string) => void) {
+    this.provider = provider;
+    this.wallet = wallet.connect(provider);
+    this.target = target;
+    this.contract = new Contract(target.contract, KPPE_ANCHOR_ABI, provider);
+    this.policy = policy;
+    this.onRetry = onRetry;
+  }
+
+  /** Connects and checks that a KPPEAnchor is deployed at `contract`. */
+  static async open(options: { provider: Provider; wallet: Wallet; contract: string; retry: RetryPolicy; onRetry: (message: string) => void }): Promise<AnchorChain> {
+    const { provider, retry, onRetry } = options;
+    const { chainId } = await withRetry("eth_chainId", () => provider.getNetwork(), retry, onRetry);
+    const contract = options.contract.toLowerCase();
+    const code = await withRetry("eth_getCode", () => provider.getCode(contract), retry, onRetry);
+    if (code === "0x") {
+      throw new KppeError("NO_CONTRACT", `no contract at ${contract} on chain ${chainId}: deploy KPPEAnchor (npx hardhat ignition deploy ignition/modules/KPPEAnchor.ts) or pass the right --contract`);
+    }
+    return new AnchorChain(provider, options.wallet, { chainId: Number(chainId), contract }, retry, onRetry);
+  }
+
+  private read<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return withRetry(what, call, this.policy, this.onRetry);
+  }
+
+  async latestBatchId(): Promise<number> {
+    return Number(await this.read("latestBatchId", () => this.contract.latestBatchId()));
+  }
+
+  async latestRoot(): Promise<string> {
+    return this.read("latestRoot", () => this.contract.latestRoot());
+  }
+
+  async totalEventsAnchored(): Promise<number> {
+    return Number(await this.read("totalEventsAnchored", () => this.contract.totalEventsAnchored()));
+  }
+
+  async isAuthorized(): Promise<boolean> {
+    return this.read("authorizedAnchors", () => this.contract.authorizedAnchors(this.wallet.address));
+  }
+
+  async getBatch(batchNumber: number): Promise<ChainBatch> {
+    const b = await this.read(`getBatch(${batchNumber})`, () => this.contract.getBatch(batchNumber));
+    return {
+      exists: b.exists,
+      merkleRoot: b.merkleRoot,
+      eventCount: Number(b.eventCount),
+      treeDepth: Number(b.treeDepth),
+      prevRoot: b.prevRoot,
+      anchoredAt: Number(b.anchoredAt),
+    };
+  }
+
+  async verifyProofView(batchNumber: number, leaf: string, proof: string[], leafIndex: number): Promise<boolean> {
+    return this.read("verifyProofView", () => this.contract.verifyProofView(batchNumber, leaf, proof, leafIndex));
+  }
+
+  async blockNumber(): Promise<number> {
+    return this.read("eth_blockNumber", () => this.provider.getBlockNumber());
+  }
+
+  /** The fees a new transaction would pay now: twice the latest base fee plus the suggested tip. */
+  async currentFees(): Promise<Fees & { baseFee: bigint }> {
+    const block = await this.read("eth_getBlockByNumber", () => this.provider.getBlock("latest"));
+    const baseFee = block?.baseFeePerGas ?? 0n;
+    const { maxPriorityFeePerGas } = await this.read("eth_maxPriorityFeePerGas", () => this.provider.getFeeData());
+    const tip = maxPriorityFeePerGas ?? 1_000_000n;
+    return { baseFee, maxPriorityFeePerGas: tip, maxFeePerGas: baseFee * 2n + tip };
+  }
+
+  async nonce(blockTag: "latest" | "pending"): Promise<number> {
+    return this.read("eth_getTransactionCount", () => this.provider.getTransactionCount(this.wallet.address, blockTag));
+  }
+
+  private anchorData(call: AnchorCall): string {
+    return this.contract.interface.encodeFunctionData("anchorMerkleRoot", [call.batchNumber, call.merkleRoot, call.eventCount, call.treeDepth, call.batchTimestamp]);
+  }
+
+  /**
+   * Estimates the anchor's gas, which also runs it: a call the contract would refuse throws
+   * AnchorRevertedError with the decoded custom error, before anything is signed or paid.
+   */
+  async estimateAnchor(call: AnchorCall): Promise<bigint> {
+    try {
+      return await this.read("eth_estimateGas", () => this.provider.estimateGas({ from: this.wallet.address, to: this.target.contract, data: this.anchorData(call) }));
+    } catch (error) {
+      const reason = this.decodeRevert(error);
+      if (reason) throw new AnchorRevertedError(reason, error);
+      throw error;
+    }
+  }
+
+  /** Signs (does not send) an anchor transaction. */
+  async signAnchor(call: AnchorCall, options: Fees & { nonce: number; gasLimit: bigint }): Promise<{ hash: string; raw: string }> {
+    const raw = await this.wallet.signTransaction({
+      type: 2,
+      chainId: this.target.chainId,
+      to: this.target.contract,
+      data: this.anchorData(call),
+      nonce: options.nonce,
+      gasLimit: options.gasLimit,
+      maxFeePerGas: options.maxFeePerGas,
+      maxPriorityFeePerGas: options.maxPriorityFeePerGas,
+    });
+    return { hash: Transaction.from(raw).hash!, raw };
+  }
+
+  /**
+   * Sends signed bytes. A node that already has them (a resend after a lost reply) is not an
+   * error, nor is a nonce already used: reconciliation finds out which transaction took it.
+   */
+  async broadcast(raw: string): Promise<void> {
+    try {
+      await this.read("eth_sendRawTransaction", () => this.provider.broadcastTransaction(raw));
+    } catch (error) {
+      if (/already known|known transaction|nonce too low|nonce has already been used|NONCE_EXPIRED|already imported/i.test(`${(error as { code?: string }).code} ${shortMessage(error)}`)) return;
+      throw error;
+    }
+  }
+
+  /** The transaction's outcome once mined, else undefined (pending, dropped or never seen). */
+  async mined(hash: string): Promise<MinedTx | undefined> {
+    const receipt = await this.read("eth_getTransactionReceipt", () => this.provider.getTransactionReceipt(hash));
+    if (!receipt) return undefined;
+    return { hash, blockNumber: receipt.blockNumber, success: receipt.status === 1 };
+  }
+
+  /** True when the node knows the transaction (pending or mined). */
+  async known(hash: string): Promise<boolean> {
+    return (await this.read("eth_getTransactionByHash", () => this.provider.getTransaction(hash))) !== null;
+  }
+
+  /** Why a mined anchor transaction reverted: the call replayed on the state it ran on. */
+  async revertReason(call: AnchorCall, blockNumber: number): Promise<string> {
+    try {
+      await this.provider.call({ from: this.wallet.address, to: this.target.contract, data: this.anchorData(call), blockTag: blockNumber - 1 });
+      return "reverted on chain (replaying it does not revert; out of gas?)";
+    } catch (error) {
+      return this.decodeRevert(error) ?? `reverted on chain (${shortMessage(error)})`;
+    }
+  }
+
+  /** `Name(arg, …)` of a custom error in a failed call, or undefined if the failure was not a revert. */
+  decodeRevert(error: unknown): string | undefined {
+    const e = error as { code?: string; data?: string; revert?: { name: string; args: unknown[] }; info?: { error?: { data?: string } } };
+    const data = e?.data ?? e?.info?.error?.data;
+    if (typeof data === "string" && data.length >= 10) {
+      const parsed = this.contract.interface.parseError(data);
+      if (parsed) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
+      return `unknown custom error ${data.slice(0, 10)}`;
+    }
+    if (e?.code === "CALL_EXCEPTION") return shortMessage(error);
+    return undefined;
+  }
+}

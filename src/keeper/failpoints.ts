@@ -1,0 +1,10 @@
+/**
+ * Crash points for the keeper's crash tests. With KPPE_FAILPOINT set to one of these names the
+ * process kills itself with SIGKILL when it reaches that step: a real crash, nothing flushed or
+ * cleaned up. Unset (always, outside tests), each call is one comparison.
+ */
+export type Failpoint = "after-cut" | "before-broadcast" | "after-broadcast" | "after-confirmations" | "mid-receipts";
+
+export function failpoint(name: Failpoint): void {
+  if (process.env.KPPE_FAILPOINT === name) process.kill(process.pid, "SIGKILL");
+}

@@ -1,0 +1,490 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import { formatUnits, parseUnits } from "ethers";
+import { KppeError } from "../errors.ts";
+import { KppeTree, verifyKppeProof } from "../merkle/kppeTree.ts";
+import type { AnchorStore, AnchorTarget, BatchRecord, LedgerStore, ReceiptRecord, TxAttempt } from "../store/types.ts";
+import { AnchorRevertedError, type AnchorCall, type AnchorChain, type MinedTx } from "./chain.ts";
+import { failpoint } from "./failpoints.ts";
+import { consoleLog, type KeeperLog } from "./log.ts";
+import { BacklogProgress } from "./progress.ts";
+import { shortMessage } from "./retry.ts";
+import type { KeeperSettings } from "./settings.ts";
+
+/** What a cycle did. */
+export interface CycleSummary {
+  outcome: "anchored" | "idle" | "paused" | "failed" | "standby";
+  batchesConfirmed: number;
+  eventsConfirmed: number;
+  /** Events in the ledger that no live batch covers yet. */
+  pendingEvents: number;
+}
+
+/** The keeper's state for /health (K-PPE relayer's /kpe/health fields, plus ours). */
+export interface KeeperHealth {
+  status: "starting" | "ok" | "paused" | "degraded" | "standby" | "stopped";
+  engine: "K-PPE";
+  contract: string;
+  chain: string;
+  chainId: number;
+  latestBatchId: number;
+  totalEventsAnchored: number;
+  latestRoot: string;
+  lastAnchoredAt: string | null;
+  pendingEvents: number;
+  lastCycleAt: string | null;
+  message: string | null;
+}
+
+type DriveOutcome = "confirmed" | "failed" | "paused";
+
+const FEE_BUMP_NUMERATOR = 5n; // replacements pay 5/4 of the previous fees (nodes want at least +10%)
+const FEE_BUMP_DENOMINATOR = 4n;
+
+/**
+ * The anchoring keeper. Each cycle: take the store's lease, recheck recent batches on chain (reorgs),
+ * finish any batch in flight, then cut the oldest unbatched events into batches, anchor each root,
+ * wait for the confirmations, and write every event's receipt, verified. Every step is recorded
+ * in the store before the next one starts, and a transaction is recorded before it is sent, so a
+ * restart after a crash at any point continues where it stopped: no event is lost or batched
+ * twice, and no batch is anchored twice.
+ */
+export class Keeper {
+  readonly settings: KeeperSettings;
+  private readonly store: LedgerStore;
+  private readonly anchoring: AnchorStore;
+  private readonly chain: AnchorChain;
+  private readonly log: KeeperLog;
+  private readonly holder: string;
+  private readonly leaseName: string;
+  private readonly maxFeeWei: bigint;
+  private readonly networkName: string;
+  private leaseRenewedAt = 0;
+  private stopping = false;
+  private wake: AbortController | undefined;
+  private health: KeeperHealth;
+
+  constructor(options: { store: LedgerStore; chain: AnchorChain; settings: KeeperSettings; log?: KeeperLog; networkName?: string }) {
+    this.store = options.store;
+    this.anchoring = options.store.anchoring;
+    this.chain = options.chain;
+    this.settings = options.settings;
+    this.log = options.log ?? consoleLog;
+    this.networkName = options.networkName ?? `chain ${this.target.chainId}`;
+    this.holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.leaseName = `anchor:${this.target.chainId}:${this.target.contract}`;
+    this.maxFeeWei = parseUnits(String(this.settings.maxFeeGwei), "gwei");
+    this.health = {
+      status: "starting",
+      engine: "K-PPE",
+      contract: this.target.contract,
+      chain: this.networkName,
+      chainId: this.target.chainId,
+      latestBatchId: 0,
+      totalEventsAnchored: 0,
+      latestRoot: "0x" + "0".repeat(64),
+      lastAnchoredAt: null,
+      pendingEvents: 0,
+      lastCycleAt: null,
+      message: null,
+    };
+  }
+
+  get target(): AnchorTarget {
+    return this.chain.target;
+  }
+
+  /** A copy of the state /health reports. */
+  status(): KeeperHealth {
+    return { ...this.health };
+  }
+
+  /** Runs cycles every `intervalMs` until stop(); a failed cycle is logged and retried at the next. */
+  async run(): Promise<void> {
+    this.logStart();
+    while (!this.stopping) {
+      try {
+        await this.cycle();
+      } catch (error) {
+        this.setHealth("degraded", shortMessage(error));
+        this.log("error", `ERROR: ${shortMessage(error)} -- cycle abandoned, next attempt in ${this.settings.intervalMs / 1000}s`);
+      }
+      if (this.stopping) break;
+      this.wake = new AbortController();
+      await sleep(this.settings.intervalMs, undefined, { signal: this.wake.signal }).catch(() => undefined);
+    }
+    await this.anchoring.releaseLease(this.leaseName, this.holder).catch(() => undefined);
+    this.setHealth("stopped", null);
+    this.log("info", "Engine stopped");
+  }
+
+  /** Finishes the step in progress (never in the middle of a store write), then stops the loop. */
+  stop(): void {
+    this.stopping = true;
+    this.wake?.abort();
+  }
+
+  logStart(): void {
+    const s = this.settings;
+    this.log(
+      "info",
+      `Engine started | interval: ${s.intervalMs / 1000}s | max events per batch: ${s.maxEventsPerBatch} | confirmations: ${s.confirmations} | ` +
+        `fee cap: ${s.maxFeeGwei} gwei | contract: ${this.target.contract} on ${this.networkName} (chain ${this.target.chainId}) | ` +
+        `anchor key: ${this.chain.wallet.address} | store: ${this.store.location}`,
+    );
+  }
+
+  /** One cycle; throws (after bounded retries) when the chain or store cannot be reached. */
+  async cycle(): Promise<CycleSummary> {
+    const summary: CycleSummary = { outcome: "idle", batchesConfirmed: 0, eventsConfirmed: 0, pendingEvents: 0 };
+    if (!(await this.anchoring.acquireLease(this.leaseName, this.holder, this.settings.leaseTtlMs))) {
+      const lease = await this.anchoring.leaseHolder(this.leaseName);
+      const until = lease ? new Date(lease.expiresAt).toISOString() : "now";
+      this.setHealth("standby", `keeper ${lease?.holder} holds the lease until ${until}`);
+      this.log("info", `Standing by: keeper ${lease?.holder} holds the anchoring lease (until ${until})`);
+      return { ...summary, outcome: "standby" };
+    }
+    this.leaseRenewedAt = Date.now();
+    await this.recheckConfirmed();
+
+    const record = (batch: BatchRecord, outcome: DriveOutcome) => {
+      if (outcome === "confirmed") {
+        summary.batchesConfirmed++;
+        summary.eventsConfirmed += batch.eventCount;
+        summary.outcome = "anchored";
+      } else summary.outcome = outcome;
+      return outcome === "confirmed";
+    };
+
+    for (const open of await this.anchoring.openBatches(this.target)) {
+      this.log("info", `Resuming batch #${open.batchNumber} (${open.status}, sequences ${open.firstSequence}..${open.lastSequence})`);
+      if (!record(open, await this.drive(open))) return this.finish(summary);
+    }
+
+    summary.pendingEvents = await this.pendingEvents();
+    if (summary.pendingEvents === 0) {
+      if (summary.batchesConfirmed === 0) this.log("info", "No pending events -- skipping cycle");
+      return this.finish(summary);
+    }
+    this.log("info", `Cycle: ${summary.pendingEvents} pending events found`);
+    const progress = summary.pendingEvents > this.settings.maxEventsPerBatch ? new BacklogProgress(this.log, summary.pendingEvents, this.settings.maxEventsPerBatch) : undefined;
+    try {
+      while (!this.stopping) {
+        const batch = await this.cut();
+        if (!batch) break;
+        if (!record(batch, await this.drive(batch))) break;
+        progress?.batchDone(batch.eventCount);
+      }
+    } finally {
+      progress?.stop();
+    }
+    return this.finish(summary);
+  }
+
+  private async finish(summary: CycleSummary): Promise<CycleSummary> {
+    summary.pendingEvents = await this.pendingEvents();
+    await this.refreshHealth();
+    if (summary.outcome !== "paused") this.setHealth("ok", null);
+    this.health.lastCycleAt = new Date().toISOString();
+    this.log("info", `Cycle complete | totalEventsAnchored: ${this.health.totalEventsAnchored.toLocaleString("en-US")} | pending: ${summary.pendingEvents}`);
+    return summary;
+  }
+
+  /** Events after the last live batch. */
+  async pendingEvents(): Promise<number> {
+    const [head, last] = await Promise.all([this.store.head(), this.anchoring.lastLiveBatch(this.target)]);
+    return Math.max(0, head.fifo_sequence - (last?.lastSequence ?? 0));
+  }
+
+  /** Cuts the next batch: the oldest events no live batch covers, in sequence order, recorded as `pending`. */
+  private async cut(): Promise<BatchRecord | undefined> {
+    const last = await this.anchoring.lastLiveBatch(this.target);
+    const first = (last?.lastSequence ?? 0) + 1;
+    const entries = await this.store.range(first, this.settings.maxEventsPerBatch);
+    if (entries.length === 0) return undefined;
+    const end = entries[entries.length - 1].fifo_sequence;
+    if (entries[0].fifo_sequence !== first || end !== first + entries.length - 1) {
+      throw new KppeError("LEDGER_GAP", `the ledger has a gap between sequences ${first} and ${end}; run npx hardhat ledger:audit`);
+    }
+    const tree = KppeTree.fromHex(entries.map((e) => e.payload_hash), { maxLeaves: this.settings.maxEventsPerBatch });
+    const batchNumber = Math.max(await this.chain.latestBatchId(), last?.batchNumber ?? 0) + 1;
+    const batch: BatchRecord = {
+      ...this.target,
+      id: randomUUID(),
+      batchNumber,
+      firstSequence: first,
+      lastSequence: end,
+      eventCount: entries.length,
+      treeDepth: tree.depth,
+      merkleRoot: tree.root,
+      batchTimestamp: Math.floor(Date.now() / 1000),
+      status: "pending",
+      txHash: null,
+      txAttempts: [],
+      blockNumber: null,
+      prevRoot: null,
+      error: null,
+      createdAt: new Date().toISOString(),
+      confirmedAt: null,
+    };
+    await this.anchoring.createBatch(batch);
+    this.log("info", `Merkle tree built | batch #${batchNumber}, sequences ${first}..${end} | leaves: ${tree.leafCount}, depth: ${tree.depth}, root: ${tree.root}`);
+    failpoint("after-cut");
+    return batch;
+  }
+
+  /** Takes a batch from wherever it is to `confirmed` (or `failed`, or paused by the fee cap). */
+  private async drive(batch: BatchRecord): Promise<DriveOutcome> {
+    while (true) {
+      await this.renewLease();
+      if (batch.status === "pending") {
+        const conflict = await this.numberTaken(batch);
+        if (conflict) return this.fail(batch, conflict);
+        const sent = await this.send(batch);
+        if (sent !== "sent") return sent;
+        continue;
+      }
+
+      const mined = await this.findMined(batch);
+      if (mined && !mined.success) return this.fail(batch, await this.chain.revertReason(callOf(batch), mined.blockNumber));
+      if (mined) {
+        if (!(await this.awaitConfirmations(mined))) continue; // reorged out while waiting: look again
+        const onChain = await this.chain.getBatch(batch.batchNumber);
+        if (!onChain.exists || onChain.merkleRoot !== batch.merkleRoot) continue;
+        failpoint("after-confirmations");
+        await this.writeReceipts(batch, mined, onChain.prevRoot);
+        return "confirmed";
+      }
+
+      // Not mined (yet). Someone else may have used the id, our nonce may be gone, or our
+      // transaction may be lost (a dropped reply, a crash before sending) or stuck.
+      const conflict = await this.numberTaken(batch);
+      if (conflict) return this.fail(batch, conflict);
+      const last = batch.txAttempts[batch.txAttempts.length - 1];
+      if ((await this.chain.getBatch(batch.batchNumber)).exists) {
+        // Ours on chain (numberTaken said so) while its receipt is not served yet: wait for the node.
+      } else if ((await this.chain.nonce("latest")) > last.nonce) {
+        // The nonce was used, and by none of our attempts (none is mined): sign again with a new one.
+        this.log("warn", `WARNING: nonce ${last.nonce} of batch #${batch.batchNumber} was used by another transaction -- sending again with a new nonce`);
+        const sent = await this.send(batch);
+        if (sent !== "sent") return sent;
+        continue;
+      }
+      if (!(await this.chain.known(last.hash))) {
+        this.log("warn", `WARNING: TX ${last.hash} of batch #${batch.batchNumber} is unknown to the node -- sending the same signed transaction again`);
+        await this.chain.broadcast(last.raw);
+      } else if (Date.now() - Date.parse(last.sentAt) > this.settings.stuckAfterMs) {
+        if ((await this.replace(batch)) === "paused") return "paused";
+      }
+      await this.pause();
+    }
+  }
+
+  /** Why the batch's number cannot be used, if another anchor (not ours) has it or a later one. */
+  private async numberTaken(batch: BatchRecord): Promise<string | undefined> {
+    const latest = await this.chain.latestBatchId();
+    if (latest < batch.batchNumber) return undefined;
+    const onChain = await this.chain.getBatch(batch.batchNumber);
+    if (onChain.exists && onChain.merkleRoot === batch.merkleRoot && batch.txAttempts.length > 0) return undefined; // ours, being confirmed
+    return `BatchIdNotIncreasing(${batch.batchNumber}, ${latest}): batch id conflict -- latestBatchId on chain is ${latest}${onChain.exists ? `, batch ${batch.batchNumber} holds root ${onChain.merkleRoot}` : ""}`;
+  }
+
+  /** Signs a new transaction for the batch, records it, then sends it. */
+  private async send(batch: BatchRecord): Promise<"sent" | "failed" | "paused"> {
+    const call = callOf(batch);
+    let gas: bigint;
+    try {
+      gas = await this.chain.estimateAnchor(call);
+    } catch (error) {
+      if (error instanceof AnchorRevertedError) return this.fail(batch, error.reason);
+      throw error;
+    }
+    const fees = await this.chain.currentFees();
+    if (fees.baseFee > this.maxFeeWei) {
+      return this.pauseForFees(`base fee ${gwei(fees.baseFee)} gwei is above the fee cap of ${this.settings.maxFeeGwei} gwei -- anchoring paused until fees fall (batch #${batch.batchNumber} waits)`);
+    }
+    const maxFeePerGas = min(fees.maxFeePerGas, this.maxFeeWei);
+    const maxPriorityFeePerGas = min(fees.maxPriorityFeePerGas, maxFeePerGas);
+    const nonce = await this.chain.nonce("pending");
+    await this.sign(batch, call, { nonce, maxFeePerGas, maxPriorityFeePerGas, gasLimit: (gas * 6n) / 5n });
+    this.log("info", `TX submitted: ${batch.txHash} | batch #${batch.batchNumber}, nonce ${nonce} | waiting for ${this.settings.confirmations} confirmation(s)...`);
+    return "sent";
+  }
+
+  /** Replaces a stuck transaction (same nonce, higher fees), unless that would pass the fee cap. */
+  private async replace(batch: BatchRecord): Promise<"replaced" | "paused"> {
+    const last = batch.txAttempts[batch.txAttempts.length - 1];
+    const bump = (value: string) => (BigInt(value) * FEE_BUMP_NUMERATOR) / FEE_BUMP_DENOMINATOR + 1n;
+    const current = await this.chain.currentFees();
+    const maxFeePerGas = max(bump(last.maxFeePerGas), current.maxFeePerGas);
+    const maxPriorityFeePerGas = min(max(bump(last.maxPriorityFeePerGas), current.maxPriorityFeePerGas), maxFeePerGas);
+    const age = Math.round((Date.now() - Date.parse(last.sentAt)) / 1000);
+    if (maxFeePerGas > this.maxFeeWei) {
+      return this.pauseForFees(
+        `TX ${last.hash} of batch #${batch.batchNumber} pending for ${age}s; replacing it needs ${gwei(maxFeePerGas)} gwei, above the fee cap of ${this.settings.maxFeeGwei} gwei -- anchoring paused until fees fall`,
+      );
+    }
+    const gas = await this.chain.estimateAnchor(callOf(batch)).catch(() => 200_000n);
+    await this.sign(batch, callOf(batch), { nonce: last.nonce, maxFeePerGas, maxPriorityFeePerGas, gasLimit: (gas * 6n) / 5n });
+    this.log("warn", `WARNING: TX ${last.hash} pending for ${age}s -- replaced by ${batch.txHash} at ${gwei(maxFeePerGas)} gwei (same nonce ${last.nonce})`);
+    return "replaced";
+  }
+
+  /** Signs, records the attempt (write-ahead), then broadcasts; the crash points sit between. */
+  private async sign(batch: BatchRecord, call: AnchorCall, options: { nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; gasLimit: bigint }): Promise<void> {
+    const signed = await this.chain.signAnchor(call, options);
+    const attempt: TxAttempt = {
+      hash: signed.hash,
+      raw: signed.raw,
+      nonce: options.nonce,
+      maxFeePerGas: options.maxFeePerGas.toString(),
+      maxPriorityFeePerGas: options.maxPriorityFeePerGas.toString(),
+      sentAt: new Date().toISOString(),
+    };
+    const update = { status: "submitted" as const, txHash: signed.hash, txAttempts: [...batch.txAttempts, attempt], error: null };
+    await this.anchoring.updateBatch(batch.id, update);
+    Object.assign(batch, update);
+    failpoint("before-broadcast");
+    await this.chain.broadcast(signed.raw);
+    failpoint("after-broadcast");
+  }
+
+  /** The attempt that was mined, if any (at most one can be: they share a nonce, or the batch id). */
+  private async findMined(batch: BatchRecord): Promise<MinedTx | undefined> {
+    for (const attempt of [...batch.txAttempts].reverse()) {
+      const mined = await this.chain.mined(attempt.hash);
+      if (mined) return mined;
+    }
+    return undefined;
+  }
+
+  /** Waits until the block holding `mined` has enough blocks on top; false if the transaction left the chain meanwhile. */
+  private async awaitConfirmations(mined: MinedTx): Promise<boolean> {
+    while (true) {
+      const depth = (await this.chain.blockNumber()) - mined.blockNumber + 1;
+      if (depth >= this.settings.confirmations) {
+        const again = await this.chain.mined(mined.hash);
+        return again !== undefined && again.blockNumber === mined.blockNumber;
+      }
+      await this.renewLease();
+      await this.pause();
+    }
+  }
+
+  /** Writes every event's receipt, each proof verified, plus one `verifyProofView` sample; then marks the batch confirmed. */
+  private async writeReceipts(batch: BatchRecord, mined: MinedTx, prevRoot: string): Promise<void> {
+    const entries = await this.store.range(batch.firstSequence, batch.eventCount);
+    const leaves = entries.map((e) => e.payload_hash);
+    const tree = KppeTree.fromHex(leaves, { maxLeaves: Math.max(batch.eventCount, 1) });
+    if (entries.length !== batch.eventCount || tree.root !== batch.merkleRoot) {
+      throw new KppeError("LEDGER_CHANGED", `the ledger's sequences ${batch.firstSequence}..${batch.lastSequence} no longer give batch #${batch.batchNumber}'s root; run npx hardhat ledger:audit`);
+    }
+    const sample = Math.floor(Math.random() * batch.eventCount);
+    if (!(await this.chain.verifyProofView(batch.batchNumber, leaves[sample], tree.proof(sample), sample))) {
+      throw new KppeError("SAMPLE_REJECTED", `verifyProofView rejected leaf ${sample} of batch #${batch.batchNumber}; receipts not written`);
+    }
+    this.log("info", `Batch #${batch.batchNumber} confirmed in block ${mined.blockNumber} | ${batch.eventCount} events anchored (tx ${mined.hash})`);
+    const anchored = { txHash: mined.hash, blockNumber: mined.blockNumber, prevRoot };
+    await this.anchoring.updateBatch(batch.id, anchored);
+    Object.assign(batch, anchored);
+
+    // Chunks are written in leaf order, each in one transaction: after a crash, resume after the last.
+    const createdAt = new Date().toISOString();
+    for (let start = await this.anchoring.countReceipts(batch.id); start < batch.eventCount; start += this.settings.receiptChunk) {
+      const chunk: ReceiptRecord[] = [];
+      for (let i = start; i < Math.min(start + this.settings.receiptChunk, batch.eventCount); i++) {
+        const proof = tree.proof(i);
+        if (!verifyKppeProof({ root: tree.root, leaf: leaves[i], proof, leafIndex: i, leafCount: batch.eventCount })) {
+          throw new KppeError("PROOF_REJECTED", `the proof of leaf ${i} in batch #${batch.batchNumber} does not verify; receipts not written`);
+        }
+        const e = entries[i];
+        chunk.push({ id: randomUUID(), eventId: e.event_id, fifoSequence: e.fifo_sequence, batchId: batch.id, clientHash: e.payload_hash, leafIndex: i, proof, root: tree.root, txHash: mined.hash, verified: true, createdAt });
+      }
+      await this.anchoring.saveReceipts(chunk);
+      failpoint("mid-receipts");
+    }
+    const done = { status: "confirmed" as const, confirmedAt: new Date().toISOString(), error: null };
+    await this.anchoring.updateBatch(batch.id, done);
+    Object.assign(batch, done);
+    this.log("info", `Proofs stored for ${batch.eventCount} events in event_receipts`);
+    this.health.latestBatchId = batch.batchNumber;
+    this.health.latestRoot = batch.merkleRoot;
+    this.health.lastAnchoredAt = done.confirmedAt;
+  }
+
+  /**
+   * Rechecks the latest confirmed batches on chain. One that is gone (a reorg deeper than the
+   * confirmations) goes back to `submitted` with its signed transaction, which is sent again
+   * (a reorg also rolls the nonce back); its receipts are rewritten once it is confirmed again.
+   */
+  private async recheckConfirmed(): Promise<void> {
+    const recent = await this.anchoring.recentConfirmed(this.target, this.settings.reorgCheckBatches);
+    for (const batch of recent.reverse()) {
+      const onChain = await this.chain.getBatch(batch.batchNumber);
+      if (onChain.exists && onChain.merkleRoot === batch.merkleRoot) continue;
+      this.log("warn", `WARNING: batch #${batch.batchNumber} (block ${batch.blockNumber}) is no longer on chain: reorg deeper than ${this.settings.confirmations} confirmations -- re-anchoring it`);
+      await this.anchoring.deleteReceipts(batch.id);
+      await this.anchoring.updateBatch(batch.id, { status: "submitted", blockNumber: null, confirmedAt: null, error: "reorged out; re-anchoring" });
+    }
+  }
+
+  /**
+   * Marks the batch failed with the reason; its events return to the queue. Later open batches
+   * fail with it, so that live batches stay contiguous; the next cut takes the batch id from the chain.
+   */
+  private async fail(batch: BatchRecord, reason: string): Promise<"failed"> {
+    for (const open of await this.anchoring.openBatches(this.target)) {
+      if (open.batchNumber < batch.batchNumber) continue;
+      const why = open.id === batch.id ? reason : `follows failed batch #${batch.batchNumber}`;
+      await this.anchoring.updateBatch(open.id, { status: "failed", error: why });
+    }
+    batch.status = "failed";
+    batch.error = reason;
+    const what = reason.startsWith("BatchIdNotIncreasing") ? "Batch ID conflict -- latestBatchId mismatch" : "TX reverted";
+    this.log("error", `ERROR: ${what}: batch #${batch.batchNumber} failed with ${reason} -- its ${batch.eventCount} events return to the queue; the batch id is resynced from the chain`);
+    this.setHealth("degraded", `batch #${batch.batchNumber} failed: ${reason}`);
+    return "failed";
+  }
+
+  private pauseForFees(message: string): "paused" {
+    this.log("warn", `WARNING: ${message}`);
+    this.setHealth("paused", message);
+    return "paused";
+  }
+
+  private async renewLease(): Promise<void> {
+    if (Date.now() - this.leaseRenewedAt < this.settings.leaseTtlMs / 3) return;
+    if (!(await this.anchoring.acquireLease(this.leaseName, this.holder, this.settings.leaseTtlMs))) {
+      throw new KppeError("LEASE_LOST", "another keeper took the anchoring lease (this one stalled longer than LEASE_TTL_MS); standing by");
+    }
+    this.leaseRenewedAt = Date.now();
+  }
+
+  private async pause(): Promise<void> {
+    await sleep(this.settings.pollMs);
+  }
+
+  private async refreshHealth(): Promise<void> {
+    const [latestBatchId, totalEventsAnchored, latestRoot, pendingEvents] = await Promise.all([
+      this.chain.latestBatchId(),
+      this.chain.totalEventsAnchored(),
+      this.chain.latestRoot(),
+      this.pendingEvents(),
+    ]);
+    Object.assign(this.health, { latestBatchId, totalEventsAnchored, latestRoot, pendingEvents });
+  }
+
+  private setHealth(status: KeeperHealth["status"], message: string | null): void {
+    this.health.status = status;
+    this.health.message = message;
+  }
+}
+
+function callOf(batch: BatchRecord): AnchorCall {
+  return { batchNumber: batch.batchNumber, merkleRoot: batch.merkleRoot, eventCount: batch.eventCount, treeDepth: batch.treeDepth, batchTimestamp: batch.batchTimestamp };
+}
+
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+const max = (a: bigint, b: bigint) => (a > b ? a : b);
+const gwei = (wei: bigint) => formatUnits(wei, "gwei");

@@ -1,0 +1,45 @@
+import type { KeeperLog } from "./log.ts";
+
+/**
+ * Progress through a backlog of batches. On a terminal it redraws one bar on stderr; otherwise
+ * (a log file, CI) it logs one line per batch, which a person can follow as well.
+ */
+export class BacklogProgress {
+  private readonly log: KeeperLog;
+  private readonly tty: boolean;
+  private readonly totalBatches: number;
+  private readonly totalEvents: number;
+  private readonly started = Date.now();
+  private batches = 0;
+  private events = 0;
+
+  constructor(log: KeeperLog, totalEvents: number, maxEventsPerBatch: number, tty = Boolean(process.stderr.isTTY)) {
+    this.log = log;
+    this.tty = tty;
+    this.totalEvents = totalEvents;
+    this.totalBatches = Math.ceil(totalEvents / maxEventsPerBatch);
+    this.log("info", `Backlog: ${totalEvents.toLocaleString("en-US")} events in ${this.totalBatches} batches`);
+  }
+
+  batchDone(events: number): void {
+    this.batches++;
+    this.events += events;
+    const fraction = Math.min(1, this.events / this.totalEvents);
+    const elapsed = (Date.now() - this.started) / 1000;
+    const eta = fraction > 0 ? Math.round((elapsed / fraction) * (1 - fraction)) : 0;
+    const text = `${this.batches}/${this.totalBatches} batches | ${this.events.toLocaleString("en-US")}/${this.totalEvents.toLocaleString("en-US")} events (${(fraction * 100).toFixed(0)}%) | ${Math.round(this.events / Math.max(elapsed, 0.001))} events/s | ~${eta}s left`;
+    if (this.tty) {
+      const width = 30;
+      const filled = Math.round(fraction * width);
+      process.stderr.write(`\r[K-PPE] [${"#".repeat(filled)}${".".repeat(width - filled)}] ${text}`);
+      if (this.batches >= this.totalBatches) process.stderr.write("\n");
+    } else {
+      this.log("info", `Backlog progress: ${text}`);
+    }
+  }
+
+  /** Ends the bar early (a paused or abandoned cycle) so the next line starts clean. */
+  stop(): void {
+    if (this.tty && this.batches < this.totalBatches) process.stderr.write("\n");
+  }
+}

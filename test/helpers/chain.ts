@@ -1,0 +1,102 @@
+import { ContractFactory, HDNodeWallet, JsonRpcProvider, Wallet, type Contract } from "ethers";
+import hre, { network } from "hardhat";
+import { AnchorChain, rpcProvider } from "../../src/keeper/chain.ts";
+import { Keeper } from "../../src/keeper/keeper.ts";
+import type { KeeperLog } from "../../src/keeper/log.ts";
+import { resolveSettings, type KeeperSettings } from "../../src/keeper/settings.ts";
+import { Ledger } from "../../src/ledger/ledger.ts";
+import { clientHash } from "../../src/hashing/canonical.ts";
+import type { LedgerStore } from "../../src/store/types.ts";
+
+/** Hardhat's public development mnemonic: its accounts are funded on every local chain. */
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+
+export function devWallet(index: number): Wallet {
+  const hd = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
+  return new Wallet(hd.privateKey);
+}
+
+export interface LocalChain {
+  /** JSON-RPC over real HTTP on 127.0.0.1. */
+  url: string;
+  provider: JsonRpcProvider;
+  /** Deploys KPPEAnchor (owner: dev account 0) and authorizes `anchor`. */
+  deployAnchor(anchor: string): Promise<Contract>;
+  rpc(method: string, params?: unknown[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * An in-process chain served over JSON-RPC on loopback, mining on each transaction and every
+ * `blockMs` (so confirmations accrue as on a live chain). `networkName` "baseLocal" gives the
+ * OP-stack chain with chain id 8453.
+ */
+export async function startLocalChain(options: { networkName?: string; blockMs?: number } = {}): Promise<LocalChain> {
+  const server = await network.createServer(
+    { network: options.networkName ?? "default", override: { allowBlocksWithSameTimestamp: true, mining: { auto: true, interval: options.blockMs ?? 100 } } },
+    "127.0.0.1",
+    0,
+  );
+  const { port } = await server.listen();
+  const url = `http://127.0.0.1:${port}`;
+  const provider = new JsonRpcProvider(url, undefined, { batchMaxCount: 1, cacheTimeout: -1 });
+  const artifact = await hre.artifacts.readArtifact("KPPEAnchor");
+  return {
+    url,
+    provider,
+    rpc: (method, params = []) => provider.send(method, params),
+    async deployAnchor(anchor) {
+      const owner = devWallet(0).connect(provider);
+      const factory = new ContractFactory(artifact.abi, artifact.bytecode, owner);
+      const contract = (await factory.deploy(owner.address)) as Contract;
+      await contract.waitForDeployment();
+      await (await contract.setAuthorized(anchor, true)).wait();
+      return contract;
+    },
+    async close() {
+      provider.destroy();
+      await server.close();
+    },
+  };
+}
+
+/** Test settings: fast polling and retries, one cycle's worth of defaults otherwise. */
+export function fastSettings(overrides: Partial<KeeperSettings> = {}): KeeperSettings {
+  return resolveSettings({ pollMs: 25, intervalMs: 200, retry: { retries: 3, minDelayMs: 20, maxDelayMs: 100 }, ...overrides }, {});
+}
+
+/** A keeper over `store` anchoring on `contract` through `url`, signing with dev account `keyIndex`. */
+export async function openKeeper(options: { store: LedgerStore; url: string; contract: string; settings?: KeeperSettings; keyIndex?: number; log?: KeeperLog; timeoutMs?: number }): Promise<Keeper> {
+  const settings = options.settings ?? fastSettings();
+  const log = options.log ?? (() => undefined);
+  const chain = await AnchorChain.open({
+    provider: rpcProvider(options.url, options.timeoutMs ?? 5_000),
+    wallet: devWallet(options.keyIndex ?? 1),
+    contract: options.contract,
+    retry: settings.retry,
+    onRetry: (message) => log("warn", message),
+  });
+  return new Keeper({ store: options.store, chain, settings, log });
+}
+
+/** Appends `count` events whose data is the hashed body, as a client would submit them. */
+export async function appendEvents(store: LedgerStore, count: number, tag = "e"): Promise<string[]> {
+  const ledger = new Ledger(store);
+  const ids: string[] = [];
+  for (let start = 0; start < count; start += 1000) {
+    const events = Array.from({ length: Math.min(1000, count - start) }, (_, k) => {
+      const body = { type: "test", tag, n: start + k };
+      const event_id = `${tag}-${start + k}`;
+      ids.push(event_id);
+      return { version: "0.1" as const, event_id, previous_event_hash: null, payload_hash: clientHash(body), source_id: "test", local_timestamp: null, data: body };
+    });
+    await ledger.submit(events);
+  }
+  return ids;
+}
+
+/** Collects log lines for assertions. */
+export function captureLog(): { log: KeeperLog; lines: string[] } {
+  const lines: string[] = [];
+  return { lines, log: (level, message) => lines.push(`${level}: ${message}`) };
+}

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { receiptFromStore } from "../../src/keeper/receipts.ts";
+import { verifyOnChain } from "../../src/receipt/onchain.ts";
+import { verifyReceiptOffline } from "../../src/receipt/verify.ts";
+import type { LedgerStore } from "../../src/store/types.ts";
+import { appendEvents, captureLog, devWallet, fastSettings, openKeeper, startLocalChain, type LocalChain } from "../helpers/chain.ts";
+import { STORE_FIXTURES, type StoreFixture } from "../helpers/stores.ts";
+
+for (const makeFixture of STORE_FIXTURES) {
+  describe(`keeper cycle (${makeFixture.name.replace("Fixture", "")})`, function () {
+    this.timeout(60_000);
+    let fixture: StoreFixture;
+    let store: LedgerStore;
+    let chain: LocalChain;
+    let contract: string;
+
+    beforeEach(async () => {
+      fixture = makeFixture();
+      store = await fixture.open();
+      chain = await startLocalChain();
+      contract = await (await chain.deployAnchor(devWallet(1).address)).getAddress();
+    });
+    afterEach(async () => {
+      await store.close();
+      await chain.close();
+      await fixture.cleanup();
+    });
+
+    it("anchors the backlog in contiguous batches and writes a verified receipt for every event", async () => {
+      const ids = await appendEvents(store, 600);
+      const { log, lines } = captureLog();
+      const keeper = await openKeeper({ store, url: chain.url, contract, settings: fastSettings({ maxEventsPerBatch: 256 }), log });
+      const summary = await keeper.cycle();
+      assert.equal(summary.outcome, "anchored");
+      assert.equal(summary.batchesConfirmed, 3);
+      assert.equal(summary.eventsConfirmed, 600);
+      assert.equal(summary.pendingEvents, 0);
+
+      const batches = [1, 2, 3].map((n) => store.anchoring.findBatch(keeper.target, n));
+      const [b1, b2, b3] = await Promise.all(batches);
+      assert.deepEqual([b1, b2, b3].map((b) => [b!.firstSequence, b!.lastSequence, b!.status]), [
+        [1, 256, "confirmed"],
+        [257, 512, "confirmed"],
+        [513, 600, "confirmed"],
+      ]);
+      assert.equal(b2!.prevRoot, b1!.merkleRoot, "the contract chains each root to the previous one");
+
+      for (const id of [ids[0], ids[255], ids[256], ids[599]]) {
+        const receipt = await receiptFromStore(store, id);
+        assert.ok(receipt, `receipt of ${id}`);
+        const offline = verifyReceiptOffline(receipt);
+        assert.ok(offline.ok, JSON.stringify(offline.checks));
+        assert.ok(offline.checks.find((c) => c.name === "client hash")!.detail.startsWith("keccak256"), "the body travels in the receipt");
+        const onChain = await verifyOnChain(receipt, chain.provider);
+        assert.ok(onChain.every((c) => c.ok), JSON.stringify(onChain));
+      }
+      for (const expected of ["Cycle: 600 pending events found", "Merkle tree built | batch #1", "TX submitted: 0x", "Batch #3 confirmed in block", "Proofs stored for 88 events", "Cycle complete | totalEventsAnchored: 600"]) {
+        assert.ok(lines.some((l) => l.includes(expected)), `log line "${expected}" in:\n${lines.join("\n")}`);
+      }
+
+      const idle = await keeper.cycle();
+      assert.equal(idle.outcome, "idle");
+      assert.ok(lines.some((l) => l.includes("No pending events -- skipping cycle")));
+      const health = keeper.status();
+      assert.equal(health.latestBatchId, 3);
+      assert.equal(health.totalEventsAnchored, 600);
+      assert.equal(health.latestRoot, b3!.merkleRoot);
+    });
+  });
+}
