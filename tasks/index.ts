@@ -4,6 +4,48 @@ import { ArgumentType } from "hardhat/types/arguments";
 const GATEWAY_URL = "http://127.0.0.1:8080";
 const STORE_HELP = "Ledger store: a SQLite file path (default data/ledger.sqlite) or a postgres:// URL; also KPPE_STORE";
 
+const CHAIN_OPTIONS_HELP = {
+  contract: "KPPEAnchor address; default KPPE_CONTRACT_ADDRESS, else this chain's Ignition deployment (ignition/deployments/chain-<id>)",
+  rpcUrl: "JSON-RPC URL to use instead of the --network's (also RPC_URL)",
+};
+
+export const anchorTasks = [
+  task("anchor", "Run the anchoring keeper: batch the ledger, anchor each root on KPPEAnchor, write verified receipts (until Ctrl-C, or --once)")
+    .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
+    .addOption({ name: "contract", description: CHAIN_OPTIONS_HELP.contract, defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
+    .addFlag({ name: "once", description: "Run one cycle (anchor every pending event, wait for confirmations, write receipts) and exit" })
+    .addOption({ name: "intervalMs", description: "Time between cycles in ms; 0 = $BATCH_INTERVAL_MS or 60000", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "maxEventsPerBatch", description: "Most events per batch, up to 1048576; 0 = $MAX_EVENTS_PER_BATCH or 256", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "confirmations", description: "Blocks, the anchor's included, before receipts are written; 0 = $CONFIRMATIONS or 2", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "maxFeeGwei", description: "Fee cap in gwei; above it anchoring pauses until fees fall; 0 = $MAX_FEE_GWEI or 5", type: ArgumentType.FLOAT, defaultValue: 0 })
+    .addOption({ name: "stuckTxMs", description: "Replace a transaction with higher fees after it is pending this many ms; 0 = $STUCK_TX_MS or 180000", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "leaseTtlMs", description: "Lease on the store in ms: a second keeper takes over this long after the first stops; 0 = $LEASE_TTL_MS or 30000", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "healthHost", description: "Address for the health endpoint", defaultValue: "127.0.0.1" })
+    .addOption({ name: "healthPort", description: "Port for GET /health and /kpe/health; 0 for none", type: ArgumentType.INT, defaultValue: 8081 })
+    .setAction(() => import("./anchor/run.ts"))
+    .build(),
+
+  task("anchor:verify", "Check an anchor receipt: client hash, ledger entry hash, Merkle proof, and the batch on chain (verifyProofView, getBatch)")
+    .addOption({ name: "eventId", description: "Build the receipt of this event from the store", defaultValue: "" })
+    .addOption({ name: "receipt", description: "A receipt file (JSON)", defaultValue: "" })
+    .addOption({ name: "body", description: "The event body as JSON, when the receipt does not carry it (or --body-file)", defaultValue: "" })
+    .addOption({ name: "bodyFile", description: "A file holding the event body as JSON", defaultValue: "" })
+    .addOption({ name: "out", description: "With --event-id: also write the receipt to this file", defaultValue: "" })
+    .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: "JSON-RPC URL of the receipt's chain instead of the --network's (also RPC_URL)", defaultValue: "" })
+    .addFlag({ name: "offline", description: "Skip the on-chain checks" })
+    .setAction(() => import("./anchor/verify.ts"))
+    .build(),
+
+  task("anchor:status", "Show the keeper's view (store) and the chain's view (KPPEAnchor) side by side")
+    .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
+    .addOption({ name: "contract", description: CHAIN_OPTIONS_HELP.contract, defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
+    .setAction(() => import("./anchor/status.ts"))
+    .build(),
+];
+
 export const ledgerTasks = [
   task("ledger:serve", "Run the FIFO gateway (PoE v0.1 HTTP API) over a ledger store until Ctrl-C")
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })

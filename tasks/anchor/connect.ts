@@ -1,0 +1,86 @@
+import { existsSync, readFileSync } from "node:fs";
+import { BrowserProvider, HDNodeWallet, isAddress, Wallet, type Provider } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { AnchorChain, rpcProvider } from "../../src/keeper/chain.ts";
+import type { KeeperLog } from "../../src/keeper/log.ts";
+import type { RetryPolicy } from "../../src/keeper/retry.ts";
+import { userError } from "../errors.ts";
+import { readSecret } from "../secrets.ts";
+
+/** Hardhat's public development mnemonic; its account 0 deploys and anchors on local chains. */
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+const IGNITION_KEY = "KPPEAnchorModule#KPPEAnchor";
+
+export interface ChainArgs {
+  rpcUrl: string;
+  contract: string;
+}
+
+/** The provider: --rpc-url (or RPC_URL) if given, else the selected Hardhat network. */
+export async function connectProvider(hre: HardhatRuntimeEnvironment, rpcUrl: string): Promise<{ provider: Provider; name: string; local: boolean }> {
+  const url = rpcUrl || process.env.RPC_URL;
+  if (url) return { provider: rpcProvider(url), name: redact(url), local: isLoopback(url) };
+  const connection = await hre.network.create();
+  const config = connection.networkConfig;
+  if (config.type === "http") {
+    const resolved = await config.url.getUrl();
+    return { provider: rpcProvider(resolved), name: connection.networkName, local: isLoopback(resolved) };
+  }
+  return { provider: new BrowserProvider(connection.provider), name: connection.networkName, local: true };
+}
+
+/**
+ * The anchoring key: PRIVATE_KEY from Hardhat's keystore or a configuration variable. On a local
+ * chain without one, Hardhat's well-known development account 0 (never on a real chain).
+ */
+export async function anchorWallet(hre: HardhatRuntimeEnvironment, local: boolean, log: KeeperLog): Promise<Wallet> {
+  const key = await readSecret(hre, "PRIVATE_KEY");
+  if (key) {
+    try {
+      return new Wallet(key.startsWith("0x") ? key : `0x${key}`);
+    } catch {
+      throw userError("PRIVATE_KEY is not a 32-byte hex private key; set it again with npx hardhat keystore set PRIVATE_KEY");
+    }
+  }
+  if (!local) throw userError("no anchoring key: store it with `npx hardhat keystore set PRIVATE_KEY` (or set the PRIVATE_KEY environment variable)");
+  log("warn", "WARNING: no PRIVATE_KEY set -- using Hardhat's public development account 0 (local chains only)");
+  return new Wallet(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/0").privateKey);
+}
+
+/** The contract: --contract, else KPPE_CONTRACT_ADDRESS, else this chain's Ignition deployment. */
+export function contractAddress(given: string, chainId: number): string {
+  const address = given || process.env.KPPE_CONTRACT_ADDRESS;
+  if (address) {
+    if (!isAddress(address)) throw userError(`--contract: ${JSON.stringify(address)} is not an address (0x followed by 40 hex digits)`);
+    return address;
+  }
+  const file = `ignition/deployments/chain-${chainId}/deployed_addresses.json`;
+  const deployed = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>)[IGNITION_KEY] : undefined;
+  if (!deployed) {
+    throw userError(
+      `no KPPEAnchor known on chain ${chainId}: pass --contract 0x… (or KPPE_CONTRACT_ADDRESS), or deploy it with npx hardhat ignition deploy ignition/modules/KPPEAnchor.ts --network <name>`,
+    );
+  }
+  return deployed;
+}
+
+export async function openChain(hre: HardhatRuntimeEnvironment, args: ChainArgs, retry: RetryPolicy, log: KeeperLog) {
+  const { provider, name, local } = await connectProvider(hre, args.rpcUrl);
+  const { chainId } = await provider.getNetwork().catch((cause) => {
+    throw userError(`cannot reach the chain at ${name}: ${(cause as Error).message.split("\n")[0]}`, cause as Error);
+  });
+  const wallet = await anchorWallet(hre, local, log);
+  const chain = await AnchorChain.open({ provider, wallet, contract: contractAddress(args.contract, Number(chainId)), retry, onRetry: (m) => log("warn", m) });
+  return { chain, networkName: name };
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
+}
+
+/** A URL safe to log: API keys often sit in the path or query. */
+function redact(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname.length > 1 || parsed.search ? "/…" : ""}`;
+}

@@ -1,0 +1,70 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { serveHealth } from "../../src/keeper/health.ts";
+import { Keeper } from "../../src/keeper/keeper.ts";
+import { consoleLog } from "../../src/keeper/log.ts";
+import { resolveSettings } from "../../src/keeper/settings.ts";
+import { openStore } from "../../src/store/open.ts";
+import { userError, userFacing } from "../errors.ts";
+import { openChain } from "./connect.ts";
+
+interface Args {
+  store: string;
+  contract: string;
+  rpcUrl: string;
+  once: boolean;
+  intervalMs: number;
+  maxEventsPerBatch: number;
+  confirmations: number;
+  maxFeeGwei: number;
+  stuckTxMs: number;
+  leaseTtlMs: number;
+  healthHost: string;
+  healthPort: number;
+}
+
+/** 0 means "not given": the environment variable or the default applies. */
+const given = (value: number) => (value === 0 ? undefined : value);
+
+export default function anchor(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  return userFacing(() => run(args, hre));
+}
+
+async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  const settings = resolveSettings({
+    intervalMs: given(args.intervalMs),
+    maxEventsPerBatch: given(args.maxEventsPerBatch),
+    confirmations: given(args.confirmations),
+    maxFeeGwei: given(args.maxFeeGwei),
+    stuckAfterMs: given(args.stuckTxMs),
+    leaseTtlMs: given(args.leaseTtlMs),
+  });
+  const log = consoleLog;
+  const store = await openStore(args.store);
+  try {
+    const { chain, networkName } = await openChain(hre, args, settings.retry, log);
+    if (!(await chain.isAuthorized())) {
+      throw userError(`${chain.wallet.address} is not an authorized anchor of ${chain.target.contract}: the owner must call setAuthorized(${chain.wallet.address}, true)`);
+    }
+    const keeper = new Keeper({ store, chain, settings, log, networkName });
+    if (args.once) {
+      keeper.logStart();
+      const summary = await keeper.cycle();
+      if (summary.outcome === "failed") throw userError(`the cycle ended with a failed batch: ${keeper.status().message}`);
+      if (summary.outcome === "paused") throw userError(`anchoring is paused: ${keeper.status().message}`);
+      if (summary.outcome === "standby") throw userError(`another keeper holds the lease: ${keeper.status().message}`);
+      return;
+    }
+    const health = args.healthPort > 0 ? await serveHealth(keeper, { host: args.healthHost, port: args.healthPort }) : undefined;
+    if (health) log("info", `Health on ${health.url}/health and ${health.url}/kpe/health`);
+    const stop = (signal: string) => {
+      log("info", `${signal}: finishing the current step, then stopping`);
+      keeper.stop();
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    await keeper.run();
+    await health?.close();
+  } finally {
+    await store.close();
+  }
+}

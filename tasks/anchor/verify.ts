@@ -1,0 +1,92 @@
+import { readFile, writeFile } from "node:fs/promises";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { receiptFromStore } from "../../src/keeper/receipts.ts";
+import type { AnchorReceipt } from "../../src/receipt/format.ts";
+import { verifyOnChain } from "../../src/receipt/onchain.ts";
+import { verifyReceiptOffline, type CheckResult } from "../../src/receipt/verify.ts";
+import { openStore } from "../../src/store/open.ts";
+import { userError, userFacing } from "../errors.ts";
+import { connectProvider } from "./connect.ts";
+
+interface Args {
+  eventId: string;
+  receipt: string;
+  body: string;
+  bodyFile: string;
+  out: string;
+  store: string;
+  rpcUrl: string;
+  offline: boolean;
+}
+
+export default function verify(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  return userFacing(() => run(args, hre));
+}
+
+async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  const receipt = await loadReceipt(args);
+  const eventBody = await loadBody(args);
+  const offline = verifyReceiptOffline(receipt, { eventBody });
+  const checks: CheckResult[] = [...offline.checks];
+  const { event, batch, anchor } = offline.receipt;
+  console.log(`receipt of ${event.event_id}: sequence ${offline.receipt.ledger_entry.fifo_sequence}, batch #${batch.batch_id} leaf ${batch.leaf_index} of ${batch.event_count}, chain ${anchor.chain_id}, contract ${anchor.contract}, tx ${anchor.tx_hash}`);
+  if (args.offline) {
+    checks.push({ name: "on chain", ok: true, detail: "skipped (--offline)" });
+  } else {
+    const { provider, name } = await connectProvider(hre, args.rpcUrl);
+    try {
+      checks.push(...(await verifyOnChain(offline.receipt, provider)));
+    } catch (error) {
+      checks.push({ name: "on chain", ok: false, detail: `could not read the contract through ${name}: ${(error as Error).message.split("\n")[0]}` });
+    }
+  }
+  for (const check of checks) console.log(`${check.ok ? "ok  " : "FAIL"}  ${check.name.padEnd(20)} ${check.detail}`);
+  const failed = checks.filter((c) => !c.ok);
+  if (failed.length > 0) {
+    console.log(`NOT VERIFIED: ${failed.map((c) => c.name).join(", ")} failed`);
+    process.exitCode = 1;
+  } else {
+    console.log(`VERIFIED: ${event.event_id} is in batch #${batch.batch_id} anchored on chain ${anchor.chain_id}`);
+  }
+}
+
+async function loadReceipt(args: Args): Promise<AnchorReceipt | string> {
+  if (args.receipt && args.eventId) throw userError("give --receipt or --event-id, not both");
+  if (args.receipt) {
+    try {
+      return await readFile(args.receipt, "utf8");
+    } catch (error) {
+      throw userError(`--receipt: cannot read ${args.receipt}: ${(error as Error).message}`);
+    }
+  }
+  if (!args.eventId) throw userError("say which receipt to check: --receipt <file> or --event-id <id> (with --store)");
+  const store = await openStore(args.store);
+  try {
+    const receipt = await receiptFromStore(store, args.eventId);
+    if (!receipt) {
+      const entry = await store.findByEventId(args.eventId);
+      throw userError(
+        entry
+          ? `${args.eventId} is at sequence ${entry.fifo_sequence} but not in a confirmed batch yet: run npx hardhat anchor --once (or wait for the keeper)`
+          : `no event ${JSON.stringify(args.eventId)} in ${store.location}`,
+      );
+    }
+    if (args.out) {
+      await writeFile(args.out, JSON.stringify(receipt, null, 2) + "\n");
+      console.log(`receipt written to ${args.out}`);
+    }
+    return receipt;
+  } finally {
+    await store.close();
+  }
+}
+
+async function loadBody(args: Args): Promise<unknown> {
+  const text = args.bodyFile ? await readFile(args.bodyFile, "utf8") : args.body;
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw userError(`${args.bodyFile ? "--body-file" : "--body"}: not valid JSON (${(error as Error).message})`);
+  }
+}

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
+import { createGateway } from "../../src/gateway/server.ts";
+import { clientHash } from "../../src/hashing/canonical.ts";
+import { parseReceipt } from "../../src/receipt/format.ts";
+import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
+import { devWallet, startLocalChain } from "../helpers/chain.ts";
+import { hardhat } from "../helpers/hardhatCli.ts";
+
+const ZERO = "0x" + "00".repeat(32);
+
+describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", function () {
+  this.timeout(120_000);
+
+  it("anchors events submitted over HTTP and verifies their receipts, cross-checked with OpenZeppelin", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kppe-e2e-"));
+    const file = join(dir, "ledger.sqlite");
+    const chain = await startLocalChain();
+    const store = new SqliteStore(file);
+    const gateway = createGateway({ store, port: 0, logLevel: false });
+    try {
+      // No PRIVATE_KEY: on a loopback chain the task falls back to Hardhat's development account 0.
+      const contract = await (await chain.deployAnchor(devWallet(0).address)).getAddress();
+      const url = await gateway.listen();
+      const bodies = Array.from({ length: 5 }, (_, i) => ({ type: "checkout", order: i, items: [{ sku: `A${i}`, qty: i + 1 }] }));
+      for (const [i, body] of bodies.entries()) {
+        const event = { version: "0.1", event_id: `e2e-${i}`, payload_hash: clientHash(body), source_id: "shop", data: body };
+        const response = await fetch(`${url}/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) });
+        assert.equal(response.status, 200, await response.text());
+      }
+
+      const common = ["--rpc-url", chain.url, "--store", file];
+      const anchored = await hardhat(["anchor", "--once", "--contract", contract, ...common], { env: { PRIVATE_KEY: "" } });
+      assert.equal(anchored.code, 0, anchored.stdout + anchored.stderr);
+      assert.match(anchored.stdout, /\[K-PPE\] Batch #1 confirmed in block \d+ \| 5 events anchored/);
+      assert.match(anchored.stdout, /\[K-PPE\] Proofs stored for 5 events in event_receipts/);
+
+      const receiptFile = join(dir, "e2e-3.json");
+      const verified = await hardhat(["anchor:verify", "--event-id", "e2e-3", "--out", receiptFile, ...common]);
+      assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+      assert.match(verified.stdout, /VERIFIED: e2e-3 is in batch #1/);
+      for (const check of ["client hash", "ledger entry hash", "proof to root", "chain id", "batch on chain", "verifyProofView"]) {
+        assert.match(verified.stdout, new RegExp(`ok +${check}`));
+      }
+
+      // The proof in the receipt is the one OpenZeppelin's tree gives for the padded leaves.
+      const receipt = parseReceipt(readFileSync(receiptFile, "utf8"));
+      const leaves = [...bodies.map(clientHash), ZERO, ZERO, ZERO];
+      const oz = SimpleMerkleTree.of(leaves, { sortLeaves: false });
+      assert.equal(receipt.batch.root, oz.root);
+      assert.deepEqual(receipt.batch.proof, oz.getProof(3));
+      assert.ok(SimpleMerkleTree.verify(oz.root, clientHash(bodies[3]), receipt.batch.proof));
+
+      // A receipt whose event was altered does not verify, and the exit code says so.
+      const tampered = { ...receipt, event: { ...receipt.event, body: { ...bodies[3], order: 99 } } };
+      const tamperedFile = join(dir, "tampered.json");
+      writeFileSync(tamperedFile, JSON.stringify(tampered));
+      const refused = await hardhat(["anchor:verify", "--receipt", tamperedFile, "--rpc-url", chain.url]);
+      assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+      assert.match(refused.stdout, /FAIL +client hash/);
+      assert.match(refused.stdout, /NOT VERIFIED/);
+    } finally {
+      await gateway.close();
+      await chain.close();
+    }
+  });
+});
