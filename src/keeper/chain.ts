@@ -41,7 +41,7 @@ export interface MinedTx {
 export function rpcProvider(url: string, timeoutMs = 30_000, chainId?: number): JsonRpcProvider {
   const request = new FetchRequest(url);
   request.timeout = timeoutMs;
-  request.setThrottleParams({ maxAttempts: 1 });
+  request.retryFunc = async () => false; // a 429 surfaces as an error for withRetry
   return new JsonRpcProvider(request, chainId, { batchMaxCount: 1, staticNetwork: chainId !== undefined, cacheTimeout: -1 });
 }
 
@@ -199,10 +199,13 @@ export class AnchorChain {
     return (await this.read("eth_getTransactionByHash", () => this.provider.getTransaction(hash))) !== null;
   }
 
-  /** Why a mined anchor transaction reverted: the call replayed on the state it ran on. */
+  /**
+   * Why a mined anchor transaction reverted: the call replayed at the end of its block, where
+   * whatever beat it (usually another anchor of the same batch id) has already run.
+   */
   async revertReason(call: AnchorCall, blockNumber: number): Promise<string> {
     try {
-      await this.provider.call({ from: this.wallet.address, to: this.target.contract, data: this.anchorData(call), blockTag: blockNumber - 1 });
+      await this.provider.call({ from: this.wallet.address, to: this.target.contract, data: this.anchorData(call), blockTag: blockNumber });
       return "reverted on chain (replaying it does not revert; out of gas?)";
     } catch (error) {
       return this.decodeRevert(error) ?? `reverted on chain (${shortMessage(error)})`;

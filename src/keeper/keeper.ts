@@ -185,7 +185,7 @@ export class Keeper {
   private async finish(summary: CycleSummary): Promise<CycleSummary> {
     summary.pendingEvents = await this.pendingEvents();
     await this.refreshHealth();
-    if (summary.outcome !== "paused") this.setHealth("ok", null);
+    if (summary.outcome === "anchored" || summary.outcome === "idle") this.setHealth("ok", null);
     this.health.lastCycleAt = new Date().toISOString();
     this.log("info", `Cycle complete | totalEventsAnchored: ${this.health.totalEventsAnchored.toLocaleString("en-US")} | pending: ${summary.pendingEvents}`);
     return summary;

@@ -60,8 +60,10 @@ export async function withRetry<T>(
   }
 }
 
-/** The first line of an error's message, without ethers' long diagnostic suffix. */
+/** The first line of an error's message, without ethers' long diagnostic suffix, with the HTTP status if any. */
 export function shortMessage(error: unknown): string {
-  const e = error as { shortMessage?: string; message?: string };
-  return String(e?.shortMessage ?? e?.message ?? error).split("\n")[0].slice(0, 200);
+  const e = error as { shortMessage?: string; message?: string; response?: { statusCode?: number } };
+  const message = String(e?.shortMessage ?? e?.message ?? error).split("\n")[0].slice(0, 200);
+  const status = e?.response?.statusCode;
+  return status && !message.includes(String(status)) ? `HTTP ${status}: ${message}` : message;
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { serveHealth } from "../../src/keeper/health.ts";
 import { Keeper } from "../../src/keeper/keeper.ts";
@@ -48,7 +49,13 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
     const keeper = new Keeper({ store, chain, settings, log, networkName });
     if (args.once) {
       keeper.logStart();
-      const summary = await keeper.cycle();
+      // A keeper that just crashed still holds the lease until it expires: wait for it, once.
+      const deadline = Date.now() + settings.leaseTtlMs * 1.5;
+      let summary = await keeper.cycle();
+      while (summary.outcome === "standby" && Date.now() < deadline) {
+        await sleep(Math.min(1_000, settings.leaseTtlMs / 4));
+        summary = await keeper.cycle();
+      }
       if (summary.outcome === "failed") throw userError(`the cycle ended with a failed batch: ${keeper.status().message}`);
       if (summary.outcome === "paused") throw userError(`anchoring is paused: ${keeper.status().message}`);
       if (summary.outcome === "standby") throw userError(`another keeper holds the lease: ${keeper.status().message}`);
