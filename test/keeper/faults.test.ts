@@ -5,7 +5,7 @@ import { receiptFromStore } from "../../src/keeper/receipts.ts";
 import { verifyOnChain } from "../../src/receipt/onchain.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
-import { appendEvents, captureLog, devWallet, fastSettings, openKeeper, startLocalChain, type LocalChain } from "../helpers/chain.ts";
+import { appendEvents, captureLog, devWallet, openKeeper, startLocalChain, type LocalChain } from "../helpers/chain.ts";
 import { FaultyRpcProxy } from "../helpers/rpcProxy.ts";
 
 /** Roots anchored on the contract, in order (from its KPPEMerkleAnchored events). */
