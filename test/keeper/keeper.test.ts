@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { serveHealth } from "../../src/keeper/health.ts";
 import { receiptFromStore } from "../../src/keeper/receipts.ts";
+import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import { verifyOnChain } from "../../src/receipt/onchain.ts";
 import { verifyReceiptOffline } from "../../src/receipt/verify.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
@@ -68,3 +70,39 @@ for (const makeFixture of STORE_FIXTURES) {
     });
   });
 }
+
+describe("keeper on baseLocal (OP stack, chain id 8453) with its health endpoint", function () {
+  this.timeout(60_000);
+
+  it("anchors, names chain 8453 in every receipt, and reports /health and /kpe/health", async () => {
+    const chain = await startLocalChain({ networkName: "baseLocal" });
+    const store = new SqliteStore(":memory:");
+    try {
+      const contract = await (await chain.deployAnchor(devWallet(1).address)).getAddress();
+      const ids = await appendEvents(store, 9);
+      const keeper = await openKeeper({ store, url: chain.url, contract });
+      const health = await serveHealth(keeper, { port: 0 });
+      try {
+        assert.equal((await fetch(`${health.url}/health`).then((r) => r.json())).status, "starting");
+        assert.equal((await keeper.cycle()).eventsConfirmed, 9);
+        const response = await fetch(`${health.url}/kpe/health`);
+        assert.equal(response.status, 200);
+        const body = await response.json();
+        assert.deepEqual(
+          { status: body.status, engine: body.engine, chainId: body.chainId, latestBatchId: body.latestBatchId, totalEventsAnchored: body.totalEventsAnchored, contract: body.contract },
+          { status: "ok", engine: "K-PPE", chainId: 8453, latestBatchId: 1, totalEventsAnchored: 9, contract: contract.toLowerCase() },
+        );
+        assert.match(body.lastAnchoredAt, /^\d{4}-\d\d-\d\dT/);
+        assert.equal(body.latestRoot, (await store.anchoring.lastLiveBatch(keeper.target))!.merkleRoot);
+      } finally {
+        await health.close();
+      }
+      const receipt = await receiptFromStore(store, ids[8]);
+      assert.equal(receipt!.anchor.chain_id, 8453);
+      assert.ok((await verifyOnChain(receipt!, chain.provider)).every((c) => c.ok));
+    } finally {
+      await store.close();
+      await chain.close();
+    }
+  });
+});
