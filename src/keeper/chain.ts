@@ -88,6 +88,11 @@ export class AnchorChain {
     return new AnchorChain(provider, options.wallet, { chainId: Number(chainId), contract }, retry, onRetry);
   }
 
+  /** Releases the provider (its timers would keep the process alive). */
+  close(): void {
+    (this.provider as { destroy?: () => void }).destroy?.();
+  }
+
   private read<T>(what: string, call: () => Promise<T>): Promise<T> {
     return withRetry(what, call, this.policy, this.onRetry);
   }

@@ -187,7 +187,9 @@ export class Keeper {
     await this.refreshHealth();
     if (summary.outcome === "anchored" || summary.outcome === "idle") this.setHealth("ok", null);
     this.health.lastCycleAt = new Date().toISOString();
-    this.log("info", `Cycle complete | totalEventsAnchored: ${this.health.totalEventsAnchored.toLocaleString("en-US")} | pending: ${summary.pendingEvents}`);
+    if (summary.outcome !== "idle") {
+      this.log("info", `Cycle complete | totalEventsAnchored: ${this.health.totalEventsAnchored.toLocaleString("en-US")} | pending: ${summary.pendingEvents}`);
+    }
     return summary;
   }
 

@@ -67,4 +67,13 @@ describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", fu
       await chain.close();
     }
   });
+
+  it("the main job (npm start) runs the whole pipeline and verifies its receipts", async () => {
+    const result = await hardhat(["run", "scripts/main.ts"], { env: { KPPE_MAIN_ONCE: "1", DEMO_EVENTS: "5" }, timeoutMs: 90_000 });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /KPPEAnchor deployed by Ignition at 0x[0-9a-f]{40}/);
+    assert.match(result.stdout, /Batch #1 confirmed in block \d+ \| 5 events anchored/);
+    assert.match(result.stdout, /5\/5 receipts written to data\/main\/receipts\/ and verified offline and on-chain/);
+    assert.match(result.stdout, /npx hardhat anchor:verify --rpc-url http:\/\/127\.0\.0\.1:\d+ --receipt data\/main\/receipts\//);
+  });
 });

@@ -63,6 +63,7 @@ export class PostgresStore implements LedgerStore {
   private readonly pool: pg.Pool;
   private readonly schema: string;
   readonly anchoring: PostgresAnchorStore;
+  private closing: Promise<void> | undefined;
 
   private constructor(url: string, options: PostgresStoreOptions) {
     const parsed = new URL(url);
@@ -186,8 +187,10 @@ export class PostgresStore implements LedgerStore {
     await this.pool.query("SELECT 1");
   }
 
-  async close(): Promise<void> {
-    await this.pool.end();
+  /** Ends the pool; calling it again returns the same promise. */
+  close(): Promise<void> {
+    this.closing ??= this.pool.end();
+    return this.closing;
   }
 
   /** Drops this store's schema and everything in it (tests only). */

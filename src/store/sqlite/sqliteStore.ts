@@ -72,6 +72,7 @@ export class SqliteStore implements LedgerStore {
   private readonly writerKey: string;
   readonly location: string;
   readonly anchoring: SqliteAnchorStore;
+  private closing: Promise<void> | undefined;
 
   constructor(location: string, options: { busyTimeoutMs?: number } = {}) {
     this.location = location;
@@ -222,12 +223,17 @@ export class SqliteStore implements LedgerStore {
     this.db.prepare("SELECT 1").get();
   }
 
-  async close(): Promise<void> {
-    await writersByFile.get(this.writerKey);
-    if (this.worker) {
-      await this.write("close");
-      await this.worker.terminate();
-    }
-    this.db.close();
+  /** Waits for queued writes, then closes; calling it again returns the same promise. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await writersByFile.get(this.writerKey);
+      if (this.worker) {
+        await this.write("close");
+        await this.worker.terminate();
+      }
+      this.db.close();
+    })();
+    return this.closing;
   }
+
 }
