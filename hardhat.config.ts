@@ -23,6 +23,11 @@ export default defineConfig({
       viaIR: true,
     },
   },
+  // Forking a local node (chain 31337) needs its hardfork history, as forking Base needs Base's
+  // (built in): without it the fork runs pre-Cancun rules and our contracts' MCOPY fails.
+  chainDescriptors: {
+    31337: { name: "Hardhat local node", chainType: "l1", hardforkHistory: { osaka: { blockNumber: 0 } } },
+  },
   paths: {
     tests: { mocha: "test", solidity: "contracts/test" },
   },

@@ -114,9 +114,14 @@ export class Keeper {
       this.wake = new AbortController();
       await sleep(this.settings.intervalMs, undefined, { signal: this.wake.signal }).catch(() => undefined);
     }
-    await this.anchoring.releaseLease(this.leaseName, this.holder).catch(() => undefined);
+    await this.releaseLease();
     this.setHealth("stopped", null);
     this.log("info", "Engine stopped");
+  }
+
+  /** Gives up the lease at once, so another keeper (or the next `--once`) need not wait for it to expire. */
+  async releaseLease(): Promise<void> {
+    await this.anchoring.releaseLease(this.leaseName, this.holder).catch(() => undefined);
   }
 
   /** Finishes the step in progress (never in the middle of a store write), then stops the loop. */

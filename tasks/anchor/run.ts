@@ -56,6 +56,7 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
         await sleep(Math.min(1_000, settings.leaseTtlMs / 4));
         summary = await keeper.cycle();
       }
+      await keeper.releaseLease();
       if (summary.outcome === "failed") throw userError(`the cycle ended with a failed batch: ${keeper.status().message}`);
       if (summary.outcome === "paused") throw userError(`anchoring is paused: ${keeper.status().message}`);
       if (summary.outcome === "standby") throw userError(`another keeper holds the lease: ${keeper.status().message}`);

@@ -29,16 +29,21 @@ export interface LocalChain {
 /**
  * An in-process chain served over JSON-RPC on loopback, mining on each transaction and every
  * `blockMs` (so confirmations accrue as on a live chain). `networkName` "baseLocal" gives the
- * OP-stack chain with chain id 8453.
+ * OP-stack chain with chain id 8453; `forkUrl` forks that JSON-RPC endpoint.
  */
-export async function startLocalChain(options: { networkName?: string; blockMs?: number } = {}): Promise<LocalChain> {
+export async function startLocalChain(options: { networkName?: string; blockMs?: number; forkUrl?: string } = {}): Promise<LocalChain> {
+  const forking = options.forkUrl ? { forking: { url: options.forkUrl } } : {};
   const server = await network.createServer(
-    { network: options.networkName ?? "default", override: { allowBlocksWithSameTimestamp: true, mining: { auto: true, interval: options.blockMs ?? 100 } } },
+    { network: options.networkName ?? "default", override: { allowBlocksWithSameTimestamp: true, mining: { auto: true, interval: options.blockMs ?? 100 }, ...forking } },
     "127.0.0.1",
     0,
   );
   const { port } = await server.listen();
-  const url = `http://127.0.0.1:${port}`;
+  return chainAt(`http://127.0.0.1:${port}`, () => server.close());
+}
+
+/** A LocalChain over any JSON-RPC URL whose dev accounts are funded (e.g. a `npx hardhat node`). */
+export async function chainAt(url: string, closeServer: () => Promise<void> = async () => undefined): Promise<LocalChain> {
   const provider = new JsonRpcProvider(url, undefined, { batchMaxCount: 1, cacheTimeout: -1 });
   const artifact = await hre.artifacts.readArtifact("KPPEAnchor");
   return {
@@ -55,7 +60,7 @@ export async function startLocalChain(options: { networkName?: string; blockMs?:
     },
     async close() {
       provider.destroy();
-      await server.close();
+      await closeServer();
     },
   };
 }

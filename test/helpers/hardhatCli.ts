@@ -1,4 +1,5 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -31,4 +32,26 @@ export function hardhat(args: string[], options: { env?: NodeJS.ProcessEnv; time
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** Starts `npx hardhat node` on a free loopback port; resolves once it serves JSON-RPC. */
+export async function startHardhatNode(): Promise<{ url: string; child: ChildProcess }> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  const child = spawn(process.execPath, ["--no-warnings", HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (d) => {
+      output += d;
+      if (output.includes("JSON-RPC server at")) resolve();
+    });
+    child.stderr!.on("data", (d) => (output += d));
+    child.once("exit", (code) => reject(new Error(`hardhat node exited with ${code}: ${output}`)));
+  });
+  child.stdout!.resume();
+  return { url: `http://127.0.0.1:${port}`, child };
 }
