@@ -8,11 +8,11 @@
 // (submit more, watch them get anchored) until Ctrl-C; KPPE_MAIN_ONCE=1 stops after the samples.
 // A taken port falls back to a free one; the addresses are printed.
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { HDNodeWallet, Wallet } from "ethers";
 import { network } from "hardhat";
 import KPPEAnchorModule from "../ignition/modules/KPPEAnchor.ts";
 import { createGateway, type Gateway } from "../src/gateway/server.ts";
 import { AnchorChain, rpcProvider } from "../src/keeper/chain.ts";
+import { devWallet } from "../src/keeper/devAccount.ts";
 import { serveHealth } from "../src/keeper/health.ts";
 import { Keeper } from "../src/keeper/keeper.ts";
 import { consoleLog } from "../src/keeper/log.ts";
@@ -29,8 +29,6 @@ const LEDGER = `${DIR}/ledger.sqlite`;
 const RECEIPTS = `${DIR}/receipts`;
 const SAMPLE_EVENTS = Number(process.env.DEMO_EVENTS ?? 12);
 const ONCE = process.env.KPPE_MAIN_ONCE === "1";
-/** Hardhat's public development account 0: Ignition's deployer, so an authorized anchor. */
-const DEV_KEY = HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, "m/44'/60'/0'/0/0").privateKey;
 
 // The chain dies with this process, so the previous run's anchors point nowhere: start afresh.
 await rm(DIR, { recursive: true, force: true });
@@ -45,7 +43,7 @@ const rpc = await serveProvider(connection.provider, 8545);
 const store = new SqliteStore(LEDGER);
 const gateway = await listenGateway(store);
 const settings = resolveSettings({ intervalMs: 5_000 });
-const chain = await AnchorChain.open({ provider: rpcProvider(rpc.url), wallet: new Wallet(DEV_KEY), contract, retry: settings.retry, onRetry: (m) => consoleLog("warn", m) });
+const chain = await AnchorChain.open({ provider: rpcProvider(rpc.url), wallet: devWallet(0) /* Ignition's deployer, so an authorized anchor */, contract, retry: settings.retry, onRetry: (m) => consoleLog("warn", m) });
 const keeper = new Keeper({ store, chain, settings, networkName: "in-process chain" });
 const health = await serveHealth(keeper, { port: 8081 }).catch(() => serveHealth(keeper, { port: 0 }));
 console.log(`[K-PPE] KPPEAnchor deployed by Ignition at ${contract} on the in-process chain (id ${chain.target.chainId}), JSON-RPC on ${rpc.url}`);

@@ -269,9 +269,12 @@ export class Keeper {
       const conflict = await this.numberTaken(batch);
       if (conflict) return this.fail(batch, conflict);
       const last = batch.txAttempts[batch.txAttempts.length - 1];
-      if ((await this.chain.getBatch(batch.batchNumber)).exists) {
-        // Ours on chain (numberTaken said so) while its receipt is not served yet: wait for the node.
-      } else if ((await this.chain.nonce("latest")) > last.nonce) {
+      const oursOnChain = (await this.chain.getBatch(batch.batchNumber)).exists; // numberTaken allowed it: our root, receipt not served yet
+      if (oursOnChain) {
+        await this.pause();
+        continue;
+      }
+      if ((await this.chain.nonce("latest")) > last.nonce) {
         // The nonce was used, and by none of our attempts (none is mined): sign again with a new one.
         this.log("warn", `WARNING: nonce ${last.nonce} of batch #${batch.batchNumber} was used by another transaction -- sending again with a new nonce`);
         const sent = await this.send(batch);

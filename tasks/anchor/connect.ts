@@ -1,14 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
-import { BrowserProvider, HDNodeWallet, isAddress, Wallet, type Provider } from "ethers";
+import { BrowserProvider, isAddress, Wallet, type Provider } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { AnchorChain, rpcProvider } from "../../src/keeper/chain.ts";
+import { devWallet } from "../../src/keeper/devAccount.ts";
 import type { KeeperLog } from "../../src/keeper/log.ts";
 import type { RetryPolicy } from "../../src/keeper/retry.ts";
 import { userError } from "../errors.ts";
 import { readSecret } from "../secrets.ts";
 
-/** Hardhat's public development mnemonic; its account 0 deploys and anchors on local chains. */
-const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 const IGNITION_KEY = "KPPEAnchorModule#KPPEAnchor";
 
 export interface ChainArgs {
@@ -44,7 +43,7 @@ export async function anchorWallet(hre: HardhatRuntimeEnvironment, local: boolea
   }
   if (!local) throw userError("no anchoring key: store it with `npx hardhat keystore set PRIVATE_KEY` (or set the PRIVATE_KEY environment variable)");
   log("warn", "WARNING: no PRIVATE_KEY set -- using Hardhat's public development account 0 (local chains only)");
-  return new Wallet(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/0").privateKey);
+  return devWallet(0);
 }
 
 /** The contract: --contract, else KPPE_CONTRACT_ADDRESS, else this chain's Ignition deployment. */

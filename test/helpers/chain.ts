@@ -1,6 +1,7 @@
-import { ContractFactory, HDNodeWallet, JsonRpcProvider, Wallet, type Contract } from "ethers";
+import { ContractFactory, JsonRpcProvider, type Contract } from "ethers";
 import hre, { network } from "hardhat";
 import { AnchorChain, rpcProvider } from "../../src/keeper/chain.ts";
+import { devWallet } from "../../src/keeper/devAccount.ts";
 import { Keeper } from "../../src/keeper/keeper.ts";
 import type { KeeperLog } from "../../src/keeper/log.ts";
 import { resolveSettings, type KeeperSettings } from "../../src/keeper/settings.ts";
@@ -8,13 +9,7 @@ import { Ledger } from "../../src/ledger/ledger.ts";
 import { clientHash } from "../../src/hashing/canonical.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
 
-/** Hardhat's public development mnemonic: its accounts are funded on every local chain. */
-const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-
-export function devWallet(index: number): Wallet {
-  const hd = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
-  return new Wallet(hd.privateKey);
-}
+export { devWallet };
 
 export interface LocalChain {
   /** JSON-RPC over real HTTP on 127.0.0.1. */
