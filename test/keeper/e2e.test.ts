@@ -38,6 +38,13 @@ describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", fu
       assert.match(anchored.stdout, /\[K-PPE\] Batch #1 confirmed in block \d+ \| 5 events anchored/);
       assert.match(anchored.stdout, /\[K-PPE\] Proofs stored for 5 events in event_receipts/);
 
+      const status = await hardhat(["anchor:status", "--contract", contract, ...common]);
+      assert.equal(status.code, 0, status.stdout + status.stderr);
+      assert.match(status.stdout, /latest batch id +1 +1\n/);
+      assert.match(status.stdout, /events anchored +5 +5\n/);
+      assert.match(status.stdout, /last batch on chain +#1 in block \d+ +present, same root/);
+      assert.match(status.stdout, /pending \(not in a batch\): 0/);
+
       const receiptFile = join(dir, "e2e-3.json");
       const verified = await hardhat(["anchor:verify", "--event-id", "e2e-3", "--out", receiptFile, ...common]);
       assert.equal(verified.code, 0, verified.stdout + verified.stderr);

@@ -56,7 +56,7 @@ for (const makeFixture of STORE_FIXTURES) {
         const onChain = await verifyOnChain(receipt, chain.provider);
         assert.ok(onChain.every((c) => c.ok), JSON.stringify(onChain));
       }
-      for (const expected of ["Cycle: 600 pending events found", "Merkle tree built | batch #1", "TX submitted: 0x", "Batch #3 confirmed in block", "Proofs stored for 88 events", "Cycle complete | totalEventsAnchored: 600"]) {
+      for (const expected of ["Backlog: 600 events in 3 batches", "Backlog progress: 3/3 batches | 600/600 events (100%)", "Cycle: 600 pending events found", "Merkle tree built | batch #1", "TX submitted: 0x", "Batch #3 confirmed in block", "Proofs stored for 88 events", "Cycle complete | totalEventsAnchored: 600"]) {
         assert.ok(lines.some((l) => l.includes(expected)), `log line "${expected}" in:\n${lines.join("\n")}`);
       }
 
