@@ -26,7 +26,6 @@ describe("forked-chain integration", function () {
   this.timeout(120_000);
 
   it("forks a node the test starts itself (npx hardhat node) and anchors on top of the state it forked", async () => {
-    if (!BASE_FORK_URL) console.log("      (Base mainnet skipped: BASE_FORK_URL is not set; forking a local node instead)");
     const node = await startHardhatNode();
     const upstream = await chainAt(node.url);
     const store = new SqliteStore(":memory:");
@@ -48,12 +47,14 @@ describe("forked-chain integration", function () {
     }
   });
 
-  it("forks Base mainnet, places KPPEAnchor there and runs the pipeline", async function () {
-    if (!BASE_FORK_URL) {
-      console.log("      SKIPPED: Base mainnet is not reachable from this machine; set BASE_FORK_URL to a Base RPC URL to run this test");
-      this.skip();
-    }
-    const fork = await startLocalChain({ networkName: "baseFork", forkUrl: BASE_FORK_URL, blockMs: 1_000 });
+  // Registered only when Base is reachable, so a skipped run is never counted as passed; the
+  // skip is reported in its place.
+  if (!BASE_FORK_URL) {
+    before(() => console.log("      SKIPPED: forking Base mainnet -- BASE_FORK_URL is not set (Base is not reachable from this machine); the local-node fork below still runs"));
+    return;
+  }
+  it("forks Base mainnet, places KPPEAnchor there and runs the pipeline", async () => {
+    const fork = await startLocalChain({ networkName: "baseFork", forkUrl: BASE_FORK_URL!, blockMs: 1_000 });
     const store = new SqliteStore(":memory:");
     try {
       assert.equal(Number((await fork.provider.getNetwork()).chainId), 8453);
