@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { assembleReceipt } from "../keeper/receipts.ts";
 import { Ledger } from "../ledger/ledger.ts";
 import { apiKeyHash, type Source } from "../ledger/sources.ts";
 import { commitmentSignedByNode, type Commitment } from "../storage/commitment.ts";
@@ -223,7 +224,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     const { event_id } = request.params as { event_id: string };
     const entry = await store.findByEventId(event_id);
     if (!entry) return reply.code(404).send({ error: "NOT_FOUND", message: `no event with event_id ${JSON.stringify(event_id)} in this ledger` });
-    return { ...receiptOf(entry), entry };
+    // Once the keeper has confirmed the event's batch, its self-contained anchor receipt too.
+    const anchored = await store.anchoring.findReceipt(event_id);
+    return { ...receiptOf(entry), entry, anchor_receipt: anchored ? assembleReceipt(entry, anchored.receipt, anchored.batch) : null };
   });
 
   app.get("/stream", (request, reply) => {

@@ -32,6 +32,9 @@ describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", fu
         assert.equal(response.status, 200, await response.text());
       }
 
+      const before = await (await fetch(`${url}/receipts/e2e-3`)).json();
+      assert.equal(before.anchor_receipt, null, "no anchor receipt before the batch is confirmed");
+
       const common = ["--rpc-url", chain.url, "--store", file];
       const anchored = await hardhat(["anchor", "--once", "--contract", contract, ...common], { env: { PRIVATE_KEY: "" } });
       assert.equal(anchored.code, 0, anchored.stdout + anchored.stderr);
@@ -60,6 +63,10 @@ describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", fu
       assert.equal(receipt.batch.root, oz.root);
       assert.deepEqual(receipt.batch.proof, oz.getProof(3));
       assert.ok(SimpleMerkleTree.verify(oz.root, clientHash(bodies[3]), receipt.batch.proof));
+
+      // The gateway now serves the same anchor receipt.
+      const served = await (await fetch(`${url}/receipts/e2e-3`)).json();
+      assert.deepEqual(served.anchor_receipt, receipt);
 
       // A receipt whose event was altered does not verify, and the exit code says so.
       const tampered = { ...receipt, event: { ...receipt.event, body: { ...bodies[3], order: 99 } } };
