@@ -73,7 +73,7 @@ export class Keeper {
     this.log = options.log ?? consoleLog;
     this.networkName = options.networkName ?? `chain ${this.target.chainId}`;
     this.holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.leaseName = `anchor:${this.target.chainId}:${this.target.contract}`;
+    this.leaseName = leaseName(this.target);
     this.maxFeeWei = parseUnits(String(this.settings.maxFeeGwei), "gwei");
     this.health = {
       status: "starting",
@@ -199,9 +199,8 @@ export class Keeper {
   }
 
   /** Events after the last live batch. */
-  async pendingEvents(): Promise<number> {
-    const [head, last] = await Promise.all([this.store.head(), this.anchoring.lastLiveBatch(this.target)]);
-    return Math.max(0, head.fifo_sequence - (last?.lastSequence ?? 0));
+  pendingEvents(): Promise<number> {
+    return pendingEvents(this.store, this.target);
   }
 
   /** Cuts the next batch: the oldest events no live batch covers, in sequence order, recorded as `pending`. */
@@ -246,8 +245,8 @@ export class Keeper {
     while (true) {
       await this.renewLease();
       if (batch.status === "pending") {
-        const conflict = await this.numberTaken(batch);
-        if (conflict) return this.fail(batch, conflict);
+        const number = await this.numberStatus(batch);
+        if (number.taken) return this.fail(batch, number.taken);
         const sent = await this.send(batch);
         if (sent !== "sent") return sent;
         continue;
@@ -266,14 +265,13 @@ export class Keeper {
 
       // Not mined (yet). Someone else may have used the id, our nonce may be gone, or our
       // transaction may be lost (a dropped reply, a crash before sending) or stuck.
-      const conflict = await this.numberTaken(batch);
-      if (conflict) return this.fail(batch, conflict);
-      const last = batch.txAttempts[batch.txAttempts.length - 1];
-      const oursOnChain = (await this.chain.getBatch(batch.batchNumber)).exists; // numberTaken allowed it: our root, receipt not served yet
-      if (oursOnChain) {
-        await this.pause();
+      const number = await this.numberStatus(batch);
+      if (number.taken) return this.fail(batch, number.taken);
+      if (number.ours) {
+        await this.pause(); // on chain with our root; the node does not serve its receipt yet
         continue;
       }
+      const last = batch.txAttempts[batch.txAttempts.length - 1];
       if ((await this.chain.nonce("latest")) > last.nonce) {
         // The nonce was used, and by none of our attempts (none is mined): sign again with a new one.
         this.log("warn", `WARNING: nonce ${last.nonce} of batch #${batch.batchNumber} was used by another transaction -- sending again with a new nonce`);
@@ -291,13 +289,18 @@ export class Keeper {
     }
   }
 
-  /** Why the batch's number cannot be used, if another anchor (not ours) has it or a later one. */
-  private async numberTaken(batch: BatchRecord): Promise<string | undefined> {
+  /**
+   * The batch's number on chain: `ours` when it holds our root from one of our attempts (being
+   * confirmed), `taken` (the reason) when another anchor has it or a later one, else free.
+   */
+  private async numberStatus(batch: BatchRecord): Promise<{ ours?: true; taken?: string }> {
     const latest = await this.chain.latestBatchId();
-    if (latest < batch.batchNumber) return undefined;
+    if (latest < batch.batchNumber) return {};
     const onChain = await this.chain.getBatch(batch.batchNumber);
-    if (onChain.exists && onChain.merkleRoot === batch.merkleRoot && batch.txAttempts.length > 0) return undefined; // ours, being confirmed
-    return `BatchIdNotIncreasing(${batch.batchNumber}, ${latest}): batch id conflict -- latestBatchId on chain is ${latest}${onChain.exists ? `, batch ${batch.batchNumber} holds root ${onChain.merkleRoot}` : ""}`;
+    if (onChain.exists && onChain.merkleRoot === batch.merkleRoot && batch.txAttempts.length > 0) return { ours: true };
+    return {
+      taken: `BatchIdNotIncreasing(${batch.batchNumber}, ${latest}): batch id conflict -- latestBatchId on chain is ${latest}${onChain.exists ? `, batch ${batch.batchNumber} holds root ${onChain.merkleRoot}` : ""}`,
+    };
   }
 
   /** Signs a new transaction for the batch, records it, then sends it. */
@@ -489,6 +492,17 @@ export class Keeper {
     this.health.status = status;
     this.health.message = message;
   }
+}
+
+/** Events in the ledger that no live batch for `target` covers yet. */
+export async function pendingEvents(store: LedgerStore, target: AnchorTarget): Promise<number> {
+  const [head, last] = await Promise.all([store.head(), store.anchoring.lastLiveBatch(target)]);
+  return Math.max(0, head.fifo_sequence - (last?.lastSequence ?? 0));
+}
+
+/** The store lease that one keeper at a time holds to anchor on `target`. */
+export function leaseName(target: AnchorTarget): string {
+  return `anchor:${target.chainId}:${target.contract}`;
 }
 
 function callOf(batch: BatchRecord): AnchorCall {

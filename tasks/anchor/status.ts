@@ -1,6 +1,7 @@
 import { Contract } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { KPPE_ANCHOR_ABI } from "../../src/keeper/abi.ts";
+import { leaseName, pendingEvents } from "../../src/keeper/keeper.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userFacing } from "../errors.ts";
 import { connectProvider, contractAddress } from "./connect.ts";
@@ -23,17 +24,17 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   const target = { chainId, contract: address };
   const store = await openStore(args.store);
   try {
-    const [stats, open, head, lease, latestBatchId, latestRoot, total] = await Promise.all([
+    const [stats, open, head, pending, lease, latestBatchId, latestRoot, total] = await Promise.all([
       store.anchoring.stats(target),
       store.anchoring.openBatches(target),
       store.head(),
-      store.anchoring.leaseHolder(`anchor:${chainId}:${address}`),
+      pendingEvents(store, target),
+      store.anchoring.leaseHolder(leaseName(target)),
       anchor.latestBatchId(),
       anchor.latestRoot(),
       anchor.totalEventsAnchored(),
     ]);
     const last = stats.lastConfirmed;
-    const lastLive = await store.anchoring.lastLiveBatch(target);
     const onChain = last ? await anchor.getBatch(last.batchNumber) : undefined;
     const rows: Array<[string, string, string]> = [
       ["latest batch id", last ? String(last.batchNumber) : "none", String(latestBatchId)],
@@ -44,7 +45,7 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
     console.log(`KPPEAnchor ${address} on ${name} (chain ${chainId}); ledger ${store.location}`);
     console.log(`${"".padEnd(22)}${"keeper (store)".padEnd(68)}chain`);
     for (const [label, keeper, chain] of rows) console.log(`${label.padEnd(22)}${keeper.padEnd(68)}${chain}`);
-    console.log(`ledger head: sequence ${head.fifo_sequence}; pending (not in a batch): ${head.fifo_sequence - (lastLive?.lastSequence ?? 0)}`);
+    console.log(`ledger head: sequence ${head.fifo_sequence}; pending (not in a batch): ${pending}`);
     console.log(`batches: ${Object.entries(stats.batches).map(([s, n]) => `${s} ${n}`).join(", ")}`);
     for (const batch of open) console.log(`  in flight: #${batch.batchNumber} ${batch.status} sequences ${batch.firstSequence}..${batch.lastSequence} tx ${batch.txHash ?? "-"}${batch.error ? ` (${batch.error})` : ""}`);
     console.log(lease && lease.expiresAt > Date.now() ? `lease: held by ${lease.holder} until ${new Date(lease.expiresAt).toISOString()}` : "lease: free (no keeper running)");
