@@ -102,7 +102,6 @@ export class Keeper {
 
   /** Runs cycles every `intervalMs` until stop(); a failed cycle is logged and retried at the next. */
   async run(): Promise<void> {
-    this.logStart();
     while (!this.stopping) {
       try {
         await this.cycle();
@@ -130,6 +129,7 @@ export class Keeper {
     this.wake?.abort();
   }
 
+  /** The "Engine started" line with every setting; callers log it once, before the first cycle. */
   logStart(): void {
     const s = this.settings;
     this.log(

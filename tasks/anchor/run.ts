@@ -47,8 +47,8 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
       throw userError(`${chain.wallet.address} is not an authorized anchor of ${chain.target.contract}: the owner must call setAuthorized(${chain.wallet.address}, true)`);
     }
     const keeper = new Keeper({ store, chain, settings, log, networkName });
+    keeper.logStart();
     if (args.once) {
-      keeper.logStart();
       // A keeper that just crashed still holds the lease until it expires: wait for it, once.
       const deadline = Date.now() + settings.leaseTtlMs * 1.5;
       let summary = await keeper.cycle();
