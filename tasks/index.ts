@@ -112,3 +112,58 @@ export const ledgerTasks = [
     .setAction(() => import("./ledger/audit.ts"))
     .build(),
 ];
+
+const RECORDER_HELP = {
+  contract: "ProofRecorder address; default PROOF_RECORDER_ADDRESS, else this chain's Ignition deployment (ignition/deployments/chain-<id>)",
+  rpcUrl: "JSON-RPC URL to use instead of the --network's (also RPC_URL)",
+};
+
+export const poeTasks = [
+  task("poe:add-order", "FlowPay addOrderToBatch: link a confirmed payment order (its settlement tx hash) to the open proof-of-execution batch")
+    .addOption({ name: "orderId", description: "The order's id (1 to 128 characters); adding it again with the same tx hash is safe", defaultValue: "" })
+    .addOption({ name: "txHash", description: "The order's settlement transaction hash, 0x + 64 hex: the order's leaf", defaultValue: "" })
+    .addOption({ name: "pixChargeId", description: "The PIX charge id, kept with the order", defaultValue: "" })
+    .addOption({ name: "amount", description: "The amount, kept with the order as text", defaultValue: "" })
+    .addOption({ name: "metadata", description: "A JSON object kept with the order", defaultValue: "" })
+    .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
+    .addOption({ name: "maxOrders", description: "The batch closes at this many orders; 0 = $POE_MAX_ORDERS or 100", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "maxAgeMs", description: "An open batch this old (ms) is closed before the order joins a new one; 0 = $POE_MAX_AGE_MS or 900000", type: ArgumentType.INT, defaultValue: 0 })
+    .setAction(() => import("./poe/addOrder.ts"))
+    .build(),
+
+  task("poe:anchor", "FlowPay anchorActiveBatch: close due batches and record each root and checkpoint with ProofRecorder.recordProof (until Ctrl-C, or --once)")
+    .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
+    .addOption({ name: "contract", description: RECORDER_HELP.contract, defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: RECORDER_HELP.rpcUrl, defaultValue: "" })
+    .addFlag({ name: "once", description: "Run one cycle and exit" })
+    .addFlag({ name: "now", description: "Close the open batch now, full or not, and anchor it" })
+    .addOption({ name: "intervalMs", description: "Time between cycles in ms; 0 = $POE_INTERVAL_MS or 30000", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "maxAgeMs", description: "Close the open batch once it is this old (ms); 0 = $POE_MAX_AGE_MS or 900000", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "confirmations", description: "Blocks, the recording one included, before a batch counts as anchored; 0 = $POE_CONFIRMATIONS or 1", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "leaseTtlMs", description: "Lease on the store in ms (one anchorer at a time); 0 = $LEASE_TTL_MS or 30000", type: ArgumentType.INT, defaultValue: 0 })
+    .setAction(() => import("./poe/anchor.ts"))
+    .build(),
+
+  task("poe:batches", "List the newest FlowPay batches: status, orders, root, checkpoint, anchor transaction")
+    .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
+    .addOption({ name: "limit", description: "How many batches, newest first", type: ArgumentType.INT, defaultValue: 20 })
+    .addFlag({ name: "json", description: "Print JSON instead of a table" })
+    .setAction(() => import("./poe/batches.ts"))
+    .build(),
+
+  task("poe:order-proof", "Print an order's inclusion proof in its anchored FlowPay batch (JSON, verifiable with no database)")
+    .addOption({ name: "orderId", description: "The order", defaultValue: "" })
+    .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
+    .addOption({ name: "out", description: "Write the proof to this file instead of printing it", defaultValue: "" })
+    .setAction(() => import("./poe/orderProof.ts"))
+    .build(),
+
+  task("poe:verify", "Check an order's proof: the SHA-256 path and checkpoint off-chain, then the root recorded on ProofRecorder (verifySha256Proof)")
+    .addOption({ name: "proof", description: "A proof file from poe:order-proof", defaultValue: "" })
+    .addOption({ name: "orderId", description: "Build the order's proof from the store instead", defaultValue: "" })
+    .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: "JSON-RPC URL of the proof's chain instead of the --network's (also RPC_URL)", defaultValue: "" })
+    .addFlag({ name: "offline", description: "Skip the on-chain checks" })
+    .setAction(() => import("./poe/verify.ts"))
+    .build(),
+];

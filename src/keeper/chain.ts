@@ -45,21 +45,36 @@ export function rpcProvider(url: string, timeoutMs = 30_000, chainId?: number): 
   return new JsonRpcProvider(request, chainId, { batchMaxCount: 1, staticNetwork: chainId !== undefined, cacheTimeout: -1 });
 }
 
-/** Thrown when the contract refuses an anchor; `reason` is the decoded custom error. */
-export class AnchorRevertedError extends KppeError {
+/** Thrown when a contract refuses a call; `reason` is the decoded custom error. */
+export class ContractRevertedError extends KppeError {
   readonly reason: string;
-  constructor(reason: string, cause?: unknown) {
-    super("ANCHOR_REVERTED", `anchorMerkleRoot reverted: ${reason}`, { cause, details: { reason } });
+  constructor(functionName: string, reason: string, cause?: unknown, code = "CONTRACT_REVERTED") {
+    super(code, `${functionName} reverted: ${reason}`, { cause, details: { reason } });
     this.reason = reason;
   }
 }
 
+/** Thrown when the contract refuses an anchor. */
+export class AnchorRevertedError extends ContractRevertedError {
+  constructor(reason: string, cause?: unknown) {
+    super("anchorMerkleRoot", reason, cause, "ANCHOR_REVERTED");
+  }
+}
+
+interface OpenOptions {
+  provider: Provider;
+  wallet: Wallet;
+  contract: string;
+  retry: RetryPolicy;
+  onRetry: (message: string) => void;
+}
+
 /**
- * Everything the keeper asks of the chain, each read with bounded retries. Transactions are
- * signed here and sent as raw bytes, so the keeper knows a transaction's hash before it is sent
- * and can send the very same bytes again.
+ * One contract on one chain, for a service that writes to it: every read with bounded retries;
+ * transactions signed here and sent as raw bytes, so the caller knows a transaction's hash
+ * before it is sent and can send the very same bytes again.
  */
-export class AnchorChain {
+export class ContractChain {
   readonly provider: Provider;
   readonly wallet: Wallet;
   readonly contract: Contract;
@@ -67,25 +82,23 @@ export class AnchorChain {
   private readonly policy: RetryPolicy;
   private readonly onRetry: (message: string) => void;
 
-  private constructor(provider: Provider, wallet: Wallet, target: AnchorTarget, policy: RetryPolicy, onRetry: (message: string) => void) {
-    this.provider = provider;
-    this.wallet = wallet.connect(provider);
-    this.target = target;
-    this.contract = new Contract(target.contract, KPPE_ANCHOR_ABI, provider);
-    this.policy = policy;
-    this.onRetry = onRetry;
+  protected constructor(options: OpenOptions & { chainId: number; abi: readonly string[] }) {
+    this.provider = options.provider;
+    this.wallet = options.wallet.connect(options.provider);
+    this.target = { chainId: options.chainId, contract: options.contract.toLowerCase() };
+    this.contract = new Contract(this.target.contract, options.abi, options.provider);
+    this.policy = options.retry;
+    this.onRetry = options.onRetry;
   }
 
-  /** Connects and checks that a KPPEAnchor is deployed at `contract`. */
-  static async open(options: { provider: Provider; wallet: Wallet; contract: string; retry: RetryPolicy; onRetry: (message: string) => void }): Promise<AnchorChain> {
+  /** The chain id, after checking that some contract is deployed at `contract` (`deployHint` says how to fix it). */
+  protected static async checkDeployed(options: OpenOptions, deployHint: string): Promise<number> {
     const { provider, retry, onRetry } = options;
     const { chainId } = await withRetry("eth_chainId", () => provider.getNetwork(), retry, onRetry);
     const contract = options.contract.toLowerCase();
     const code = await withRetry("eth_getCode", () => provider.getCode(contract), retry, onRetry);
-    if (code === "0x") {
-      throw new KppeError("NO_CONTRACT", `no contract at ${contract} on chain ${chainId}: deploy KPPEAnchor (npx hardhat ignition deploy ignition/modules/KPPEAnchor.ts) or pass the right --contract`);
-    }
-    return new AnchorChain(provider, options.wallet, { chainId: Number(chainId), contract }, retry, onRetry);
+    if (code === "0x") throw new KppeError("NO_CONTRACT", `no contract at ${contract} on chain ${chainId}: ${deployHint} or pass the right --contract`);
+    return Number(chainId);
   }
 
   /** Releases the provider (its timers would keep the process alive). */
@@ -93,40 +106,8 @@ export class AnchorChain {
     (this.provider as { destroy?: () => void }).destroy?.();
   }
 
-  private read<T>(what: string, call: () => Promise<T>): Promise<T> {
+  protected read<T>(what: string, call: () => Promise<T>): Promise<T> {
     return withRetry(what, call, this.policy, this.onRetry);
-  }
-
-  async latestBatchId(): Promise<number> {
-    return Number(await this.read("latestBatchId", () => this.contract.latestBatchId()));
-  }
-
-  async latestRoot(): Promise<string> {
-    return this.read("latestRoot", () => this.contract.latestRoot());
-  }
-
-  async totalEventsAnchored(): Promise<number> {
-    return Number(await this.read("totalEventsAnchored", () => this.contract.totalEventsAnchored()));
-  }
-
-  async isAuthorized(): Promise<boolean> {
-    return this.read("authorizedAnchors", () => this.contract.authorizedAnchors(this.wallet.address));
-  }
-
-  async getBatch(batchNumber: number): Promise<ChainBatch> {
-    const b = await this.read(`getBatch(${batchNumber})`, () => this.contract.getBatch(batchNumber));
-    return {
-      exists: b.exists,
-      merkleRoot: b.merkleRoot,
-      eventCount: Number(b.eventCount),
-      treeDepth: Number(b.treeDepth),
-      prevRoot: b.prevRoot,
-      anchoredAt: Number(b.anchoredAt),
-    };
-  }
-
-  async verifyProofView(batchNumber: number, leaf: string, proof: string[], leafIndex: number): Promise<boolean> {
-    return this.read("verifyProofView", () => this.contract.verifyProofView(batchNumber, leaf, proof, leafIndex));
   }
 
   async blockNumber(): Promise<number> {
@@ -146,31 +127,37 @@ export class AnchorChain {
     return this.read("eth_getTransactionCount", () => this.provider.getTransactionCount(this.wallet.address, blockTag));
   }
 
-  private anchorData(call: AnchorCall): string {
-    return this.contract.interface.encodeFunctionData("anchorMerkleRoot", [call.batchNumber, call.merkleRoot, call.eventCount, call.treeDepth, call.batchTimestamp]);
+  protected encode(functionName: string, args: readonly unknown[]): string {
+    return this.contract.interface.encodeFunctionData(functionName, args);
+  }
+
+  /** Thrown by `estimate` when the contract refuses the call. */
+  protected revertError(functionName: string, reason: string, cause: unknown): Error {
+    return new ContractRevertedError(functionName, reason, cause);
   }
 
   /**
-   * Estimates the anchor's gas, which also runs it: a call the contract would refuse throws
-   * AnchorRevertedError with the decoded custom error, before anything is signed or paid.
+   * Estimates a call's gas, which also runs it: a call the contract would refuse throws
+   * (ContractRevertedError, with the decoded custom error) before anything is signed or paid.
    */
-  async estimateAnchor(call: AnchorCall): Promise<bigint> {
+  async estimate(functionName: string, args: readonly unknown[]): Promise<bigint> {
+    const data = this.encode(functionName, args);
     try {
-      return await this.read("eth_estimateGas", () => this.provider.estimateGas({ from: this.wallet.address, to: this.target.contract, data: this.anchorData(call) }));
+      return await this.read("eth_estimateGas", () => this.provider.estimateGas({ from: this.wallet.address, to: this.target.contract, data }));
     } catch (error) {
       const reason = this.decodeRevert(error);
-      if (reason) throw new AnchorRevertedError(reason, error);
+      if (reason) throw this.revertError(functionName, reason, error);
       throw error;
     }
   }
 
-  /** Signs (does not send) an anchor transaction. */
-  async signAnchor(call: AnchorCall, options: Fees & { nonce: number; gasLimit: bigint }): Promise<{ hash: string; raw: string }> {
+  /** Signs (does not send) a call to the contract. */
+  async sign(functionName: string, args: readonly unknown[], options: Fees & { nonce: number; gasLimit: bigint }): Promise<{ hash: string; raw: string }> {
     const raw = await this.wallet.signTransaction({
       type: 2,
       chainId: this.target.chainId,
       to: this.target.contract,
-      data: this.anchorData(call),
+      data: this.encode(functionName, args),
       nonce: options.nonce,
       gasLimit: options.gasLimit,
       maxFeePerGas: options.maxFeePerGas,
@@ -205,12 +192,12 @@ export class AnchorChain {
   }
 
   /**
-   * Why a mined anchor transaction reverted: the call replayed at the end of its block, where
-   * whatever beat it (usually another anchor of the same batch id) has already run.
+   * Why a mined transaction reverted: the call replayed at the end of its block, where whatever
+   * beat it (usually another write of the same id) has already run.
    */
-  async revertReason(call: AnchorCall, blockNumber: number): Promise<string> {
+  async revertReason(functionName: string, args: readonly unknown[], blockNumber: number): Promise<string> {
     try {
-      await this.provider.call({ from: this.wallet.address, to: this.target.contract, data: this.anchorData(call), blockTag: blockNumber });
+      await this.provider.call({ from: this.wallet.address, to: this.target.contract, data: this.encode(functionName, args), blockTag: blockNumber });
       return "reverted on chain (replaying it does not revert; out of gas?)";
     } catch (error) {
       return this.decodeRevert(error) ?? `reverted on chain (${shortMessage(error)})`;
@@ -228,5 +215,65 @@ export class AnchorChain {
     }
     if (e?.code === "CALL_EXCEPTION") return shortMessage(error);
     return undefined;
+  }
+}
+
+const anchorArgs = (call: AnchorCall) => [call.batchNumber, call.merkleRoot, call.eventCount, call.treeDepth, call.batchTimestamp] as const;
+
+/** Everything the keeper asks of a KPPEAnchor. */
+export class AnchorChain extends ContractChain {
+  /** Connects and checks that a contract is deployed at `contract`. */
+  static async open(options: OpenOptions): Promise<AnchorChain> {
+    const chainId = await ContractChain.checkDeployed(options, "deploy KPPEAnchor (npx hardhat ignition deploy ignition/modules/KPPEAnchor.ts)");
+    return new AnchorChain({ ...options, chainId, abi: KPPE_ANCHOR_ABI });
+  }
+
+  protected override revertError(_functionName: string, reason: string, cause: unknown): Error {
+    return new AnchorRevertedError(reason, cause);
+  }
+
+  async latestBatchId(): Promise<number> {
+    return Number(await this.read("latestBatchId", () => this.contract.latestBatchId()));
+  }
+
+  async latestRoot(): Promise<string> {
+    return this.read("latestRoot", () => this.contract.latestRoot());
+  }
+
+  async totalEventsAnchored(): Promise<number> {
+    return Number(await this.read("totalEventsAnchored", () => this.contract.totalEventsAnchored()));
+  }
+
+  async isAuthorized(): Promise<boolean> {
+    return this.read("authorizedAnchors", () => this.contract.authorizedAnchors(this.wallet.address));
+  }
+
+  async getBatch(batchNumber: number): Promise<ChainBatch> {
+    const b = await this.read(`getBatch(${batchNumber})`, () => this.contract.getBatch(batchNumber));
+    return {
+      exists: b.exists,
+      merkleRoot: b.merkleRoot,
+      eventCount: Number(b.eventCount),
+      treeDepth: Number(b.treeDepth),
+      prevRoot: b.prevRoot,
+      anchoredAt: Number(b.anchoredAt),
+    };
+  }
+
+  async verifyProofView(batchNumber: number, leaf: string, proof: string[], leafIndex: number): Promise<boolean> {
+    return this.read("verifyProofView", () => this.contract.verifyProofView(batchNumber, leaf, proof, leafIndex));
+  }
+
+  /** Estimates an anchor's gas; a refused anchor throws AnchorRevertedError. */
+  estimateAnchor(call: AnchorCall): Promise<bigint> {
+    return this.estimate("anchorMerkleRoot", anchorArgs(call));
+  }
+
+  signAnchor(call: AnchorCall, options: Fees & { nonce: number; gasLimit: bigint }): Promise<{ hash: string; raw: string }> {
+    return this.sign("anchorMerkleRoot", anchorArgs(call), options);
+  }
+
+  anchorRevertReason(call: AnchorCall, blockNumber: number): Promise<string> {
+    return this.revertReason("anchorMerkleRoot", anchorArgs(call), blockNumber);
   }
 }

@@ -253,7 +253,7 @@ export class Keeper {
       }
 
       const mined = await this.findMined(batch);
-      if (mined && !mined.success) return this.fail(batch, await this.chain.revertReason(callOf(batch), mined.blockNumber));
+      if (mined && !mined.success) return this.fail(batch, await this.chain.anchorRevertReason(callOf(batch), mined.blockNumber));
       if (mined) {
         if (!(await this.awaitConfirmations(mined))) continue; // reorged out while waiting: look again
         const onChain = await this.chain.getBatch(batch.batchNumber);

@@ -63,19 +63,33 @@ const LIMITS: Record<keyof typeof SETTING_ENV, [min: number, max: number, intege
  */
 export function resolveSettings(given: Partial<KeeperSettings> = {}, env: NodeJS.ProcessEnv = process.env): KeeperSettings {
   const settings: KeeperSettings = { ...DEFAULT_SETTINGS, retry: { ...DEFAULT_SETTINGS.retry, ...given.retry } };
-  for (const [key, name] of Object.entries(SETTING_ENV) as Array<[keyof typeof SETTING_ENV, string]>) {
+  applyNumbers(settings, SETTING_ENV, LIMITS, given, env);
+  for (const key of ["pollMs", "reorgCheckBatches", "receiptChunk"] as const) if (given[key] !== undefined) settings[key] = given[key];
+  return settings;
+}
+
+/**
+ * Sets each numeric setting in `envNames` from `given` (a task option), else its environment
+ * variable; a bad value is refused with its name, the value and the valid range.
+ */
+export function applyNumbers<K extends string>(
+  settings: Record<K, unknown>,
+  envNames: Record<K, string>,
+  limits: Record<K, [min: number, max: number, integer: boolean]>,
+  given: Partial<Record<K, unknown>>,
+  env: NodeJS.ProcessEnv,
+): void {
+  for (const [key, name] of Object.entries(envNames) as Array<[K, string]>) {
     const raw = given[key] ?? env[name];
     if (raw === undefined || raw === "") continue;
     const value = Number(raw);
-    const [min, max, integer] = LIMITS[key];
+    const [min, max, integer] = limits[key];
     if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
       const source = given[key] !== undefined ? `--${kebab(key)}` : name;
       throw new KppeError("BAD_SETTING", `${source}: expected ${integer ? "an integer" : "a number"} from ${min} to ${max}, got ${JSON.stringify(raw)}`);
     }
     settings[key] = value;
   }
-  for (const key of ["pollMs", "reorgCheckBatches", "receiptChunk"] as const) if (given[key] !== undefined) settings[key] = given[key];
-  return settings;
 }
 
 function kebab(name: string): string {

@@ -3,12 +3,11 @@ import { BrowserProvider, isAddress, Wallet, type Provider } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { AnchorChain, rpcProvider } from "../../src/keeper/chain.ts";
 import { devWallet } from "../../src/keeper/devAccount.ts";
+import { RecorderChain } from "../../src/recorder/chain.ts";
 import type { KeeperLog } from "../../src/keeper/log.ts";
 import type { RetryPolicy } from "../../src/keeper/retry.ts";
 import { userError } from "../errors.ts";
 import { readSecret } from "../secrets.ts";
-
-const IGNITION_KEY = "KPPEAnchorModule#KPPEAnchor";
 
 export interface ChainArgs {
   rpcUrl: string;
@@ -46,30 +45,56 @@ export async function anchorWallet(hre: HardhatRuntimeEnvironment, local: boolea
   return devWallet(0);
 }
 
-/** The contract: --contract, else KPPE_CONTRACT_ADDRESS, else this chain's Ignition deployment. */
-export function contractAddress(given: string, chainId: number): string {
-  const address = given || process.env.KPPE_CONTRACT_ADDRESS;
+/** A contract the tasks find by option, environment variable or Ignition deployment. */
+export interface ContractKind {
+  name: string;
+  envVar: string;
+  ignitionKey: string;
+  module: string;
+}
+
+export const KPPE_ANCHOR: ContractKind = { name: "KPPEAnchor", envVar: "KPPE_CONTRACT_ADDRESS", ignitionKey: "KPPEAnchorModule#KPPEAnchor", module: "ignition/modules/KPPEAnchor.ts" };
+export const PROOF_RECORDER: ContractKind = {
+  name: "ProofRecorder",
+  envVar: "PROOF_RECORDER_ADDRESS",
+  ignitionKey: "ProofRecorderModule#ProofRecorder",
+  module: "ignition/modules/ProofRecorder.ts",
+};
+
+/** The contract: --contract, else its environment variable, else this chain's Ignition deployment. */
+export function contractAddress(given: string, chainId: number, kind: ContractKind = KPPE_ANCHOR): string {
+  const address = given || process.env[kind.envVar];
   if (address) {
     if (!isAddress(address)) throw userError(`--contract: ${JSON.stringify(address)} is not an address (0x followed by 40 hex digits)`);
     return address;
   }
   const file = `ignition/deployments/chain-${chainId}/deployed_addresses.json`;
-  const deployed = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>)[IGNITION_KEY] : undefined;
+  const deployed = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>)[kind.ignitionKey] : undefined;
   if (!deployed) {
-    throw userError(
-      `no KPPEAnchor known on chain ${chainId}: pass --contract 0x… (or KPPE_CONTRACT_ADDRESS), or deploy it with npx hardhat ignition deploy ignition/modules/KPPEAnchor.ts --network <name>`,
-    );
+    throw userError(`no ${kind.name} known on chain ${chainId}: pass --contract 0x… (or ${kind.envVar}), or deploy it with npx hardhat ignition deploy ${kind.module} --network <name>`);
   }
   return deployed;
 }
 
-export async function openChain(hre: HardhatRuntimeEnvironment, args: ChainArgs, retry: RetryPolicy, log: KeeperLog) {
-  const { provider, name, local } = await connectProvider(hre, args.rpcUrl);
+/** The provider, its chain id (refusing an unreachable chain with its name) and the signing wallet. */
+async function connectSigner(hre: HardhatRuntimeEnvironment, rpcUrl: string, log: KeeperLog) {
+  const { provider, name, local } = await connectProvider(hre, rpcUrl);
   const { chainId } = await provider.getNetwork().catch((cause) => {
     throw userError(`cannot reach the chain at ${name}: ${(cause as Error).message.split("\n")[0]}`, cause as Error);
   });
-  const wallet = await anchorWallet(hre, local, log);
-  const chain = await AnchorChain.open({ provider, wallet, contract: contractAddress(args.contract, Number(chainId)), retry, onRetry: (m) => log("warn", m) });
+  return { provider, name, chainId: Number(chainId), wallet: await anchorWallet(hre, local, log) };
+}
+
+/** A ProofRecorder to write to, for FlowPay batches and Lucid sessions; the caller closes it. */
+export async function openRecorder(hre: HardhatRuntimeEnvironment, args: ChainArgs, retry: RetryPolicy, log: KeeperLog) {
+  const { provider, name, chainId, wallet } = await connectSigner(hre, args.rpcUrl, log);
+  const chain = await RecorderChain.open({ provider, wallet, contract: contractAddress(args.contract, chainId, PROOF_RECORDER), retry, onRetry: (m) => log("warn", m) });
+  return { chain, networkName: name };
+}
+
+export async function openChain(hre: HardhatRuntimeEnvironment, args: ChainArgs, retry: RetryPolicy, log: KeeperLog) {
+  const { provider, name, chainId, wallet } = await connectSigner(hre, args.rpcUrl, log);
+  const chain = await AnchorChain.open({ provider, wallet, contract: contractAddress(args.contract, chainId), retry, onRetry: (m) => log("warn", m) });
   return { chain, networkName: name };
 }
 

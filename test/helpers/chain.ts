@@ -17,6 +17,8 @@ export interface LocalChain {
   provider: JsonRpcProvider;
   /** Deploys KPPEAnchor (owner: dev account 0) and authorizes `anchor`. */
   deployAnchor(anchor: string): Promise<Contract>;
+  /** Deploys ProofRecorder (owner: dev account 0) and authorizes `writer`. */
+  deployRecorder(writer: string): Promise<Contract>;
   rpc(method: string, params?: unknown[]): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export async function startLocalChain(options: { networkName?: string; blockMs?:
 export async function chainAt(url: string, closeServer: () => Promise<void> = async () => undefined): Promise<LocalChain> {
   const provider = new JsonRpcProvider(url, undefined, { batchMaxCount: 1, cacheTimeout: -1 });
   const artifact = await hre.artifacts.readArtifact("KPPEAnchor");
+  const recorderArtifact = await hre.artifacts.readArtifact("ProofRecorder");
   return {
     url,
     provider,
@@ -51,6 +54,14 @@ export async function chainAt(url: string, closeServer: () => Promise<void> = as
       const contract = (await factory.deploy(owner.address)) as Contract;
       await contract.waitForDeployment();
       await (await contract.setAuthorized(anchor, true)).wait();
+      return contract;
+    },
+    async deployRecorder(writer) {
+      const owner = devWallet(0).connect(provider);
+      const factory = new ContractFactory(recorderArtifact.abi, recorderArtifact.bytecode, owner);
+      const contract = (await factory.deploy(owner.address)) as Contract;
+      await contract.waitForDeployment();
+      await (await contract.setWriter(writer, true)).wait();
       return contract;
     },
     async close() {

@@ -2,21 +2,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { network } from "hardhat";
 import { FlowPayTree, flowPayProofLength, KppeError, verifyFlowPayProof } from "../../src/sdk/index.ts";
+import { referenceFlowPayRoot as referenceRoot } from "../helpers/flowPayReference.ts";
 import { randomLeaves } from "../helpers/random.ts";
-
-/** FlowPay's root rule, written independently over Buffers: sort, hash sorted pairs, carry the odd node. */
-function referenceRoot(leaves: string[]): string {
-  let level: Buffer[] = leaves.map((l) => Buffer.from(l.slice(2), "hex")).sort(Buffer.compare);
-  while (level.length > 1) {
-    const next: Buffer[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      if (i + 1 === level.length) next.push(level[i]);
-      else next.push(createHash("sha256").update(Buffer.concat([level[i], level[i + 1]].sort(Buffer.compare))).digest());
-    }
-    level = next;
-  }
-  return "0x" + level[0].toString("hex");
-}
 
 describe("FlowPay SHA-256 tree", function () {
   for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 13, 100, 101, 257]) {

@@ -1,10 +1,11 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { Worker } from "node:worker_threads";
 import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
 import { entryFromRow, entryValues, headFromRow } from "../rows.ts";
+import { SqlPoeStore, type SqlSession } from "../sqlPoeStore.ts";
 import { ANCHOR_MIGRATION, SqliteAnchorStore } from "./sqliteAnchorStore.ts";
 import { openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
@@ -44,6 +45,44 @@ const MIGRATIONS: Array<[number, string]> = [
      );`,
   ],
   [3, ANCHOR_MIGRATION],
+  [
+    4,
+    `CREATE TABLE poe_batches (
+       id INTEGER PRIMARY KEY AUTOINCREMENT,
+       status TEXT NOT NULL CHECK (status IN ('open', 'closed', 'anchoring', 'anchored')),
+       merkle_root TEXT,
+       batch_size INTEGER NOT NULL DEFAULT 0,
+       anchor_tx_hash TEXT,
+       network TEXT,
+       checkpoint_hash TEXT,
+       checkpoint_timestamp INTEGER,
+       chain_id INTEGER,
+       contract TEXT,
+       block_number INTEGER,
+       signed_tx TEXT,
+       error TEXT,
+       created_at TEXT NOT NULL,
+       closed_at TEXT,
+       anchored_at TEXT,
+       metadata TEXT NOT NULL DEFAULT '{}'
+     );
+     CREATE UNIQUE INDEX poe_batches_one_open ON poe_batches (status) WHERE status = 'open';
+     CREATE TABLE orders (
+       id TEXT PRIMARY KEY,
+       tx_hash TEXT NOT NULL UNIQUE,
+       pix_charge_id TEXT,
+       amount TEXT,
+       metadata TEXT,
+       poe_batch_id INTEGER NOT NULL REFERENCES poe_batches (id),
+       created_at TEXT NOT NULL,
+       batched_at TEXT
+     );
+     CREATE INDEX orders_poe_batch ON orders (poe_batch_id);
+     CREATE VIEW v_orders_recent AS
+       SELECT o.*, b.merkle_root AS poe_root, b.status AS poe_status, b.anchor_tx_hash AS anchor_tx_hash
+         FROM orders o JOIN poe_batches b ON b.id = o.poe_batch_id
+        WHERE o.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days');`,
+  ],
 ];
 
 /**
@@ -72,6 +111,7 @@ export class SqliteStore implements LedgerStore {
   private readonly writerKey: string;
   readonly location: string;
   readonly anchoring: SqliteAnchorStore;
+  readonly poe: SqlPoeStore;
   private closing: Promise<void> | undefined;
 
   constructor(location: string, options: { busyTimeoutMs?: number } = {}) {
@@ -112,6 +152,8 @@ export class SqliteStore implements LedgerStore {
     this.selectByEventId = this.db.prepare("SELECT * FROM ledger_entries WHERE event_id = ?");
     this.selectRange = this.db.prepare("SELECT * FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?");
     this.anchoring = new SqliteAnchorStore(this.db, (work) => this.exclusive(work));
+    const session: SqlSession = { query: async (sql, args = []) => this.db.prepare(sql).all(...(args as SQLInputValue[])) };
+    this.poe = new SqlPoeStore({ ...session, transaction: (work) => this.exclusiveAsync(() => work(session)) });
   }
 
   private migrate(): void {
@@ -176,6 +218,21 @@ export class SqliteStore implements LedgerStore {
       this.db.exec("BEGIN IMMEDIATE");
       try {
         const result = work(this.db);
+        this.db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        throw error;
+      }
+    });
+  }
+
+  /** Like `exclusive`, for work that awaits between its statements (all on this thread's connection). */
+  private exclusiveAsync<T>(work: () => Promise<T>): Promise<T> {
+    return this.queueWrite(async () => {
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await work();
         this.db.exec("COMMIT");
         return result;
       } catch (error) {

@@ -1,0 +1,186 @@
+import { randomUUID } from "node:crypto";
+import { Transaction } from "ethers";
+import { KppeError } from "../errors.ts";
+import { ContractRevertedError, type MinedTx } from "../keeper/chain.ts";
+import { failpoint } from "../keeper/failpoints.ts";
+import type { KeeperLog } from "../keeper/log.ts";
+import { FlowPayTree } from "../merkle/flowPayTree.ts";
+import type { RecorderChain } from "../recorder/chain.ts";
+import type { LedgerStore, PoeBatchRecord, PoeBatchUpdate } from "../store/types.ts";
+import { flowPayCheckpoint } from "./checkpoint.ts";
+import type { PoeSettings } from "./settings.ts";
+
+/** One anchorer at a time records a store's FlowPay batches. */
+export const POE_LEASE = "poe";
+
+export interface PoeCycle {
+  outcome: "standby" | "done";
+  anchored: PoeBatchRecord[];
+}
+
+/** The `recordProof` arguments of a batch whose checkpoint is fixed (docs/flowpay.md). */
+export function recordProofArgs(batch: PoeBatchRecord): [string, string, string, string] {
+  const metadata = { protocol: "flowpay-poe/1", batch_id: batch.id, batch_size: batch.batchSize, checkpoint_timestamp: batch.checkpointTimestamp };
+  return [batch.checkpointHash!, `poe-batch-${batch.id}`, batch.merkleRoot!, JSON.stringify(metadata)];
+}
+
+/**
+ * FlowPay's `anchorActiveBatch`, crash-safe: closes the open batch when it is due, fixes each
+ * closed batch's root and checkpoint in the store before anything is sent, records it with
+ * `ProofRecorder.recordProof(checkpoint, "poe-batch-<id>", root, metadata)`, and writes the
+ * transaction and its time back to the batch. After a crash at any step the next cycle finds the
+ * batch `anchoring` with the same checkpoint: the contract refuses a second record of it, so a
+ * batch is never recorded twice, and a batch in the store is never dropped.
+ */
+export class PoeAnchorer {
+  private readonly store: LedgerStore;
+  private readonly chain: RecorderChain;
+  private readonly settings: PoeSettings;
+  private readonly log: KeeperLog;
+  private readonly networkName: string;
+  private readonly holder = `poe-${randomUUID()}`;
+
+  constructor(options: { store: LedgerStore; chain: RecorderChain; settings: PoeSettings; log: KeeperLog; networkName?: string }) {
+    this.store = options.store;
+    this.chain = options.chain;
+    this.settings = options.settings;
+    this.log = options.log;
+    this.networkName = options.networkName ?? `chain-${options.chain.target.chainId}`;
+  }
+
+  /** Closes the open batch if it is due (or at once with `closeNow`), then anchors every closed batch. */
+  async cycle(options: { closeNow?: boolean } = {}): Promise<PoeCycle> {
+    if (!(await this.store.anchoring.acquireLease(POE_LEASE, this.holder, this.settings.leaseTtlMs))) return { outcome: "standby", anchored: [] };
+    const closed = await this.store.poe.closeOpenBatch(options.closeNow ? {} : { olderThanMs: this.settings.maxAgeMs });
+    if (closed) this.log("info", `PoE batch #${closed.id} closed with ${closed.batchSize} orders${options.closeNow ? " (closed now on request)" : " (15-minute rule)"}`);
+    const anchored: PoeBatchRecord[] = [];
+    for (const batch of await this.store.poe.unanchoredBatches()) {
+      await this.store.anchoring.acquireLease(POE_LEASE, this.holder, this.settings.leaseTtlMs);
+      anchored.push(await this.anchorBatch(batch));
+    }
+    return { outcome: "done", anchored };
+  }
+
+  async releaseLease(): Promise<void> {
+    await this.store.anchoring.releaseLease(POE_LEASE, this.holder);
+  }
+
+  private async update(batch: PoeBatchRecord, update: PoeBatchUpdate): Promise<PoeBatchRecord> {
+    await this.store.poe.updatePoeBatch(batch.id, update);
+    return { ...batch, ...update };
+  }
+
+  private async anchorBatch(closed: PoeBatchRecord): Promise<PoeBatchRecord> {
+    const orders = await this.store.poe.batchOrders(closed.id);
+    if (orders.length !== closed.batchSize) {
+      throw new KppeError("POE_BATCH_MISMATCH", `PoE batch #${closed.id} says ${closed.batchSize} orders but links ${orders.length}: the store was edited by hand`);
+    }
+    const tree = FlowPayTree.fromHex(
+      orders.map((o) => o.txHash),
+      { maxLeaves: Math.max(orders.length, 1) },
+    );
+    let batch = closed;
+    if (batch.status === "closed") {
+      const timestamp = Math.floor(Date.now() / 1000);
+      batch = await this.update(batch, {
+        status: "anchoring",
+        merkleRoot: tree.root,
+        checkpointTimestamp: timestamp,
+        checkpointHash: flowPayCheckpoint(tree.root, timestamp, batch.id),
+        chainId: this.chain.target.chainId,
+        contract: this.chain.target.contract,
+        network: this.networkName,
+        metadata: { ...batch.metadata, from_block: await this.chain.blockNumber() },
+      });
+      this.log("info", `PoE batch #${batch.id}: ${batch.batchSize} orders, root ${batch.merkleRoot}, checkpoint ${batch.checkpointHash}`);
+      failpoint("poe-after-checkpoint");
+    } else {
+      if (batch.chainId !== this.chain.target.chainId || batch.contract !== this.chain.target.contract) {
+        throw new KppeError(
+          "POE_OTHER_CHAIN",
+          `PoE batch #${batch.id} is being recorded on chain ${batch.chainId} at ${batch.contract}, not chain ${this.chain.target.chainId} at ${this.chain.target.contract}: run poe:anchor against that chain and contract to finish it`,
+        );
+      }
+      if (batch.merkleRoot !== tree.root) {
+        throw new KppeError("POE_BATCH_CHANGED", `PoE batch #${batch.id}'s orders give root ${tree.root}, but ${batch.merkleRoot} was fixed for it: the store was edited by hand`);
+      }
+      this.log("info", `Resuming PoE batch #${batch.id} (checkpoint ${batch.checkpointHash})`);
+    }
+
+    const proofId = batch.checkpointHash!;
+    let record = await this.chain.getProof(proofId);
+    let txHash = record.recordedAt === 0 ? await this.record(batch) : undefined;
+    if (record.recordedAt === 0) record = await this.chain.getProof(proofId);
+    if (record.recordedAt === 0) throw new KppeError("POE_NOT_RECORDED", `PoE batch #${batch.id}: recordProof was mined but checkpoint ${proofId} is not recorded (a reorg?); the next cycle tries again`);
+    if (record.txHash.toLowerCase() !== batch.merkleRoot) {
+      throw new KppeError("POE_ROOT_MISMATCH", `checkpoint ${proofId} is recorded with root ${record.txHash}, not PoE batch #${batch.id}'s ${batch.merkleRoot}`);
+    }
+    txHash ??= await this.recordingTx(batch);
+    const mined = await this.chain.confirmed(txHash, this.settings.confirmations, this.settings.pollMs);
+    failpoint("poe-after-record");
+    batch = await this.update(batch, {
+      status: "anchored",
+      anchorTxHash: txHash,
+      blockNumber: mined.blockNumber,
+      anchoredAt: new Date(record.recordedAt * 1000).toISOString(),
+      error: null,
+    });
+    this.log("info", `PoE batch #${batch.id} anchored: ${batch.batchSize} orders, root ${batch.merkleRoot}, checkpoint ${proofId}, TX ${txHash} (block ${mined.blockNumber})`);
+    return batch;
+  }
+
+  /**
+   * Gets `recordProof` mined: the transaction signed before a crash if it can still be, else a
+   * new one. Returns the recording transaction, or undefined when the contract says the
+   * checkpoint is already recorded (found afterwards by its log).
+   */
+  private async record(batch: PoeBatchRecord): Promise<string | undefined> {
+    const args = recordProofArgs(batch);
+    let mined: MinedTx | undefined;
+    if (batch.signedTx) {
+      const signed = Transaction.from(batch.signedTx);
+      if ((await this.chain.mined(signed.hash!)) || (await this.chain.known(signed.hash!))) {
+        mined = await this.chain.confirmed(signed.hash!, this.settings.confirmations, this.settings.pollMs);
+      } else if ((await this.chain.nonce("latest")) <= signed.nonce) {
+        this.log("warn", `WARNING: TX ${signed.hash} of PoE batch #${batch.id} is unknown to the node -- sending the same signed transaction again`);
+        await this.chain.broadcast(batch.signedTx);
+        mined = await this.chain.confirmed(signed.hash!, this.settings.confirmations, this.settings.pollMs);
+      }
+      // Otherwise its nonce went to another transaction: sign a new one below.
+    }
+    if (!mined) {
+      try {
+        mined = await this.chain.write("recordProof", args, {
+          confirmations: this.settings.confirmations,
+          pollMs: this.settings.pollMs,
+          beforeSend: async (signed) => {
+            batch = await this.update(batch, { signedTx: signed.raw, anchorTxHash: signed.hash });
+            this.log("info", `TX sent: ${signed.hash} (recordProof, PoE batch #${batch.id})`);
+          },
+          afterSend: () => failpoint("poe-after-send"),
+        });
+      } catch (error) {
+        if (error instanceof ContractRevertedError) return this.refused(batch, error.reason);
+        throw error;
+      }
+    }
+    if (!mined.success) return this.refused(batch, await this.chain.revertReason("recordProof", args, mined.blockNumber));
+    return mined.hash;
+  }
+
+  private async refused(batch: PoeBatchRecord, reason: string): Promise<undefined> {
+    if (reason.startsWith("ProofAlreadyRecorded")) return undefined;
+    await this.update(batch, { error: reason });
+    const fix = reason.startsWith("UnauthorizedWriter") ? `: the ProofRecorder's owner must call setWriter(${this.chain.wallet.address}, true)` : "";
+    throw new KppeError("POE_REFUSED", `recordProof for PoE batch #${batch.id} reverted: ${reason}${fix}`);
+  }
+
+  /** The transaction that recorded the batch's checkpoint: ours if it was mined, else the one its log names. */
+  private async recordingTx(batch: PoeBatchRecord): Promise<string> {
+    if (batch.anchorTxHash && (await this.chain.mined(batch.anchorTxHash))?.success) return batch.anchorTxHash;
+    const fromBlock = Number(batch.metadata.from_block ?? 0);
+    const found = await this.chain.proofRecordedTx(batch.checkpointHash!, fromBlock);
+    if (!found) throw new KppeError("POE_NO_LOG", `checkpoint ${batch.checkpointHash} is recorded but no ProofRecorded log was found from block ${fromBlock}`);
+    return found;
+  }
+}

@@ -1,0 +1,130 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { KppeError } from "../errors.ts";
+import { ContractChain, type MinedTx } from "../keeper/chain.ts";
+import type { RetryPolicy } from "../keeper/retry.ts";
+import type { Provider, Wallet } from "ethers";
+
+/** The parts of ProofRecorder's ABI that FlowPay batches and Lucid sessions use. */
+export const PROOF_RECORDER_ABI = [
+  "function recordProof(bytes32 proofId, string pixChargeId, bytes32 txHash, string metadata) returns (bool)",
+  "function registerSession(bytes32 sessionId, bytes32 manifestHash, uint64 startedAt, address owner, bytes32 merkleRoot, uint32 chunkCount)",
+  "function getProof(bytes32 proofId) view returns (tuple(bytes32 txHash, uint64 recordedAt, address recorder, string pixChargeId, string metadata))",
+  "function getSession(bytes32 sessionId) view returns (tuple(bytes32 manifestHash, bytes32 merkleRoot, uint64 startedAt, uint64 registeredAt, uint32 chunkCount, address owner, address recorder))",
+  "function verifySha256Proof(bytes32 proofId, bytes32 leaf, bytes32[] proof) view returns (bool)",
+  "function verifySessionChunk(bytes32 sessionId, bytes32 chunkHash, bytes32[] proof, uint256 chunkIndex) view returns (bool)",
+  "function flowPayCheckpoint(bytes32 root, uint64 timestamp, uint256 batchId) pure returns (bytes32)",
+  "function isWriter(address writer) view returns (bool)",
+  "event ProofRecorded(bytes32 indexed proofId, bytes32 indexed txHash, string pixChargeId, address recorder)",
+  "event SessionRegistered(bytes32 indexed sessionId, address indexed owner, bytes32 manifestHash, bytes32 merkleRoot, uint32 chunkCount, uint64 startedAt)",
+  "error UnauthorizedWriter(address caller)",
+  "error ProofAlreadyRecorded(bytes32 proofId)",
+  "error SessionAlreadyRegistered(bytes32 sessionId)",
+  "error ZeroValue(string field)",
+  "error ZeroChunkCount()",
+  "error ZeroAddress()",
+];
+
+/** `getProof`; `recordedAt` 0 means none. */
+export interface ChainProof {
+  txHash: string;
+  recordedAt: number;
+  recorder: string;
+  pixChargeId: string;
+  metadata: string;
+}
+
+/** `getSession`; `registeredAt` 0 means none. */
+export interface ChainSession {
+  manifestHash: string;
+  merkleRoot: string;
+  startedAt: number;
+  registeredAt: number;
+  chunkCount: number;
+  owner: string;
+  recorder: string;
+}
+
+/** A ProofRecorder on one chain, read with retries and written with locally signed transactions. */
+export class RecorderChain extends ContractChain {
+  static async open(options: { provider: Provider; wallet: Wallet; contract: string; retry: RetryPolicy; onRetry: (message: string) => void }): Promise<RecorderChain> {
+    const chainId = await ContractChain.checkDeployed(options, "deploy ProofRecorder (npx hardhat ignition deploy ignition/modules/ProofRecorder.ts)");
+    return new RecorderChain({ ...options, chainId, abi: PROOF_RECORDER_ABI });
+  }
+
+  async isWriter(): Promise<boolean> {
+    return this.read("isWriter", () => this.contract.isWriter(this.wallet.address));
+  }
+
+  async getProof(proofId: string): Promise<ChainProof> {
+    const p = await this.read("getProof", () => this.contract.getProof(proofId));
+    return { txHash: p.txHash, recordedAt: Number(p.recordedAt), recorder: p.recorder, pixChargeId: p.pixChargeId, metadata: p.metadata };
+  }
+
+  async getSession(sessionId: string): Promise<ChainSession> {
+    const s = await this.read("getSession", () => this.contract.getSession(sessionId));
+    return {
+      manifestHash: s.manifestHash,
+      merkleRoot: s.merkleRoot,
+      startedAt: Number(s.startedAt),
+      registeredAt: Number(s.registeredAt),
+      chunkCount: Number(s.chunkCount),
+      owner: s.owner,
+      recorder: s.recorder,
+    };
+  }
+
+  async verifySha256Proof(proofId: string, leaf: string, proof: readonly string[]): Promise<boolean> {
+    return this.read("verifySha256Proof", () => this.contract.verifySha256Proof(proofId, leaf, proof));
+  }
+
+  async verifySessionChunk(sessionId: string, chunkHash: string, proof: readonly string[], chunkIndex: number): Promise<boolean> {
+    return this.read("verifySessionChunk", () => this.contract.verifySessionChunk(sessionId, chunkHash, proof, chunkIndex));
+  }
+
+  async flowPayCheckpoint(root: string, timestamp: number, batchId: number): Promise<string> {
+    return this.read("flowPayCheckpoint", () => this.contract.flowPayCheckpoint(root, timestamp, batchId));
+  }
+
+  /** The transaction whose ProofRecorded log carries `proofId`, searched from `fromBlock` on. */
+  async proofRecordedTx(proofId: string, fromBlock: number): Promise<string | undefined> {
+    const logs = await this.read("eth_getLogs", () => this.contract.queryFilter(this.contract.filters.ProofRecorded(proofId), fromBlock));
+    return logs[0]?.transactionHash;
+  }
+
+  async blockTimestamp(blockNumber: number): Promise<number> {
+    const block = await this.read("eth_getBlockByNumber", () => this.provider.getBlock(blockNumber));
+    return block?.timestamp ?? Math.floor(Date.now() / 1000);
+  }
+
+  /**
+   * Estimates (a refused call throws ContractRevertedError, decoded, before anything is paid),
+   * signs, hands the signed transaction to `beforeSend` (to record it), sends, and waits for
+   * `confirmations` blocks.
+   */
+  async write(
+    functionName: string,
+    args: readonly unknown[],
+    options: { confirmations: number; pollMs?: number; beforeSend?: (signed: { hash: string; raw: string }) => Promise<void>; afterSend?: () => void },
+  ): Promise<MinedTx> {
+    const gas = await this.estimate(functionName, args);
+    const fees = await this.currentFees();
+    const signed = await this.sign(functionName, args, { ...fees, nonce: await this.nonce("pending"), gasLimit: (gas * 12n) / 10n });
+    await options.beforeSend?.(signed);
+    await this.broadcast(signed.raw);
+    options.afterSend?.();
+    return this.confirmed(signed.hash, options.confirmations, options.pollMs);
+  }
+
+  /**
+   * Waits until `hash` is mined and `confirmations` blocks deep (its own block counts as one).
+   * Throws TX_DROPPED if the node forgets it while it is pending; the caller sends it again.
+   */
+  async confirmed(hash: string, confirmations: number, pollMs = 500): Promise<MinedTx> {
+    while (true) {
+      const mined = await this.mined(hash);
+      if (mined && (!mined.success || (await this.blockNumber()) - mined.blockNumber + 1 >= confirmations)) return mined;
+      if (!mined && !(await this.known(hash))) throw new KppeError("TX_DROPPED", `transaction ${hash} is neither mined nor pending: the node dropped it`);
+      await sleep(pollMs);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { consoleLog } from "../../src/keeper/log.ts";
+import { PoeAnchorer } from "../../src/poe/anchorer.ts";
+import { resolvePoeSettings } from "../../src/poe/settings.ts";
+import { openStore } from "../../src/store/open.ts";
+import { userError, userFacing } from "../errors.ts";
+import { openRecorder } from "../anchor/connect.ts";
+
+interface Args {
+  store: string;
+  contract: string;
+  rpcUrl: string;
+  once: boolean;
+  now: boolean;
+  intervalMs: number;
+  maxAgeMs: number;
+  confirmations: number;
+  leaseTtlMs: number;
+}
+
+const given = (value: number) => (value === 0 ? undefined : value);
+
+/** FlowPay's anchorActiveBatch, as one cycle (--once) or a loop until Ctrl-C. */
+export default function poeAnchor(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  return userFacing(async () => {
+    const settings = resolvePoeSettings({
+      intervalMs: given(args.intervalMs),
+      maxAgeMs: given(args.maxAgeMs),
+      confirmations: given(args.confirmations),
+      leaseTtlMs: given(args.leaseTtlMs),
+    });
+    const store = await openStore(args.store);
+    const { chain, networkName } = await openRecorder(hre, args, settings.retry, consoleLog);
+    const anchorer = new PoeAnchorer({ store, chain, settings, log: consoleLog, networkName });
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+    try {
+      if (!(await chain.isWriter())) {
+        throw userError(`${chain.wallet.address} is not a writer of ProofRecorder ${chain.target.contract}: its owner must call setWriter(${chain.wallet.address}, true)`);
+      }
+      consoleLog("info", `PoE anchorer started: store ${store.location}, ProofRecorder ${chain.target.contract} on ${networkName} (chain ${chain.target.chainId}), batches close at ${settings.maxOrders} orders or ${settings.maxAgeMs / 60_000} min`);
+      do {
+        const cycle = await anchorer.cycle({ closeNow: args.now });
+        if (cycle.outcome === "standby") consoleLog("info", "Standby: another poe:anchor holds the store's lease");
+        else if (cycle.anchored.length === 0) consoleLog("info", "No closed PoE batch to anchor");
+        if (args.once) break;
+        await sleep(settings.intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
+      } while (!stop.signal.aborted);
+      await anchorer.releaseLease();
+    } finally {
+      process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+      chain.close();
+      await store.close();
+    }
+  });
+}
