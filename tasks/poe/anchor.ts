@@ -41,8 +41,14 @@ export default function poeAnchor(args: Args, hre: HardhatRuntimeEnvironment): P
         throw userError(`${chain.wallet.address} is not a writer of ProofRecorder ${chain.target.contract}: its owner must call setWriter(${chain.wallet.address}, true)`);
       }
       consoleLog("info", `PoE anchorer started: store ${store.location}, ProofRecorder ${chain.target.contract} on ${networkName} (chain ${chain.target.chainId}), batches close at ${settings.maxOrders} orders or ${settings.maxAgeMs / 60_000} min`);
+      // With --once, an anchorer that just crashed still holds the lease until it expires: wait for it.
+      const leaseDeadline = Date.now() + settings.leaseTtlMs * 1.5;
       do {
-        const cycle = await anchorer.cycle({ closeNow: args.now });
+        let cycle = await anchorer.cycle({ closeNow: args.now });
+        while (args.once && cycle.outcome === "standby" && Date.now() < leaseDeadline) {
+          await sleep(Math.min(1_000, settings.leaseTtlMs / 4));
+          cycle = await anchorer.cycle({ closeNow: args.now });
+        }
         if (cycle.outcome === "standby") consoleLog("info", "Standby: another poe:anchor holds the store's lease");
         else if (cycle.anchored.length === 0) consoleLog("info", "No closed PoE batch to anchor");
         if (args.once) break;

@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Contract } from "ethers";
+import { KppeError } from "../../src/errors.ts";
+import { rpcProvider } from "../../src/keeper/chain.ts";
+import { PoeAnchorer } from "../../src/poe/anchorer.ts";
+import { buildOrderProof, verifyOrderProofOffline, verifyOrderProofOnChain } from "../../src/poe/orderProof.ts";
+import { resolvePoeSettings, type PoeSettings } from "../../src/poe/settings.ts";
+import { RecorderChain } from "../../src/recorder/chain.ts";
+import type { LedgerStore } from "../../src/store/types.ts";
+import { captureLog, devWallet, startLocalChain, type LocalChain } from "../helpers/chain.ts";
+import { referenceCheckpoint, referenceFlowPayRoot } from "../helpers/flowPayReference.ts";
+import { randomLeaves } from "../helpers/random.ts";
+import { STORE_FIXTURES, type StoreFixture } from "../helpers/stores.ts";
+
+const WRITER = 2;
+
+function settings(overrides: Partial<PoeSettings> = {}): PoeSettings {
+  return resolvePoeSettings({ pollMs: 25, retry: { retries: 3, minDelayMs: 20, maxDelayMs: 100 }, ...overrides }, {});
+}
+
+async function openRecorder(chain: LocalChain, contract: string, keyIndex = WRITER): Promise<RecorderChain> {
+  return RecorderChain.open({ provider: rpcProvider(chain.url, 5_000), wallet: devWallet(keyIndex), contract, retry: settings().retry, onRetry: () => undefined });
+}
+
+async function addOrders(store: LedgerStore, count: number, tag: string, policy = settings()): Promise<string[]> {
+  const hashes = randomLeaves(count);
+  for (let i = 0; i < count; i++) await store.poe.addOrderToBatch({ id: `${tag}-${i}`, txHash: hashes[i] }, policy);
+  return hashes;
+}
+
+for (const makeFixture of STORE_FIXTURES) {
+  describe(`FlowPay anchorActiveBatch on ProofRecorder (${makeFixture().kind})`, function () {
+    this.timeout(60_000);
+    let chain: LocalChain;
+    let fixture: StoreFixture;
+    let store: LedgerStore;
+    let recorder: Contract;
+    let recorderChain: RecorderChain;
+    before(async () => {
+      chain = await startLocalChain();
+    });
+    after(async () => {
+      await chain.close();
+    });
+    beforeEach(async () => {
+      fixture = makeFixture();
+      store = await fixture.open();
+      recorder = await chain.deployRecorder(devWallet(WRITER).address);
+      recorderChain = await openRecorder(chain, (await recorder.getAddress()).toLowerCase());
+    });
+    afterEach(async () => {
+      recorderChain.close();
+      await store.close();
+      await fixture.cleanup();
+    });
+
+    it("records the batch's SHA-256 root under its checkpoint, and every order's proof verifies off-chain and on-chain", async () => {
+      const hashes = await addOrders(store, 13, "pay");
+      const { log, lines } = captureLog();
+      const anchorer = new PoeAnchorer({ store, chain: recorderChain, settings: settings(), log, networkName: "test" });
+      const cycle = await anchorer.cycle({ closeNow: true });
+      assert.equal(cycle.anchored.length, 1);
+      const batch = (await store.poe.findPoeBatch(cycle.anchored[0].id))!;
+      assert.equal(batch.status, "anchored");
+      assert.equal(batch.merkleRoot, referenceFlowPayRoot(hashes), "root computed independently");
+      assert.equal(batch.checkpointHash, referenceCheckpoint(batch.merkleRoot!, batch.checkpointTimestamp!, batch.id), "checkpoint byte layout");
+      assert.equal(await recorder.flowPayCheckpoint(batch.merkleRoot, batch.checkpointTimestamp, batch.id), batch.checkpointHash, "the contract recomputes the checkpoint");
+
+      const record = await recorder.getProof(batch.checkpointHash);
+      assert.equal(record.txHash, batch.merkleRoot);
+      assert.equal(record.pixChargeId, `poe-batch-${batch.id}`);
+      assert.deepEqual(JSON.parse(record.metadata), { protocol: "flowpay-poe/1", batch_id: batch.id, batch_size: 13, checkpoint_timestamp: batch.checkpointTimestamp });
+      const receipt = await chain.provider.getTransactionReceipt(batch.anchorTxHash!);
+      assert.equal(receipt?.status, 1);
+      assert.equal(receipt?.blockNumber, batch.blockNumber);
+      assert.equal(batch.anchoredAt, new Date(Number(record.recordedAt) * 1000).toISOString());
+      assert.ok(lines.some((l) => l.includes(`PoE batch #${batch.id} anchored: 13 orders`)), lines.join("\n"));
+
+      for (let i = 0; i < 13; i++) {
+        const proof = await buildOrderProof(store, `pay-${i}`);
+        assert.equal(proof.tx_hash, hashes[i]);
+        const checks = [...verifyOrderProofOffline(proof), ...(await verifyOrderProofOnChain(proof, recorderChain))];
+        assert.ok(checks.every((c) => c.ok), JSON.stringify(checks));
+      }
+      const recent = await store.poe.recentOrders(100);
+      assert.ok(recent.every((r) => r.poeRoot === batch.merkleRoot && r.anchorTxHash === batch.anchorTxHash));
+    });
+
+    it("a changed order, root or proof does not verify", async () => {
+      await addOrders(store, 5, "t");
+      await new PoeAnchorer({ store, chain: recorderChain, settings: settings(), log: () => undefined }).cycle({ closeNow: true });
+      const proof = await buildOrderProof(store, "t-2");
+      const forged = { ...proof, tx_hash: randomLeaves(1)[0] };
+      assert.ok(verifyOrderProofOffline(forged).some((c) => !c.ok));
+      assert.ok((await verifyOrderProofOnChain(forged, recorderChain)).some((c) => !c.ok));
+      const otherRoot = { ...proof, root: randomLeaves(1)[0] };
+      assert.deepEqual(
+        verifyOrderProofOffline(otherRoot).map((c) => c.ok),
+        [false, false],
+      );
+      assert.equal((await verifyOrderProofOnChain(otherRoot, recorderChain))[0].ok, false);
+      // An inner node posing as a leaf: right root, proof one step shorter.
+      if (proof.proof.length > 1) {
+        const short = { ...proof, proof: proof.proof.slice(1) };
+        assert.equal(verifyOrderProofOffline(short)[0].ok, false);
+      }
+    });
+
+    it("waits for a young batch, and anchors it once it is maxAgeMs old", async () => {
+      await addOrders(store, 3, "slow");
+      const anchorer = new PoeAnchorer({ store, chain: recorderChain, settings: settings({ maxAgeMs: 1_000 }), log: () => undefined });
+      assert.equal((await anchorer.cycle()).anchored.length, 0);
+      assert.equal((await store.poe.listPoeBatches(1))[0].status, "open");
+      await sleep(1_100);
+      const cycle = await anchorer.cycle();
+      assert.equal(cycle.anchored.length, 1);
+      assert.equal(cycle.anchored[0].batchSize, 3);
+    });
+
+    it("a full batch is anchored without --now; the open one is left to fill", async () => {
+      const policy = settings({ maxOrders: 4 });
+      await addOrders(store, 6, "full", policy);
+      const cycle = await new PoeAnchorer({ store, chain: recorderChain, settings: policy, log: () => undefined }).cycle();
+      assert.deepEqual(
+        cycle.anchored.map((b) => b.batchSize),
+        [4],
+      );
+      const [open] = await store.poe.listPoeBatches(1);
+      assert.equal(open.status, "open");
+      assert.equal(open.batchSize, 2);
+    });
+
+    it("a writer the contract does not authorize gets the fix in the error; once authorized the same checkpoint is recorded", async () => {
+      await addOrders(store, 2, "auth");
+      const stranger = await openRecorder(chain, recorderChain.target.contract, 5);
+      try {
+        const anchorer = new PoeAnchorer({ store, chain: stranger, settings: settings(), log: () => undefined });
+        await assert.rejects(
+          anchorer.cycle({ closeNow: true }),
+          (e: unknown) => e instanceof KppeError && e.code === "POE_REFUSED" && e.message.includes(`setWriter(${devWallet(5).address}, true)`),
+        );
+        const [stuck] = await store.poe.listPoeBatches(1);
+        assert.equal(stuck.status, "anchoring");
+        assert.match(stuck.error!, /^UnauthorizedWriter/);
+        await (await recorder.connect(devWallet(0).connect(chain.provider)).getFunction("setWriter")(devWallet(5).address, true)).wait();
+        const { anchored } = await anchorer.cycle();
+        assert.equal(anchored[0].checkpointHash, stuck.checkpointHash);
+        assert.equal(anchored[0].status, "anchored");
+        assert.equal(anchored[0].error, null);
+      } finally {
+        stranger.close();
+      }
+    });
+  });
+}

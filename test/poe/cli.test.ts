@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Contract } from "ethers";
+import type { Failpoint } from "../../src/keeper/failpoints.ts";
+import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
+import { devWallet, startLocalChain, type LocalChain } from "../helpers/chain.ts";
+import { hardhat } from "../helpers/hardhatCli.ts";
+import { randomLeaves } from "../helpers/random.ts";
+
+const FAILPOINTS: Failpoint[] = ["poe-after-checkpoint", "poe-after-send", "poe-after-record"];
+
+describe("poe:* tasks (real processes)", function () {
+  this.timeout(120_000);
+  let chain: LocalChain;
+  before(async () => {
+    chain = await startLocalChain();
+  });
+  after(async () => {
+    await chain.close();
+  });
+
+  async function setUp(tag: string) {
+    // The CLI signs with development account 0 on a loopback chain.
+    const recorder = await chain.deployRecorder(devWallet(0).address);
+    const contract = (await recorder.getAddress()).toLowerCase();
+    const file = join(mkdtempSync(join(tmpdir(), `kppe-poe-${tag}-`)), "ledger.sqlite");
+    const store = new SqliteStore(file);
+    const hashes = randomLeaves(5);
+    for (let i = 0; i < hashes.length; i++) await store.poe.addOrderToBatch({ id: `${tag}-${i}`, txHash: hashes[i] }, { maxOrders: 100, maxAgeMs: 900_000 });
+    const anchorArgs = ["poe:anchor", "--once", "--rpc-url", chain.url, "--contract", contract, "--store", file, "--lease-ttl-ms", "2000"];
+    return { recorder, contract, file, store, anchorArgs };
+  }
+
+  async function recordedLogs(recorder: Contract) {
+    return recorder.queryFilter(recorder.filters.ProofRecorded(), 0);
+  }
+
+  for (const point of FAILPOINTS) {
+    it(`killed at ${point}: after a restart the batch is recorded exactly once and the store says so`, async () => {
+      const { recorder, store, anchorArgs } = await setUp(point);
+      try {
+        const crashed = await hardhat([...anchorArgs, "--now"], { env: { KPPE_FAILPOINT: point } });
+        assert.equal(crashed.signal, "SIGKILL", `expected a crash at ${point}:\n${crashed.stdout}${crashed.stderr}`);
+        const [before] = await store.poe.listPoeBatches(1);
+        assert.equal(before.status, "anchoring", "the checkpoint was fixed before anything was sent");
+
+        const restarted = await hardhat(anchorArgs);
+        assert.equal(restarted.code, 0, restarted.stdout + restarted.stderr);
+        assert.match(restarted.stdout, new RegExp(`Resuming PoE batch #${before.id} \\(checkpoint ${before.checkpointHash}\\)`));
+
+        const [after] = await store.poe.listPoeBatches(1);
+        assert.equal(after.status, "anchored");
+        assert.equal(after.checkpointHash, before.checkpointHash);
+        const logs = await recordedLogs(recorder);
+        assert.equal(logs.length, 1, "recorded once");
+        assert.equal(logs[0].transactionHash, after.anchorTxHash);
+        assert.equal((await recorder.getProof(after.checkpointHash)).txHash, after.merkleRoot);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  it("add-order, anchor, batches, order-proof and verify work together; a tampered proof fails verify with exit code 1", async () => {
+    const { store, file, anchorArgs } = await setUp("flow");
+    await store.close();
+    const txHash = randomLeaves(1)[0];
+    const added = await hardhat(["poe:add-order", "--order-id", "cli-order", "--tx-hash", txHash, "--pix-charge-id", "pix-1", "--metadata", '{"customer":"c1"}', "--store", file]);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /added order cli-order .* in PoE batch #1 \(open, 6\/100 orders\)/);
+    const bad = await hardhat(["poe:add-order", "--order-id", "x", "--tx-hash", "0x1234", "--store", file]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr + bad.stdout, /--tx-hash: expected the settlement transaction's hash \(0x \+ 64 hex, not zero\), got "0x1234"/);
+
+    const anchored = await hardhat([...anchorArgs, "--now"]);
+    assert.equal(anchored.code, 0, anchored.stdout + anchored.stderr);
+    assert.match(anchored.stdout, /PoE batch #1 anchored: 6 orders/);
+
+    const listed = await hardhat(["poe:batches", "--store", file, "--json"]);
+    const [batch] = JSON.parse(listed.stdout);
+    assert.equal(batch.status, "anchored");
+    assert.equal(batch.batchSize, 6);
+
+    const proofFile = join(mkdtempSync(join(tmpdir(), "kppe-poe-proof-")), "proof.json");
+    const written = await hardhat(["poe:order-proof", "--order-id", "cli-order", "--store", file, "--out", proofFile]);
+    assert.equal(written.code, 0, written.stderr);
+    const verified = await hardhat(["poe:verify", "--proof", proofFile, "--rpc-url", chain.url]);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.match(verified.stdout, /VERIFIED: order cli-order is in PoE batch #1/);
+    assert.match(verified.stdout, /^ok +verifySha256Proof +the contract accepts the proof$/m);
+
+    const proof = JSON.parse(readFileSync(proofFile, "utf8"));
+    const tampered = join(mkdtempSync(join(tmpdir(), "kppe-poe-proof-")), "tampered.json");
+    writeFileSync(tampered, JSON.stringify({ ...proof, tx_hash: randomLeaves(1)[0] }));
+    const refused = await hardhat(["poe:verify", "--proof", tampered, "--rpc-url", chain.url]);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stdout, /NOT VERIFIED: merkle proof, verifySha256Proof failed/);
+  });
+});
