@@ -167,3 +167,28 @@ export const poeTasks = [
     .setAction(() => import("./poe/verify.ts"))
     .build(),
 ];
+
+export const sessionTasks = [
+  task("session:anchor", "Lucid session anchoring: hash a recording (file or directory) in chunks, build the Merkle tree, write the manifest, registerSession on ProofRecorder")
+    .addOption({ name: "input", description: "The recording: a file, or a directory (every regular file in it, by path)", defaultValue: "" })
+    .addOption({ name: "sessionId", description: "The session's id (0x + 64 hex is used as is, anything else is keccak256-hashed); default: the input's name", defaultValue: "" })
+    .addOption({ name: "owner", description: "The session owner's address; default: the signing account", defaultValue: "" })
+    .addOption({ name: "startedAt", description: "When the session started: unix seconds or ISO 8601; default: now", defaultValue: "" })
+    .addOption({ name: "chunkSize", description: "Chunk size in bytes; 0 = 5 MiB (5242880)", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "out", description: "Where to write the manifest; default: <input>.manifest.json beside the input", defaultValue: "" })
+    .addOption({ name: "contract", description: RECORDER_HELP.contract, defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: RECORDER_HELP.rpcUrl, defaultValue: "" })
+    .addOption({ name: "confirmations", description: "Blocks, the registering one included, to wait for", type: ArgumentType.INT, defaultValue: 1 })
+    .setAction(() => import("./session/anchor.ts"))
+    .build(),
+
+  task("session:verify", "Check a recording (or one chunk) against its manifest and the session registered on chain; names the first chunk that differs")
+    .addOption({ name: "manifest", description: "The manifest session:anchor wrote", defaultValue: "" })
+    .addOption({ name: "input", description: "The recording to check: the file or directory that was anchored", defaultValue: "" })
+    .addOption({ name: "chunk", description: "A file holding a single chunk to check (with --index)", defaultValue: "" })
+    .addOption({ name: "index", description: "Which chunk of the manifest --chunk is (from 0)", type: ArgumentType.INT, defaultValue: -1 })
+    .addOption({ name: "rpcUrl", description: "JSON-RPC URL of the session's chain instead of the --network's (also RPC_URL)", defaultValue: "" })
+    .addFlag({ name: "offline", description: "Skip the on-chain checks" })
+    .setAction(() => import("./session/verify.ts"))
+    .build(),
+];

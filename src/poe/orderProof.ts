@@ -1,6 +1,7 @@
 import { KppeError } from "../errors.ts";
 import { FlowPayTree, verifyFlowPayProof } from "../merkle/flowPayTree.ts";
 import type { RecorderChain } from "../recorder/chain.ts";
+import type { CheckResult } from "../receipt/verify.ts";
 import type { LedgerStore } from "../store/types.ts";
 import { flowPayCheckpoint } from "./checkpoint.ts";
 
@@ -62,14 +63,8 @@ export async function buildOrderProof(store: LedgerStore, orderId: string): Prom
   };
 }
 
-export interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
 /** Checks that need nothing but the proof: the Merkle path (with its exact length) and the checkpoint. */
-export function verifyOrderProofOffline(p: OrderProof): Check[] {
+export function verifyOrderProofOffline(p: OrderProof): CheckResult[] {
   const pathOk = verifyFlowPayProof({ root: p.root, leaf: p.tx_hash, proof: p.proof, leafIndex: p.leaf_index, leafCount: p.batch_size });
   const checkpoint = flowPayCheckpoint(p.root, p.checkpoint_timestamp, p.batch_id);
   return [
@@ -83,7 +78,7 @@ export function verifyOrderProofOffline(p: OrderProof): Check[] {
 }
 
 /** Checks against ProofRecorder: the checkpoint is recorded with this root, and the contract accepts the path. */
-export async function verifyOrderProofOnChain(p: OrderProof, chain: RecorderChain): Promise<Check[]> {
+export async function verifyOrderProofOnChain(p: OrderProof, chain: RecorderChain): Promise<CheckResult[]> {
   const record = await chain.getProof(p.checkpoint);
   const recorded = record.recordedAt !== 0 && record.txHash.toLowerCase() === p.root.toLowerCase();
   const accepted = await chain.verifySha256Proof(p.checkpoint, p.tx_hash, p.proof);

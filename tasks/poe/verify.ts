@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { hexlify, randomBytes, Wallet } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { buildOrderProof, verifyOrderProofOffline, verifyOrderProofOnChain, type Check, type OrderProof } from "../../src/poe/orderProof.ts";
+import { buildOrderProof, verifyOrderProofOffline, verifyOrderProofOnChain, type OrderProof } from "../../src/poe/orderProof.ts";
+import type { CheckResult } from "../../src/receipt/verify.ts";
 import { DEFAULT_RETRY } from "../../src/keeper/retry.ts";
 import { RecorderChain } from "../../src/recorder/chain.ts";
 import { openStore } from "../../src/store/open.ts";
@@ -20,7 +21,7 @@ interface Args {
 export default function poeVerify(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   return userFacing(async () => {
     const proof = await loadProof(args);
-    const checks: Check[] = verifyOrderProofOffline(proof);
+    const checks: CheckResult[] = verifyOrderProofOffline(proof);
     if (args.offline) checks.push({ name: "on chain", ok: true, detail: "skipped (--offline)" });
     else checks.push(...(await onChain(proof, hre, args.rpcUrl)));
     for (const check of checks) console.log(`${check.ok ? "ok  " : "FAIL"}  ${check.name.padEnd(18)} ${check.detail}`);
@@ -34,7 +35,7 @@ export default function poeVerify(args: Args, hre: HardhatRuntimeEnvironment): P
   });
 }
 
-async function onChain(proof: OrderProof, hre: HardhatRuntimeEnvironment, rpcUrl: string): Promise<Check[]> {
+async function onChain(proof: OrderProof, hre: HardhatRuntimeEnvironment, rpcUrl: string): Promise<CheckResult[]> {
   const { provider, name } = await connectProvider(hre, rpcUrl);
   let chain: RecorderChain | undefined;
   try {

@@ -1,0 +1,86 @@
+import { rename, writeFile } from "node:fs/promises";
+import { KppeError } from "../errors.ts";
+import { ContractRevertedError } from "../keeper/chain.ts";
+import type { KeeperLog } from "../keeper/log.ts";
+import type { RecorderChain } from "../recorder/chain.ts";
+import { listInput } from "./chunks.ts";
+import { buildManifest, hashFiles, sessionKey, type SessionManifest } from "./manifest.ts";
+import { ByteProgress } from "./progress.ts";
+
+export interface AnchorSessionOptions {
+  /** A file or a directory. */
+  input: string;
+  sessionId: string;
+  owner: string;
+  /** Unix seconds. */
+  startedAt: number;
+  chunkSize: number;
+  manifestPath: string;
+  chain: RecorderChain;
+  confirmations: number;
+  log: KeeperLog;
+}
+
+/** Where the manifest goes by default: beside the input (never inside a directory it describes). */
+export function defaultManifestPath(input: string): string {
+  return `${input.replace(/[\\/]+$/, "")}.manifest.json`;
+}
+
+/** Writes through a temporary file and a rename, so a crash never leaves half a manifest. */
+export async function writeManifest(path: string, manifest: SessionManifest): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(manifest, null, 2) + "\n");
+  await rename(temporary, path);
+}
+
+/**
+ * Lucid's session anchoring: refuses a session id already registered, streams the input through
+ * keccak256 chunk by chunk (progress shown), builds the K-PPE tree over the chunk hashes, writes
+ * the manifest, then `registerSession` on ProofRecorder and adds where it was registered.
+ */
+export async function anchorSession(o: AnchorSessionOptions): Promise<SessionManifest> {
+  const key = sessionKey(o.sessionId);
+  const where = `chain ${o.chain.target.chainId} at ${o.chain.target.contract}`;
+  const existing = await o.chain.getSession(key);
+  if (existing.registeredAt !== 0) {
+    throw new KppeError(
+      "SESSION_EXISTS",
+      `session ${JSON.stringify(o.sessionId)} (${key}) is already registered on ${where} since ${new Date(existing.registeredAt * 1000).toISOString()} (manifest hash ${existing.manifestHash}, ${existing.chunkCount} chunks); a session is registered once: choose another --session-id, or check the recording with npx hardhat session:verify`,
+    );
+  }
+  if (!(await o.chain.isWriter())) {
+    throw new KppeError("NOT_A_WRITER", `${o.chain.wallet.address} is not a writer of ProofRecorder ${o.chain.target.contract}: its owner must call setWriter(${o.chain.wallet.address}, true)`);
+  }
+
+  const files = await listInput(o.input);
+  const progress = new ByteProgress("Hashing", files.reduce((n, f) => n + f.size, 0), o.log);
+  const hashed = await hashFiles(files, o.chunkSize, (bytes) => progress.advance(bytes));
+  progress.finish();
+  const manifest = buildManifest({ sessionId: o.sessionId, owner: o.owner, startedAt: o.startedAt, chunkSize: o.chunkSize, ...hashed });
+  await writeManifest(o.manifestPath, manifest);
+  o.log("info", `Session ${JSON.stringify(o.sessionId)}: ${manifest.chunk_count} chunks of ${files.length} files, root ${manifest.root}, manifest hash ${manifest.manifest_hash} (manifest at ${o.manifestPath})`);
+
+  const args = [key, manifest.manifest_hash, manifest.started_at, manifest.owner, manifest.root, manifest.chunk_count];
+  let mined;
+  try {
+    mined = await o.chain.write("registerSession", args, {
+      confirmations: o.confirmations,
+      beforeSend: async (signed) => o.log("info", `TX sent: ${signed.hash} (registerSession)`),
+    });
+  } catch (error) {
+    if (error instanceof ContractRevertedError) throw new KppeError("SESSION_REFUSED", `registerSession reverted: ${error.reason}`, { cause: error });
+    throw error;
+  }
+  if (!mined.success) throw new KppeError("SESSION_REFUSED", `registerSession reverted on chain: ${await o.chain.revertReason("registerSession", args, mined.blockNumber)}`);
+  const registered = await o.chain.getSession(key);
+  manifest.anchor = {
+    chain_id: o.chain.target.chainId,
+    contract: o.chain.target.contract,
+    tx_hash: mined.hash,
+    block_number: mined.blockNumber,
+    registered_at: new Date(registered.registeredAt * 1000).toISOString(),
+  };
+  await writeManifest(o.manifestPath, manifest);
+  o.log("info", `Session ${JSON.stringify(o.sessionId)} registered on ${where}: TX ${mined.hash} (block ${mined.blockNumber})`);
+  return manifest;
+}

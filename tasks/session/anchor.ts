@@ -1,0 +1,58 @@
+import { basename } from "node:path";
+import { isAddress } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { consoleLog } from "../../src/keeper/log.ts";
+import { DEFAULT_RETRY } from "../../src/keeper/retry.ts";
+import { anchorSession, defaultManifestPath } from "../../src/session/anchor.ts";
+import { DEFAULT_CHUNK_SIZE } from "../../src/session/chunks.ts";
+import { userError, userFacing } from "../errors.ts";
+import { openRecorder } from "../anchor/connect.ts";
+
+interface Args {
+  input: string;
+  sessionId: string;
+  owner: string;
+  startedAt: string;
+  chunkSize: number;
+  out: string;
+  contract: string;
+  rpcUrl: string;
+  confirmations: number;
+}
+
+/** Lucid's session anchoring: chunk, hash, tree, manifest, registerSession. */
+export default function sessionAnchor(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  return userFacing(async () => {
+    if (!args.input) throw userError("say what to anchor: --input <file or directory>");
+    const chunkSize = args.chunkSize || DEFAULT_CHUNK_SIZE;
+    if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 1024 ** 3) throw userError(`--chunk-size: expected bytes from 1 to ${1024 ** 3}, got ${args.chunkSize}`);
+    if (args.owner && !isAddress(args.owner)) throw userError(`--owner: ${JSON.stringify(args.owner)} is not an address (0x followed by 40 hex digits)`);
+    if (args.confirmations < 1) throw userError(`--confirmations: expected at least 1, got ${args.confirmations}`);
+    const startedAt = parseStartedAt(args.startedAt);
+    const { chain } = await openRecorder(hre, args, DEFAULT_RETRY, consoleLog);
+    try {
+      const manifest = await anchorSession({
+        input: args.input,
+        sessionId: args.sessionId || basename(args.input.replace(/[\\/]+$/, "")),
+        owner: args.owner || chain.wallet.address,
+        startedAt,
+        chunkSize,
+        manifestPath: args.out || defaultManifestPath(args.input),
+        chain,
+        confirmations: args.confirmations,
+        log: consoleLog,
+      });
+      console.log(`Check it any time with: npx hardhat session:verify --manifest ${args.out || defaultManifestPath(args.input)} --input ${args.input} (session ${manifest.session_key})`);
+    } finally {
+      chain.close();
+    }
+  });
+}
+
+/** Unix seconds or an ISO 8601 date; empty means now. */
+function parseStartedAt(text: string): number {
+  if (!text) return Math.floor(Date.now() / 1000);
+  const seconds = /^\d+$/.test(text) ? Number(text) : Date.parse(text) / 1000;
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 2 ** 53) throw userError(`--started-at: expected unix seconds or an ISO 8601 date such as 2026-11-23T10:00:00Z, got ${JSON.stringify(text)}`);
+  return Math.floor(seconds);
+}

@@ -1,0 +1,242 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync, ftruncateSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
+import { keccak256, ZeroHash, type Contract } from "ethers";
+import { KppeError } from "../../src/errors.ts";
+import { rpcProvider } from "../../src/keeper/chain.ts";
+import { RecorderChain } from "../../src/recorder/chain.ts";
+import { anchorSession } from "../../src/session/anchor.ts";
+import { hashChunks, listInput } from "../../src/session/chunks.ts";
+import { hashFiles, type SessionManifest } from "../../src/session/manifest.ts";
+import { checkManifest, checkOnChain, compareChunk, compareInput } from "../../src/session/verify.ts";
+import { devWallet, startLocalChain, type LocalChain } from "../helpers/chain.ts";
+import { hardhat } from "../helpers/hardhatCli.ts";
+
+const NODE = new URL("../../node_modules/.bin/node", import.meta.url).pathname;
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+function tempDir(tag: string): string {
+  return mkdtempSync(join(tmpdir(), `kppe-session-${tag}-`));
+}
+
+/** Deterministic bytes that differ at every position, so any misplaced chunk boundary shows. */
+function pattern(size: number, seed: number): Buffer {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
+  return bytes;
+}
+
+/** A recorded session: nested files, one exactly 3 chunks long, one empty, one ragged. */
+function makeRecording(chunkSize: number): string {
+  const dir = tempDir("rec");
+  mkdirSync(join(dir, "video"), { recursive: true });
+  writeFileSync(join(dir, "video", "cam-1.webm"), pattern(3 * chunkSize, 1));
+  writeFileSync(join(dir, "video", "cam-2.webm"), pattern(2 * chunkSize + 123, 2));
+  writeFileSync(join(dir, "chat.log"), pattern(77, 3));
+  writeFileSync(join(dir, "empty.txt"), "");
+  return dir;
+}
+
+const chunkHashes = (bytes: Buffer, chunkSize: number) => {
+  const out: string[] = [];
+  for (let at = 0; at < bytes.length; at += chunkSize) out.push(keccak256(bytes.subarray(at, at + chunkSize)));
+  return out.length ? out : [keccak256(new Uint8Array())];
+};
+
+describe("Lucid session chunking", function () {
+  it("hashes each chunk with keccak256, streamed: an empty file is one empty chunk, an exact multiple has no extra chunk", async () => {
+    const dir = tempDir("chunks");
+    // 1.5 MiB chunks: boundaries fall inside the 1 MiB reads.
+    const chunkSize = 1.5 * MiB;
+    for (const size of [0, 1, chunkSize - 1, chunkSize, 3 * chunkSize, 3 * chunkSize + 5]) {
+      const bytes = pattern(size, size % 251);
+      const file = join(dir, `f-${size}`);
+      writeFileSync(file, bytes);
+      const chunks = [];
+      for await (const chunk of hashChunks(file, chunkSize)) chunks.push(chunk);
+      assert.deepEqual(
+        chunks.map((c) => c.hash),
+        chunkHashes(bytes, chunkSize),
+        `file of ${size} bytes`,
+      );
+      assert.deepEqual(
+        chunks.map((c) => c.offset),
+        chunks.map((_, i) => i * chunkSize),
+      );
+      assert.equal(
+        chunks.reduce((n, c) => n + c.size, 0),
+        size,
+      );
+    }
+  });
+
+  it("takes a directory's regular files in path order, whatever order they were written in", async () => {
+    const dir = makeRecording(4 * KiB);
+    const files = await listInput(dir);
+    assert.deepEqual(
+      files.map((f) => f.path),
+      ["chat.log", "empty.txt", "video/cam-1.webm", "video/cam-2.webm"],
+    );
+    const { files: listed, chunks } = await hashFiles(files, 4 * KiB);
+    assert.deepEqual(
+      listed.map((f) => [f.path, f.first_chunk, f.chunk_count]),
+      [
+        ["chat.log", 0, 1],
+        ["empty.txt", 1, 1],
+        ["video/cam-1.webm", 2, 3],
+        ["video/cam-2.webm", 5, 3],
+      ],
+    );
+    assert.equal(chunks[1].hash, keccak256(new Uint8Array()));
+    await assert.rejects(listInput(tempDir("empty-dir")), (e: unknown) => e instanceof KppeError && e.code === "EMPTY_INPUT");
+  });
+
+  it("memory stays flat: hashing 512 MiB peaks within 48 MiB of hashing 16 MiB (separate processes)", async function () {
+    this.timeout(120_000);
+    const run = async (size: number) => {
+      const file = join(tempDir("large"), "big.bin");
+      const fd = openSync(file, "w");
+      writeSync(fd, pattern(MiB, 9)); // real bytes at the start, the rest a sparse file read as zeros
+      ftruncateSync(fd, size);
+      closeSync(fd);
+      const { stdout } = await promisify(execFile)(NODE, ["--no-warnings", new URL("./hashLarge.ts", import.meta.url).pathname, file, String(5 * MiB)]);
+      return JSON.parse(stdout) as { chunks: number; maxRssBytes: number };
+    };
+    const small = await run(16 * MiB);
+    const large = await run(512 * MiB);
+    assert.equal(small.chunks, 4);
+    assert.equal(large.chunks, 103);
+    const growth = large.maxRssBytes - small.maxRssBytes;
+    assert.ok(growth < 48 * MiB, `peak memory grew by ${(growth / MiB).toFixed(1)} MiB from 16 MiB to 512 MiB of input (${(small.maxRssBytes / MiB).toFixed(0)} -> ${(large.maxRssBytes / MiB).toFixed(0)} MiB)`);
+  });
+});
+
+describe("Lucid session anchoring on ProofRecorder", function () {
+  this.timeout(60_000);
+  const CHUNK = 4 * KiB;
+  let chain: LocalChain;
+  let recorder: Contract;
+  let recorderChain: RecorderChain;
+  before(async () => {
+    chain = await startLocalChain();
+  });
+  after(async () => {
+    await chain.close();
+  });
+  beforeEach(async () => {
+    recorder = await chain.deployRecorder(devWallet(3).address);
+    const contract = (await recorder.getAddress()).toLowerCase();
+    recorderChain = await RecorderChain.open({ provider: rpcProvider(chain.url, 5_000), wallet: devWallet(3), contract, retry: { retries: 2, minDelayMs: 20, maxDelayMs: 50 }, onRetry: () => undefined });
+  });
+  afterEach(() => recorderChain.close());
+
+  async function anchor(input: string, sessionId: string): Promise<{ manifest: SessionManifest; manifestPath: string }> {
+    const manifestPath = join(tempDir("manifest"), "session.manifest.json");
+    const manifest = await anchorSession({
+      input,
+      sessionId,
+      owner: devWallet(7).address,
+      startedAt: 1_795_000_000,
+      chunkSize: CHUNK,
+      manifestPath,
+      chain: recorderChain,
+      confirmations: 1,
+      log: () => undefined,
+    });
+    return { manifest, manifestPath };
+  }
+
+  it("registers the manifest; the tree is OpenZeppelin's over the chunk hashes, and every chunk verifies off-chain and on-chain", async () => {
+    const dir = makeRecording(CHUNK);
+    const { manifest, manifestPath } = await anchor(dir, "session-1");
+    assert.deepEqual(JSON.parse(readFileSync(manifestPath, "utf8")), manifest);
+    assert.equal(manifest.chunk_count, 8);
+    const leaves = manifest.chunks.map((c) => c.hash);
+    const padded = [...leaves, ...Array(8 - leaves.length).fill(ZeroHash)];
+    assert.equal(manifest.root, SimpleMerkleTree.of(padded, { sortLeaves: false }).root);
+
+    const record = await recorder.getSession(manifest.session_key);
+    assert.equal(record.manifestHash, manifest.manifest_hash);
+    assert.equal(record.merkleRoot, manifest.root);
+    assert.equal(Number(record.chunkCount), 8);
+    assert.equal(record.owner, devWallet(7).address);
+    assert.equal(Number(record.startedAt), 1_795_000_000);
+    assert.equal(manifest.anchor?.tx_hash, (await chain.provider.getTransactionReceipt(manifest.anchor!.tx_hash))?.hash);
+
+    const checks = [...checkManifest(manifest), await compareInput(manifest, dir), ...(await checkOnChain(manifest, recorderChain, manifest.chunks.map((c) => c.index)))];
+    assert.ok(checks.every((c) => c.ok), JSON.stringify(checks.filter((c) => !c.ok)));
+  });
+
+  it("a tampered chunk is named; an edited manifest fails its hash; a missing or extra file is reported", async () => {
+    const dir = makeRecording(CHUNK);
+    const { manifest } = await anchor(dir, "session-tamper");
+    const cam2 = join(dir, "video", "cam-2.webm");
+    const bytes = readFileSync(cam2);
+    bytes[CHUNK + 10] ^= 1; // the second chunk of cam-2, chunk 6 of the session
+    writeFileSync(cam2, bytes);
+    const result = await compareInput(manifest, dir);
+    assert.equal(result.ok, false);
+    assert.match(result.detail, new RegExp(`^chunk 6 \\(video/cam-2.webm, bytes ${CHUNK}-${2 * CHUNK - 1}\\) differs: manifest 0x[0-9a-f]{64}, input 0x[0-9a-f]{64}$`));
+
+    const chunkFile = join(tempDir("one"), "chunk-6.bin");
+    writeFileSync(chunkFile, bytes.subarray(CHUNK, 2 * CHUNK));
+    assert.equal((await compareChunk(manifest, chunkFile, 6)).ok, false);
+    bytes[CHUNK + 10] ^= 1;
+    writeFileSync(chunkFile, bytes.subarray(CHUNK, 2 * CHUNK));
+    assert.equal((await compareChunk(manifest, chunkFile, 6)).ok, true);
+
+    const edited = structuredClone(manifest);
+    edited.chunks[6].hash = keccak256("0x01");
+    assert.equal(checkManifest(edited).find((c) => c.name === "manifest hash")?.ok, false);
+
+    writeFileSync(cam2, bytes); // restored
+    writeFileSync(join(dir, "extra.txt"), "x");
+    assert.match((await compareInput(manifest, dir)).detail, /the input has files the manifest does not list: extra.txt/);
+    writeFileSync(join(dir, "chat.log"), pattern(78, 3)); // one byte longer
+    assert.match((await compareInput(manifest, dir)).detail, /^chunk 0 \(chat.log, bytes 0-76\) differs/);
+  });
+
+  it("registering the same session twice is refused before anything is sent", async () => {
+    const file = join(tempDir("single"), "call.webm");
+    writeFileSync(file, pattern(3 * CHUNK, 5));
+    await anchor(file, "same-session");
+    const nonce = await chain.provider.getTransactionCount(devWallet(3).address);
+    await assert.rejects(
+      anchor(file, "same-session"),
+      (e: unknown) => e instanceof KppeError && e.code === "SESSION_EXISTS" && /is already registered on chain 31337 .*choose another --session-id/.test(e.message),
+    );
+    assert.equal(await chain.provider.getTransactionCount(devWallet(3).address), nonce, "no transaction sent");
+  });
+
+  it("session:anchor and session:verify as a user runs them (real processes)", async function () {
+    this.timeout(120_000);
+    const cli = await chain.deployRecorder(devWallet(0).address);
+    const contract = (await cli.getAddress()).toLowerCase();
+    const dir = makeRecording(CHUNK);
+    const anchored = await hardhat(["session:anchor", "--input", dir, "--session-id", "cli-session", "--chunk-size", String(CHUNK), "--rpc-url", chain.url, "--contract", contract]);
+    assert.equal(anchored.code, 0, anchored.stdout + anchored.stderr);
+    assert.match(anchored.stdout, /Session "cli-session": 8 chunks of 4 files/);
+    assert.match(anchored.stdout + anchored.stderr, /Hashing: .*MiB \(100%\)/);
+    const manifestPath = `${dir}.manifest.json`;
+    const verified = await hardhat(["session:verify", "--manifest", manifestPath, "--input", dir, "--rpc-url", chain.url]);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.match(verified.stdout, /VERIFIED: .* is session "cli-session", registered on chain 31337/);
+
+    const again = await hardhat(["session:anchor", "--input", dir, "--session-id", "cli-session", "--chunk-size", String(CHUNK), "--rpc-url", chain.url, "--contract", contract]);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr + again.stdout, /session "cli-session" \(0x[0-9a-f]{64}\) is already registered/);
+
+    const cam1 = join(dir, "video", "cam-1.webm");
+    const bytes = readFileSync(cam1);
+    bytes[2 * CHUNK] ^= 0xff; // first byte of cam-1's third chunk: chunk 4
+    writeFileSync(cam1, bytes);
+    const refused = await hardhat(["session:verify", "--manifest", manifestPath, "--input", dir, "--rpc-url", chain.url]);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stdout, /FAIL {2}input +chunk 4 \(video\/cam-1.webm, bytes 8192-12287\) differs/);
+  });
+});
