@@ -104,7 +104,7 @@ describe("Lucid session chunking", function () {
       writeSync(fd, pattern(MiB, 9)); // real bytes at the start, the rest a sparse file read as zeros
       ftruncateSync(fd, size);
       closeSync(fd);
-      const { stdout } = await promisify(execFile)(NODE, ["--no-warnings", new URL("./hashLarge.ts", import.meta.url).pathname, file, String(5 * MiB)]);
+      const { stdout } = await promisify(execFile)(NODE, ["--no-warnings", new URL("../../scripts/session-hash-memory.ts", import.meta.url).pathname, file, String(5 * MiB)]);
       return JSON.parse(stdout) as { chunks: number; maxRssBytes: number };
     };
     const small = await run(16 * MiB);
