@@ -93,6 +93,9 @@ export const ledgerTasks = [
     .addOption({ name: "host", description: "Address to serve the copy on", defaultValue: "127.0.0.1" })
     .addOption({ name: "port", description: "Port to serve the copy on", type: ArgumentType.INT, defaultValue: 8090 })
     .addFlag({ name: "ephemeralKey", description: "Sign with a new random key (its id changes at every start); otherwise STORAGE_NODE_KEY from the keystore or environment" })
+    .addFlag({ name: "anchors", description: "Check the copy against KPPEAnchor's anchored roots; on a divergence keep what they confirm and resync from there" })
+    .addOption({ name: "contract", description: `With --anchors: ${CHAIN_OPTIONS_HELP.contract}`, defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: `With --anchors: ${CHAIN_OPTIONS_HELP.rpcUrl}`, defaultValue: "" })
     .setAction(() => import("./ledger/replicate.ts"))
     .build(),
 

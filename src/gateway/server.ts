@@ -238,7 +238,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     const follow = query.follow === "1" || query.follow === "true";
     reply.hijack();
     const out = reply.raw;
-    out.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store" });
+    // `connection: close`: a stream's socket is not reused, so an ended stream never sits idle
+    // in a client's pool holding the server's shutdown for its keep-alive timeout.
+    out.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store", connection: "close" });
     let closed = false;
     let wake: (() => void) | undefined;
     const onClose = () => {

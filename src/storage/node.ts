@@ -2,6 +2,7 @@ import { streamLines } from "../gateway/streamClient.ts";
 import { checkNext } from "../ledger/audit.ts";
 import type { LedgerEntry, LedgerHead } from "../ledger/types.ts";
 import type { LedgerStore } from "../store/types.ts";
+import { anchoredRanges, trustedThrough, type AnchoredRange, type AnchorReader } from "./anchored.ts";
 import { signCommitment, type Commitment, type MessageSigner } from "./commitment.ts";
 
 /** How long to wait before reconnecting after a refused entry or a network error. */
@@ -13,6 +14,7 @@ export type NodeEvent =
   | { type: "appended"; head: LedgerHead; count: number }
   | { type: "refused"; fifo_sequence: number; reason: string }
   | { type: "committed"; commitment: Commitment }
+  | { type: "discarded"; from: number; to: number; reason: string }
   | { type: "error"; message: string };
 
 /**
@@ -20,6 +22,12 @@ export type NodeEvent =
  * link, event hash and content hash, appends to its own store, and reports a signed commitment
  * to its new head. A bad entry stops the append (nothing after it is taken), is reported, and
  * the node reconnects from its last verified entry after RESYNC_DELAY_MS.
+ *
+ * With `anchors` (KPPEAnchor), the copy is also checked against the anchored roots: each anchored
+ * range the node holds must recompute its root. When the gateway's history does not extend the
+ * node's (its next entry does not link to the node's head), the anchored roots decide: the node
+ * keeps what they confirm, discards the rest of its copy, and resyncs from there; a gateway
+ * whose entries contradict an anchored root is refused.
  */
 export class StorageNode {
   problem: { fifo_sequence: number; reason: string; at: string } | undefined;
@@ -30,12 +38,28 @@ export class StorageNode {
   private abort = new AbortController();
   private running: Promise<void> | undefined;
   private stopped = false;
+  private readonly anchors: AnchorReader | undefined;
+  private readonly anchorRefreshMs: number;
+  private ranges: AnchoredRange[] = [];
+  private rangesReadAt = 0;
+  /** The copy matches the anchored roots up to here. */
+  private trusted = 0;
 
-  constructor(options: { gatewayUrl: string; store: LedgerStore; wallet: MessageSigner; onEvent?: (event: NodeEvent) => void }) {
+  constructor(options: {
+    gatewayUrl: string;
+    store: LedgerStore;
+    wallet: MessageSigner;
+    onEvent?: (event: NodeEvent) => void;
+    anchors?: AnchorReader;
+    /** How often to look for new anchored batches while the copy grows past them (default 10 s). */
+    anchorRefreshMs?: number;
+  }) {
     this.gatewayUrl = options.gatewayUrl.replace(/\/$/, "");
     this.store = options.store;
     this.wallet = options.wallet;
     this.onEvent = options.onEvent ?? (() => undefined);
+    this.anchors = options.anchors;
+    this.anchorRefreshMs = options.anchorRefreshMs ?? 10_000;
   }
 
   get id(): string {
@@ -68,8 +92,22 @@ export class StorageNode {
 
   /** One connection: read, check and append until the stream ends, breaks, or carries a bad entry. */
   private async follow(): Promise<void> {
-    let head = await this.store.head();
-    for await (const lines of streamLines(this.gatewayUrl, head.fifo_sequence + 1, { follow: true, signal: this.abort.signal })) {
+    const connectedAt = await this.store.head();
+    if (!(await this.checkAnchored(connectedAt))) return;
+    // Closed when this connection is left for any reason, so a refused stream never lingers open.
+    const connection = new AbortController();
+    const signal = AbortSignal.any([this.abort.signal, connection.signal]);
+    try {
+      await this.read(connectedAt, streamLines(this.gatewayUrl, connectedAt.fifo_sequence + 1, { follow: true, signal }));
+    } finally {
+      connection.abort();
+    }
+  }
+
+  /** Checks and appends what one connection brings, until it ends or carries a bad entry. */
+  private async read(connectedAt: LedgerHead, stream: AsyncGenerator<string[]>): Promise<void> {
+    let head = connectedAt;
+    for await (const lines of stream) {
       const verified: LedgerEntry[] = [];
       let refused: { fifo_sequence: number; reason: string } | undefined;
       for (const line of lines) {
@@ -88,13 +126,63 @@ export class StorageNode {
         verified.push(entry);
         head = { fifo_sequence: entry.fifo_sequence, event_hash: entry.event_hash };
       }
-      if (verified.length > 0) await this.append(verified);
+      if (verified.length > 0) {
+        await this.append(verified);
+        if (!(await this.checkAnchored(head))) return;
+      }
+      if (refused && this.anchors && head === connectedAt && refused.fifo_sequence === head.fifo_sequence + 1 && /observed_prev_hash/.test(refused.reason)) {
+        await this.diverged(head);
+        return;
+      }
       if (refused) {
         this.problem = { ...refused, at: new Date().toISOString() };
         this.onEvent({ type: "refused", ...refused });
         return; // the loop resyncs from the last verified entry
       }
     }
+  }
+
+  /**
+   * Checks the anchored ranges the copy now holds. On a root the copy does not give, discards
+   * the copy back to the last confirmed range, reports it, and returns false (reconnect).
+   */
+  private async checkAnchored(head: LedgerHead): Promise<boolean> {
+    if (!this.anchors) return true;
+    const lastKnown = this.ranges.at(-1)?.lastSequence ?? 0;
+    if (head.fifo_sequence > lastKnown && Date.now() - this.rangesReadAt >= this.anchorRefreshMs) await this.readRanges();
+    const { trusted, mismatch } = await trustedThrough(this.store, this.ranges, this.trusted);
+    this.trusted = trusted;
+    if (!mismatch) return true;
+    const reason = `entries ${mismatch.firstSequence}-${mismatch.lastSequence} do not give batch #${mismatch.batchId}'s anchored root ${mismatch.root}`;
+    await this.discard(trusted, head, reason);
+    this.problem = { fifo_sequence: mismatch.firstSequence, reason, at: new Date().toISOString() };
+    this.onEvent({ type: "refused", fifo_sequence: mismatch.firstSequence, reason });
+    return false;
+  }
+
+  /** The gateway's next entry does not link to our head: keep what the anchored roots confirm, drop the rest. */
+  private async diverged(head: LedgerHead): Promise<void> {
+    await this.readRanges();
+    const { trusted } = await trustedThrough(this.store, this.ranges, this.trusted);
+    this.trusted = trusted;
+    if (trusted < head.fifo_sequence) {
+      await this.discard(trusted, head, `the gateway's history differs after sequence ${trusted}, the end of the last anchored batch this copy matches`);
+      return;
+    }
+    const reason = `the gateway's entry ${head.fifo_sequence + 1} does not extend this copy, whose last entry the anchored roots confirm: not taking it`;
+    this.problem = { fifo_sequence: head.fifo_sequence + 1, reason, at: new Date().toISOString() };
+    this.onEvent({ type: "refused", fifo_sequence: head.fifo_sequence + 1, reason });
+  }
+
+  private async readRanges(): Promise<void> {
+    this.ranges = await anchoredRanges(this.anchors!, this.ranges);
+    this.rangesReadAt = Date.now();
+  }
+
+  private async discard(keep: number, head: LedgerHead, reason: string): Promise<void> {
+    if (keep >= head.fifo_sequence) return;
+    await this.store.discardAfter(keep);
+    this.onEvent({ type: "discarded", from: keep + 1, to: head.fifo_sequence, reason });
   }
 
   private async append(entries: LedgerEntry[]): Promise<void> {

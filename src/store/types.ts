@@ -40,6 +40,12 @@ export interface LedgerStore {
   createSource(source: Source): Promise<void>;
   /** Adds credits to a limited source and returns the new balance. */
   addCredits(sourceId: string, credits: number): Promise<number | null>;
+  /**
+   * Removes the entries after `sequence` and returns how many. Only a storage node calls this, on
+   * its own copy, when anchored roots show that its tail is not the ledger's; a gateway's ledger
+   * is never edited (its triggers refuse every other UPDATE and DELETE).
+   */
+  discardAfter(sequence: number): Promise<number>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,11 +1,14 @@
-import { Wallet } from "ethers";
+import { hexlify, randomBytes, Wallet } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { createGateway } from "../../src/gateway/server.ts";
 import type { MessageSigner } from "../../src/storage/commitment.ts";
+import { AnchorChain } from "../../src/keeper/chain.ts";
+import { DEFAULT_RETRY } from "../../src/keeper/retry.ts";
 import { StorageNode } from "../../src/storage/node.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userError } from "../errors.ts";
 import { readSecret } from "../secrets.ts";
+import { connectProvider, contractAddress } from "../anchor/connect.ts";
 
 interface Args {
   gateway: string;
@@ -13,6 +16,19 @@ interface Args {
   host: string;
   port: number;
   ephemeralKey: boolean;
+  anchors: boolean;
+  contract: string;
+  rpcUrl: string;
+}
+
+/** KPPEAnchor, read-only (any key will do), for checking the copy against anchored roots. */
+async function openAnchors(hre: HardhatRuntimeEnvironment, args: Args): Promise<AnchorChain> {
+  const { provider, name } = await connectProvider(hre, args.rpcUrl);
+  const { chainId } = await provider.getNetwork().catch((cause) => {
+    throw userError(`--anchors: cannot reach the chain at ${name}: ${(cause as Error).message.split("\n")[0]}`, cause as Error);
+  });
+  const contract = contractAddress(args.contract, Number(chainId));
+  return AnchorChain.open({ provider, wallet: new Wallet(hexlify(randomBytes(32))), contract, retry: DEFAULT_RETRY, onRetry: (m) => console.log(m) });
 }
 
 export default async function replicate(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
@@ -28,24 +44,33 @@ export default async function replicate(args: Args, hre: HardhatRuntimeEnvironme
   } catch {
     throw userError("STORAGE_NODE_KEY is not a valid private key (expected 0x followed by 64 hex digits)");
   }
+  const anchors = args.anchors ? await openAnchors(hre, args) : undefined;
   const store = await openStore(args.store);
   const server = createGateway({ store, host: args.host, port: args.port, readOnly: true, logLevel: "warn" });
   const url = await server.listen();
   console.log(`storage node ${wallet.address}${key ? "" : " (ephemeral key)"} | copy: ${store.location} | serving ${url}/head and /stream`);
+  if (anchors) console.log(`checking the copy against KPPEAnchor ${anchors.target.contract} on chain ${anchors.target.chainId}`);
   const node = new StorageNode({
     gatewayUrl: args.gateway,
     store,
     wallet,
+    anchors,
     onEvent: (event) => {
       const time = new Date().toISOString();
       if (event.type === "appended") console.log(`${time} appended ${event.count} entries, head ${event.head.fifo_sequence} ${event.head.event_hash}`);
       if (event.type === "refused") console.log(`${time} REFUSED entry ${event.fifo_sequence}: ${event.reason}; resyncing from the last verified entry`);
+      if (event.type === "discarded") console.log(`${time} DISCARDED entries ${event.from}-${event.to} of this copy: ${event.reason}; resyncing from ${event.from}`);
       if (event.type === "error") console.log(`${time} ${event.message}`);
     },
   });
   node.start();
   await new Promise<void>((resolve) => {
-    const stop = () => void node.stop().then(() => server.close()).then(resolve);
+    const stop = () =>
+      void node
+        .stop()
+        .then(() => server.close())
+        .then(() => anchors?.close())
+        .then(resolve);
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });

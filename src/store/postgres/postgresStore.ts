@@ -242,6 +242,24 @@ export class PostgresStore implements LedgerStore {
     return rows[0] ? Number(rows[0].credits) : null;
   }
 
+  async discardAfter(sequence: number): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1)", [APPEND_LOCK]);
+      await client.query("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_immutable");
+      const { rowCount } = await client.query("DELETE FROM ledger_entries WHERE fifo_sequence > $1", [sequence]);
+      await client.query("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_immutable");
+      await client.query("COMMIT");
+      return rowCount ?? 0;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
   async ping(): Promise<void> {
     await this.pool.query("SELECT 1");
   }

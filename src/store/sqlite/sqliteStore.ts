@@ -10,6 +10,9 @@ import { ANCHOR_MIGRATION, SqliteAnchorStore } from "./sqliteAnchorStore.ts";
 import { openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 
+const IMMUTABLE_DELETE = `CREATE TRIGGER ledger_entries_immutable_delete BEFORE DELETE ON ledger_entries
+       BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted'); END;`;
+
 /** Versioned migrations, applied in order on open; a version is never edited once released. */
 const MIGRATIONS: Array<[number, string]> = [
   [
@@ -30,8 +33,7 @@ const MIGRATIONS: Array<[number, string]> = [
      );
      CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
        BEGIN SELECT RAISE(ABORT, 'ledger entries are never edited'); END;
-     CREATE TRIGGER ledger_entries_immutable_delete BEFORE DELETE ON ledger_entries
-       BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted'); END;`,
+     ${IMMUTABLE_DELETE}`,
   ],
   [
     2,
@@ -274,6 +276,15 @@ export class SqliteStore implements LedgerStore {
   async addCredits(sourceId: string, credits: number): Promise<number | null> {
     const row = await this.exclusive((db) => db.prepare("UPDATE sources SET credits = credits + ? WHERE source_id = ? RETURNING credits").get(credits, sourceId));
     return row ? Number(row.credits) : null;
+  }
+
+  discardAfter(sequence: number): Promise<number> {
+    return this.exclusive((db) => {
+      db.exec("DROP TRIGGER ledger_entries_immutable_delete");
+      const { changes } = db.prepare("DELETE FROM ledger_entries WHERE fifo_sequence > ?").run(sequence);
+      db.exec(IMMUTABLE_DELETE);
+      return Number(changes);
+    });
   }
 
   async ping(): Promise<void> {
