@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
-import { BrowserProvider, isAddress, Wallet, type Provider } from "ethers";
+import { BrowserProvider, hexlify, isAddress, randomBytes, Wallet, type Provider } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { AnchorChain, rpcProvider } from "../../src/keeper/chain.ts";
 import { devWallet } from "../../src/keeper/devAccount.ts";
 import { RecorderChain } from "../../src/recorder/chain.ts";
 import type { KeeperLog } from "../../src/keeper/log.ts";
-import type { RetryPolicy } from "../../src/keeper/retry.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "../../src/keeper/retry.ts";
+import type { CheckResult } from "../../src/receipt/verify.ts";
 import { userError } from "../errors.ts";
 import { readSecret } from "../secrets.ts";
 
@@ -96,6 +97,32 @@ export async function openChain(hre: HardhatRuntimeEnvironment, args: ChainArgs,
   const { provider, name, chainId, wallet } = await connectSigner(hre, args.rpcUrl, log);
   const chain = await AnchorChain.open({ provider, wallet, contract: contractAddress(args.contract, chainId), retry, onRetry: (m) => log("warn", m) });
   return { chain, networkName: name };
+}
+
+/**
+ * Runs on-chain checks against a ProofRecorder read-only (any key will do), after checking that
+ * the --network / --rpc-url is the chain the record names; a chain that cannot be read is one
+ * failed check, not a crash.
+ */
+export async function recorderChecks(
+  hre: HardhatRuntimeEnvironment,
+  where: { rpcUrl: string; contract: string; chainId: number },
+  checks: (chain: RecorderChain) => Promise<CheckResult[]>,
+): Promise<CheckResult[]> {
+  const { provider, name } = await connectProvider(hre, where.rpcUrl);
+  let chain: RecorderChain | undefined;
+  try {
+    chain = await RecorderChain.open({ provider, wallet: new Wallet(hexlify(randomBytes(32))), contract: where.contract, retry: DEFAULT_RETRY, onRetry: () => undefined });
+    if (chain.target.chainId !== where.chainId) {
+      return [{ name: "on chain", ok: false, detail: `the record is on chain ${where.chainId}, but ${name} is chain ${chain.target.chainId}: pass that chain's --network or --rpc-url` }];
+    }
+    return await checks(chain);
+  } catch (error) {
+    return [{ name: "on chain", ok: false, detail: `could not read ProofRecorder ${where.contract} through ${name}: ${(error as Error).message.split("\n")[0]}` }];
+  } finally {
+    if (chain) chain.close();
+    else (provider as { destroy?: () => void }).destroy?.();
+  }
 }
 
 function isLoopback(url: string): boolean {

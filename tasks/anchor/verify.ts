@@ -5,6 +5,7 @@ import type { AnchorReceipt } from "../../src/receipt/format.ts";
 import { verifyOnChain } from "../../src/receipt/onchain.ts";
 import { verifyReceiptOffline, type CheckResult } from "../../src/receipt/verify.ts";
 import { openStore } from "../../src/store/open.ts";
+import { reportChecks } from "../checks.ts";
 import { userError, userFacing } from "../errors.ts";
 import { connectProvider } from "./connect.ts";
 
@@ -40,14 +41,7 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
       checks.push({ name: "on chain", ok: false, detail: `could not read the contract through ${name}: ${(error as Error).message.split("\n")[0]}` });
     }
   }
-  for (const check of checks) console.log(`${check.ok ? "ok  " : "FAIL"}  ${check.name.padEnd(20)} ${check.detail}`);
-  const failed = checks.filter((c) => !c.ok);
-  if (failed.length > 0) {
-    console.log(`NOT VERIFIED: ${failed.map((c) => c.name).join(", ")} failed`);
-    process.exitCode = 1;
-  } else {
-    console.log(`VERIFIED: ${event.event_id} is in batch #${batch.batch_id} anchored on chain ${anchor.chain_id}`);
-  }
+  reportChecks(checks, `${event.event_id} is in batch #${batch.batch_id} anchored on chain ${anchor.chain_id}`);
 }
 
 async function loadReceipt(args: Args): Promise<AnchorReceipt | string> {

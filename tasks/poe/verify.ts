@@ -1,13 +1,11 @@
 import { readFile } from "node:fs/promises";
-import { hexlify, randomBytes, Wallet } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { buildOrderProof, verifyOrderProofOffline, verifyOrderProofOnChain, type OrderProof } from "../../src/poe/orderProof.ts";
 import type { CheckResult } from "../../src/receipt/verify.ts";
-import { DEFAULT_RETRY } from "../../src/keeper/retry.ts";
-import { RecorderChain } from "../../src/recorder/chain.ts";
 import { openStore } from "../../src/store/open.ts";
+import { reportChecks } from "../checks.ts";
 import { userError, userFacing } from "../errors.ts";
-import { connectProvider } from "../anchor/connect.ts";
+import { recorderChecks } from "../anchor/connect.ts";
 
 interface Args {
   proof: string;
@@ -23,34 +21,9 @@ export default function poeVerify(args: Args, hre: HardhatRuntimeEnvironment): P
     const proof = await loadProof(args);
     const checks: CheckResult[] = verifyOrderProofOffline(proof);
     if (args.offline) checks.push({ name: "on chain", ok: true, detail: "skipped (--offline)" });
-    else checks.push(...(await onChain(proof, hre, args.rpcUrl)));
-    for (const check of checks) console.log(`${check.ok ? "ok  " : "FAIL"}  ${check.name.padEnd(18)} ${check.detail}`);
-    const failed = checks.filter((c) => !c.ok);
-    if (failed.length > 0) {
-      console.log(`NOT VERIFIED: ${failed.map((c) => c.name).join(", ")} failed`);
-      process.exitCode = 1;
-    } else {
-      console.log(`VERIFIED: order ${proof.order_id} is in PoE batch #${proof.batch_id}, recorded on chain ${proof.chain_id}`);
-    }
+    else checks.push(...(await recorderChecks(hre, { rpcUrl: args.rpcUrl, contract: proof.contract, chainId: proof.chain_id }, (chain) => verifyOrderProofOnChain(proof, chain))));
+    reportChecks(checks, `order ${proof.order_id} is in PoE batch #${proof.batch_id}, recorded on chain ${proof.chain_id}`);
   });
-}
-
-async function onChain(proof: OrderProof, hre: HardhatRuntimeEnvironment, rpcUrl: string): Promise<CheckResult[]> {
-  const { provider, name } = await connectProvider(hre, rpcUrl);
-  let chain: RecorderChain | undefined;
-  try {
-    // Reads only: any key will do.
-    chain = await RecorderChain.open({ provider, wallet: new Wallet(hexlify(randomBytes(32))), contract: proof.contract, retry: DEFAULT_RETRY, onRetry: () => undefined });
-    if (chain.target.chainId !== proof.chain_id) {
-      return [{ name: "on chain", ok: false, detail: `the proof is for chain ${proof.chain_id}, but ${name} is chain ${chain.target.chainId}: pass that chain's --network or --rpc-url` }];
-    }
-    return await verifyOrderProofOnChain(proof, chain);
-  } catch (error) {
-    return [{ name: "on chain", ok: false, detail: `could not read ProofRecorder ${proof.contract} through ${name}: ${(error as Error).message.split("\n")[0]}` }];
-  } finally {
-    if (chain) chain.close();
-    else (provider as { destroy?: () => void }).destroy?.();
-  }
 }
 
 async function loadProof(args: Args): Promise<OrderProof> {

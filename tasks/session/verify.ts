@@ -1,15 +1,13 @@
 import { readFile, stat } from "node:fs/promises";
-import { hexlify, randomBytes, Wallet } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { consoleLog } from "../../src/keeper/log.ts";
-import { DEFAULT_RETRY } from "../../src/keeper/retry.ts";
 import type { CheckResult } from "../../src/receipt/verify.ts";
-import { RecorderChain } from "../../src/recorder/chain.ts";
 import type { SessionManifest } from "../../src/session/manifest.ts";
 import { ByteProgress } from "../../src/session/progress.ts";
 import { checkManifest, checkOnChain, compareChunk, compareInput } from "../../src/session/verify.ts";
+import { reportChecks } from "../checks.ts";
 import { userError, userFacing } from "../errors.ts";
-import { connectProvider } from "../anchor/connect.ts";
+import { recorderChecks } from "../anchor/connect.ts";
 
 interface Args {
   manifest: string;
@@ -40,36 +38,17 @@ export default function sessionVerify(args: Args, hre: HardhatRuntimeEnvironment
     if (manifestOk && args.chunk) checks.push(await compareChunk(manifest, args.chunk, args.index));
     if (args.offline) checks.push({ name: "on chain", ok: true, detail: "skipped (--offline)" });
     else if (manifestOk) checks.push(...(await onChain(manifest, hre, args)));
-    for (const check of checks) console.log(`${check.ok ? "ok  " : "FAIL"}  ${check.name.padEnd(18)} ${check.detail}`);
-    const failed = checks.filter((c) => !c.ok);
-    if (failed.length > 0) {
-      console.log(`NOT VERIFIED: ${failed.map((c) => c.name).join(", ")} failed`);
-      process.exitCode = 1;
-    } else {
-      const what = args.input ? `${args.input} is` : args.chunk ? `${args.chunk} is chunk ${args.index} of` : "the manifest describes";
-      console.log(`VERIFIED: ${what} session ${JSON.stringify(manifest.session_id)}${args.offline ? "" : `, registered on chain ${manifest.anchor?.chain_id}`}`);
-      if (!args.input && !args.chunk) console.log("(pass --input <file or directory> to check the recording itself)");
-    }
+    const what = args.input ? `${args.input} is` : args.chunk ? `${args.chunk} is chunk ${args.index} of` : "the manifest describes";
+    reportChecks(checks, `${what} session ${JSON.stringify(manifest.session_id)}${args.offline ? "" : `, registered on chain ${manifest.anchor?.chain_id}`}`);
+    if (checks.every((c) => c.ok) && !args.input && !args.chunk) console.log("(pass --input <file or directory> to check the recording itself)");
   });
 }
 
 async function onChain(manifest: SessionManifest, hre: HardhatRuntimeEnvironment, args: Args): Promise<CheckResult[]> {
-  if (!manifest.anchor) return [{ name: "on chain", ok: false, detail: "the manifest has no anchor section: session:anchor did not finish registering it (run it again, or pass --offline)" }];
-  const { provider, name } = await connectProvider(hre, args.rpcUrl);
-  let chain: RecorderChain | undefined;
-  try {
-    // Reads only: any key will do.
-    chain = await RecorderChain.open({ provider, wallet: new Wallet(hexlify(randomBytes(32))), contract: manifest.anchor.contract, retry: DEFAULT_RETRY, onRetry: () => undefined });
-    if (chain.target.chainId !== manifest.anchor.chain_id) {
-      return [{ name: "on chain", ok: false, detail: `the session is registered on chain ${manifest.anchor.chain_id}, but ${name} is chain ${chain.target.chainId}: pass that chain's --network or --rpc-url` }];
-    }
-    return await checkOnChain(manifest, chain, args.chunk ? [args.index] : [0, manifest.chunk_count - 1]);
-  } catch (error) {
-    return [{ name: "on chain", ok: false, detail: `could not read ProofRecorder ${manifest.anchor.contract} through ${name}: ${(error as Error).message.split("\n")[0]}` }];
-  } finally {
-    if (chain) chain.close();
-    else (provider as { destroy?: () => void }).destroy?.();
-  }
+  const anchor = manifest.anchor;
+  if (!anchor) return [{ name: "on chain", ok: false, detail: "the manifest has no anchor section: session:anchor did not finish registering it (run it again, or pass --offline)" }];
+  const chunks = args.chunk ? [args.index] : [0, manifest.chunk_count - 1];
+  return recorderChecks(hre, { rpcUrl: args.rpcUrl, contract: anchor.contract, chainId: anchor.chain_id }, (chain) => checkOnChain(manifest, chain, chunks));
 }
 
 async function loadManifest(path: string): Promise<SessionManifest> {
