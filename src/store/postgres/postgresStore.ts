@@ -117,21 +117,7 @@ export class PostgresStore implements LedgerStore {
     this.anchoring = new PostgresAnchorStore(this.pool);
     this.poe = new SqlPoeStore({
       query: async (sql, args = []) => (await this.pool.query(numbered(sql), [...args])).rows,
-      transaction: async (work) => {
-        const client = await this.pool.connect();
-        try {
-          await client.query("BEGIN");
-          await client.query("SELECT pg_advisory_xact_lock($1)", [POE_LOCK]);
-          const result = await work({ query: async (sql, args = []) => (await client.query(numbered(sql), [...args])).rows });
-          await client.query("COMMIT");
-          return result;
-        } catch (error) {
-          await client.query("ROLLBACK").catch(() => undefined);
-          throw error;
-        } finally {
-          client.release();
-        }
-      },
+      transaction: (work) => this.locked(POE_LOCK, (client) => work({ query: async (sql, args = []) => (await client.query(numbered(sql), [...args])).rows })),
     });
   }
 
@@ -146,20 +132,18 @@ export class PostgresStore implements LedgerStore {
     return store;
   }
 
-  private async migrate(): Promise<void> {
+  /**
+   * Runs `work` in one transaction on one pooled connection, holding the advisory lock `lock`
+   * until it commits (or rolls back, when `work` throws).
+   */
+  private async locked<T>(lock: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATE_LOCK]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
-      await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
-      const applied = new Set((await client.query("SELECT version FROM schema_migrations")).rows.map((r) => Number(r.version)));
-      for (const [version, sql] of MIGRATIONS) {
-        if (applied.has(version)) continue;
-        await client.query(sql);
-        await client.query("INSERT INTO schema_migrations (version) VALUES ($1)", [version]);
-      }
+      await client.query("SELECT pg_advisory_xact_lock($1)", [lock]);
+      const result = await work(client);
       await client.query("COMMIT");
+      return result;
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);
       throw error;
@@ -168,12 +152,22 @@ export class PostgresStore implements LedgerStore {
     }
   }
 
-  async writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock($1)", [APPEND_LOCK]);
-      const result = await work({
+  private migrate(): Promise<void> {
+    return this.locked(MIGRATE_LOCK, async (client) => {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+      await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+      const applied = new Set((await client.query("SELECT version FROM schema_migrations")).rows.map((r) => Number(r.version)));
+      for (const [version, sql] of MIGRATIONS) {
+        if (applied.has(version)) continue;
+        await client.query(sql);
+        await client.query("INSERT INTO schema_migrations (version) VALUES ($1)", [version]);
+      }
+    });
+  }
+
+  writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T> {
+    return this.locked(APPEND_LOCK, (client) =>
+      work({
         head: () => headOf(client),
         findByEventIds: async (ids) => {
           const { rows } = await client.query("SELECT * FROM ledger_entries WHERE event_id = ANY($1)", [[...new Set(ids)]]);
@@ -195,15 +189,8 @@ export class PostgresStore implements LedgerStore {
           const updated = await client.query("UPDATE sources SET credits = credits - $1 WHERE source_id = $2 AND credits >= $1", [events, sourceId]);
           return updated.rowCount === 1;
         },
-      });
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      }),
+    );
   }
 
   head(): Promise<LedgerHead> {
@@ -242,22 +229,13 @@ export class PostgresStore implements LedgerStore {
     return rows[0] ? Number(rows[0].credits) : null;
   }
 
-  async discardAfter(sequence: number): Promise<number> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock($1)", [APPEND_LOCK]);
+  discardAfter(sequence: number): Promise<number> {
+    return this.locked(APPEND_LOCK, async (client) => {
       await client.query("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_immutable");
       const { rowCount } = await client.query("DELETE FROM ledger_entries WHERE fifo_sequence > $1", [sequence]);
       await client.query("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_immutable");
-      await client.query("COMMIT");
       return rowCount ?? 0;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async ping(): Promise<void> {

@@ -216,17 +216,7 @@ export class SqliteStore implements LedgerStore {
    * small writes), queued like the ledger's appends.
    */
   exclusive<T>(work: (db: DatabaseSync) => T): Promise<T> {
-    return this.queueWrite(async () => {
-      this.db.exec("BEGIN IMMEDIATE");
-      try {
-        const result = work(this.db);
-        this.db.exec("COMMIT");
-        return result;
-      } catch (error) {
-        if (this.db.isTransaction) this.db.exec("ROLLBACK");
-        throw error;
-      }
-    });
+    return this.exclusiveAsync(async () => work(this.db));
   }
 
   /** Like `exclusive`, for work that awaits between its statements (all on this thread's connection). */
