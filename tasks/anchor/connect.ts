@@ -77,13 +77,24 @@ export function contractAddress(given: string, chainId: number, kind: ContractKi
   return deployed;
 }
 
-/** The provider, its chain id (refusing an unreachable chain with its name) and the signing wallet. */
-async function connectSigner(hre: HardhatRuntimeEnvironment, rpcUrl: string, log: KeeperLog) {
+/** The provider and its chain id; an unreachable chain is refused with its name. */
+export async function reachChain(hre: HardhatRuntimeEnvironment, rpcUrl: string) {
   const { provider, name, local } = await connectProvider(hre, rpcUrl);
   const { chainId } = await provider.getNetwork().catch((cause) => {
     throw userError(`cannot reach the chain at ${name}: ${(cause as Error).message.split("\n")[0]}`, cause as Error);
   });
-  return { provider, name, chainId: Number(chainId), wallet: await anchorWallet(hre, local, log) };
+  return { provider, name, local, chainId: Number(chainId) };
+}
+
+/** For contracts that are only read: a throwaway key that signs nothing. */
+export function readOnlyWallet(): Wallet {
+  return new Wallet(hexlify(randomBytes(32)));
+}
+
+/** The provider, its chain id and the signing wallet. */
+async function connectSigner(hre: HardhatRuntimeEnvironment, rpcUrl: string, log: KeeperLog) {
+  const { provider, name, local, chainId } = await reachChain(hre, rpcUrl);
+  return { provider, name, chainId, wallet: await anchorWallet(hre, local, log) };
 }
 
 /** A ProofRecorder to write to, for FlowPay batches and Lucid sessions; the caller closes it. */
@@ -112,7 +123,7 @@ export async function recorderChecks(
   const { provider, name } = await connectProvider(hre, where.rpcUrl);
   let chain: RecorderChain | undefined;
   try {
-    chain = await RecorderChain.open({ provider, wallet: new Wallet(hexlify(randomBytes(32))), contract: where.contract, retry: DEFAULT_RETRY, onRetry: () => undefined });
+    chain = await RecorderChain.open({ provider, wallet: readOnlyWallet(), contract: where.contract, retry: DEFAULT_RETRY, onRetry: () => undefined });
     if (chain.target.chainId !== where.chainId) {
       return [{ name: "on chain", ok: false, detail: `the record is on chain ${where.chainId}, but ${name} is chain ${chain.target.chainId}: pass that chain's --network or --rpc-url` }];
     }

@@ -1,4 +1,4 @@
-import { hexlify, randomBytes, Wallet } from "ethers";
+import { Wallet } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { createGateway } from "../../src/gateway/server.ts";
 import type { MessageSigner } from "../../src/storage/commitment.ts";
@@ -8,7 +8,7 @@ import { StorageNode } from "../../src/storage/node.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userError } from "../errors.ts";
 import { readSecret } from "../secrets.ts";
-import { connectProvider, contractAddress } from "../anchor/connect.ts";
+import { contractAddress, reachChain, readOnlyWallet } from "../anchor/connect.ts";
 
 interface Args {
   gateway: string;
@@ -21,14 +21,10 @@ interface Args {
   rpcUrl: string;
 }
 
-/** KPPEAnchor, read-only (any key will do), for checking the copy against anchored roots. */
+/** KPPEAnchor, read-only, for checking the copy against anchored roots. */
 async function openAnchors(hre: HardhatRuntimeEnvironment, args: Args): Promise<AnchorChain> {
-  const { provider, name } = await connectProvider(hre, args.rpcUrl);
-  const { chainId } = await provider.getNetwork().catch((cause) => {
-    throw userError(`--anchors: cannot reach the chain at ${name}: ${(cause as Error).message.split("\n")[0]}`, cause as Error);
-  });
-  const contract = contractAddress(args.contract, Number(chainId));
-  return AnchorChain.open({ provider, wallet: new Wallet(hexlify(randomBytes(32))), contract, retry: DEFAULT_RETRY, onRetry: (m) => console.log(m) });
+  const { provider, chainId } = await reachChain(hre, args.rpcUrl);
+  return AnchorChain.open({ provider, wallet: readOnlyWallet(), contract: contractAddress(args.contract, chainId), retry: DEFAULT_RETRY, onRetry: (m) => console.log(m) });
 }
 
 export default async function replicate(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {

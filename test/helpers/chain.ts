@@ -6,6 +6,7 @@ import { Keeper } from "../../src/keeper/keeper.ts";
 import type { KeeperLog } from "../../src/keeper/log.ts";
 import { resolveSettings, type KeeperSettings } from "../../src/keeper/settings.ts";
 import { Ledger } from "../../src/ledger/ledger.ts";
+import { RecorderChain } from "../../src/recorder/chain.ts";
 import { clientHash } from "../../src/hashing/canonical.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
 
@@ -88,6 +89,11 @@ export async function openKeeper(options: { store: LedgerStore; url: string; con
     onRetry: (message) => log("warn", message),
   });
   return new Keeper({ store: options.store, chain, settings, log });
+}
+
+/** A ProofRecorder writer at `contract` through `url`, signing with dev account `keyIndex`. */
+export function openRecorderChain(url: string, contract: string, keyIndex: number): Promise<RecorderChain> {
+  return RecorderChain.open({ provider: rpcProvider(url, 5_000), wallet: devWallet(keyIndex), contract, retry: fastSettings().retry, onRetry: () => undefined });
 }
 
 /** Appends `count` events whose data is the hashed body, as a client would submit them. */

@@ -2,13 +2,12 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Contract } from "ethers";
 import { KppeError } from "../../src/errors.ts";
-import { rpcProvider } from "../../src/keeper/chain.ts";
 import { PoeAnchorer } from "../../src/poe/anchorer.ts";
 import { buildOrderProof, verifyOrderProofOffline, verifyOrderProofOnChain } from "../../src/poe/orderProof.ts";
 import { resolvePoeSettings, type PoeSettings } from "../../src/poe/settings.ts";
-import { RecorderChain } from "../../src/recorder/chain.ts";
+import type { RecorderChain } from "../../src/recorder/chain.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
-import { captureLog, devWallet, startLocalChain, type LocalChain } from "../helpers/chain.ts";
+import { captureLog, devWallet, openRecorderChain, startLocalChain, type LocalChain } from "../helpers/chain.ts";
 import { referenceCheckpoint, referenceFlowPayRoot } from "../helpers/flowPayReference.ts";
 import { randomLeaves } from "../helpers/random.ts";
 import { STORE_FIXTURES, type StoreFixture } from "../helpers/stores.ts";
@@ -17,10 +16,6 @@ const WRITER = 2;
 
 function settings(overrides: Partial<PoeSettings> = {}): PoeSettings {
   return resolvePoeSettings({ pollMs: 25, retry: { retries: 3, minDelayMs: 20, maxDelayMs: 100 }, ...overrides }, {});
-}
-
-async function openRecorder(chain: LocalChain, contract: string, keyIndex = WRITER): Promise<RecorderChain> {
-  return RecorderChain.open({ provider: rpcProvider(chain.url, 5_000), wallet: devWallet(keyIndex), contract, retry: settings().retry, onRetry: () => undefined });
 }
 
 async function addOrders(store: LedgerStore, count: number, tag: string, policy = settings()): Promise<string[]> {
@@ -47,7 +42,7 @@ for (const makeFixture of STORE_FIXTURES) {
       fixture = makeFixture();
       store = await fixture.open();
       recorder = await chain.deployRecorder(devWallet(WRITER).address);
-      recorderChain = await openRecorder(chain, (await recorder.getAddress()).toLowerCase());
+      recorderChain = await openRecorderChain(chain.url, (await recorder.getAddress()).toLowerCase(), WRITER);
     });
     afterEach(async () => {
       recorderChain.close();
@@ -133,7 +128,7 @@ for (const makeFixture of STORE_FIXTURES) {
 
     it("a writer the contract does not authorize gets the fix in the error; once authorized the same checkpoint is recorded", async () => {
       await addOrders(store, 2, "auth");
-      const stranger = await openRecorder(chain, recorderChain.target.contract, 5);
+      const stranger = await openRecorderChain(chain.url, recorderChain.target.contract, 5);
       try {
         const anchorer = new PoeAnchorer({ store, chain: stranger, settings: settings(), log: () => undefined });
         await assert.rejects(

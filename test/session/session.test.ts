@@ -7,13 +7,12 @@ import { promisify } from "node:util";
 import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
 import { keccak256, ZeroHash, type Contract } from "ethers";
 import { KppeError } from "../../src/errors.ts";
-import { rpcProvider } from "../../src/keeper/chain.ts";
-import { RecorderChain } from "../../src/recorder/chain.ts";
+import type { RecorderChain } from "../../src/recorder/chain.ts";
 import { anchorSession } from "../../src/session/anchor.ts";
 import { hashChunks, listInput } from "../../src/session/chunks.ts";
 import { hashFiles, type SessionManifest } from "../../src/session/manifest.ts";
 import { checkManifest, checkOnChain, compareChunk, compareInput } from "../../src/session/verify.ts";
-import { devWallet, startLocalChain, type LocalChain } from "../helpers/chain.ts";
+import { devWallet, openRecorderChain, startLocalChain, type LocalChain } from "../helpers/chain.ts";
 import { hardhat } from "../helpers/hardhatCli.ts";
 
 const NODE = new URL("../../node_modules/.bin/node", import.meta.url).pathname;
@@ -131,7 +130,7 @@ describe("Lucid session anchoring on ProofRecorder", function () {
   beforeEach(async () => {
     recorder = await chain.deployRecorder(devWallet(3).address);
     const contract = (await recorder.getAddress()).toLowerCase();
-    recorderChain = await RecorderChain.open({ provider: rpcProvider(chain.url, 5_000), wallet: devWallet(3), contract, retry: { retries: 2, minDelayMs: 20, maxDelayMs: 50 }, onRetry: () => undefined });
+    recorderChain = await openRecorderChain(chain.url, contract, 3);
   });
   afterEach(() => recorderChain.close());
 
