@@ -52,7 +52,7 @@ export class PoeAnchorer {
   async cycle(options: { closeNow?: boolean } = {}): Promise<PoeCycle> {
     if (!(await this.store.anchoring.acquireLease(POE_LEASE, this.holder, this.settings.leaseTtlMs))) return { outcome: "standby", anchored: [] };
     const closed = await this.store.poe.closeOpenBatch(options.closeNow ? {} : { olderThanMs: this.settings.maxAgeMs });
-    if (closed) this.log("info", `PoE batch #${closed.id} closed with ${closed.batchSize} orders${options.closeNow ? " (closed now on request)" : " (15-minute rule)"}`);
+    if (closed) this.log("info", `PoE batch #${closed.id} closed with ${closed.batchSize} orders (${options.closeNow ? "closed now on request" : `open for ${this.settings.maxAgeMs / 1000} s or more`})`);
     const anchored: PoeBatchRecord[] = [];
     for (const batch of await this.store.poe.unanchoredBatches()) {
       await this.store.anchoring.acquireLease(POE_LEASE, this.holder, this.settings.leaseTtlMs);

@@ -110,6 +110,7 @@ export class StorageNode {
     for await (const lines of stream) {
       const verified: LedgerEntry[] = [];
       let refused: { fifo_sequence: number; reason: string } | undefined;
+      let forked = false;
       for (const line of lines) {
         let entry: LedgerEntry;
         try {
@@ -121,6 +122,8 @@ export class StorageNode {
         const reason = checkNext(head, entry);
         if (reason) {
           refused = { fifo_sequence: entry.fifo_sequence, reason };
+          // The gateway's very first entry does not link to our head: its history is not ours.
+          forked = head === connectedAt && entry.fifo_sequence === head.fifo_sequence + 1 && entry.observed_prev_hash !== head.event_hash;
           break;
         }
         verified.push(entry);
@@ -130,7 +133,7 @@ export class StorageNode {
         await this.append(verified);
         if (!(await this.checkAnchored(head))) return;
       }
-      if (refused && this.anchors && head === connectedAt && refused.fifo_sequence === head.fifo_sequence + 1 && /observed_prev_hash/.test(refused.reason)) {
+      if (forked && this.anchors) {
         await this.diverged(head);
         return;
       }
