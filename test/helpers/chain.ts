@@ -43,28 +43,21 @@ export async function startLocalChain(options: { networkName?: string; blockMs?:
 /** A LocalChain over any JSON-RPC URL whose dev accounts are funded (e.g. a `npx hardhat node`). */
 export async function chainAt(url: string, closeServer: () => Promise<void> = async () => undefined): Promise<LocalChain> {
   const provider = new JsonRpcProvider(url, undefined, { batchMaxCount: 1, cacheTimeout: -1 });
-  const artifact = await hre.artifacts.readArtifact("KPPEAnchor");
-  const recorderArtifact = await hre.artifacts.readArtifact("ProofRecorder");
+  /** Deploys `name` owned by dev account 0, then authorizes `who` with `authorize(who, true)`. */
+  async function deployOwned(name: "KPPEAnchor" | "ProofRecorder", authorize: "setAuthorized" | "setWriter", who: string): Promise<Contract> {
+    const artifact = await hre.artifacts.readArtifact(name);
+    const owner = devWallet(0).connect(provider);
+    const contract = (await new ContractFactory(artifact.abi, artifact.bytecode, owner).deploy(owner.address)) as Contract;
+    await contract.waitForDeployment();
+    await (await contract.getFunction(authorize)(who, true)).wait();
+    return contract;
+  }
   return {
     url,
     provider,
     rpc: (method, params = []) => provider.send(method, params),
-    async deployAnchor(anchor) {
-      const owner = devWallet(0).connect(provider);
-      const factory = new ContractFactory(artifact.abi, artifact.bytecode, owner);
-      const contract = (await factory.deploy(owner.address)) as Contract;
-      await contract.waitForDeployment();
-      await (await contract.setAuthorized(anchor, true)).wait();
-      return contract;
-    },
-    async deployRecorder(writer) {
-      const owner = devWallet(0).connect(provider);
-      const factory = new ContractFactory(recorderArtifact.abi, recorderArtifact.bytecode, owner);
-      const contract = (await factory.deploy(owner.address)) as Contract;
-      await contract.waitForDeployment();
-      await (await contract.setWriter(writer, true)).wait();
-      return contract;
-    },
+    deployAnchor: (anchor) => deployOwned("KPPEAnchor", "setAuthorized", anchor),
+    deployRecorder: (writer) => deployOwned("ProofRecorder", "setWriter", writer),
     async close() {
       provider.destroy();
       await closeServer();
