@@ -6,7 +6,7 @@ import type { CheckResult } from "../receipt/verify.ts";
 import { hashChunks, listInput, type InputFile } from "./chunks.ts";
 import { MANIFEST_FORMAT, manifestHash, sessionKey, type ManifestChunk, type SessionManifest } from "./manifest.ts";
 
-const describeChunk = (c: ManifestChunk) => `chunk ${c.index} (${c.file}, bytes ${c.offset}-${c.offset + Math.max(c.size, 1) - 1})`;
+const describeChunk = (c: ManifestChunk) => `chunk ${c.index} (${c.file}, ${c.size === 0 ? "empty" : `bytes ${c.offset}-${c.offset + c.size - 1}`})`;
 
 /** The manifest on its own: its hash, its session key, its chunk list, its tree and every proof. */
 export function checkManifest(m: SessionManifest): CheckResult[] {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync, ftruncateSync } from "node:fs";
+import { closeSync, mkdirSync, rmSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync, ftruncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -194,6 +194,9 @@ describe("Lucid session anchoring on ProofRecorder", function () {
     assert.equal(checkManifest(edited).find((c) => c.name === "manifest hash")?.ok, false);
 
     writeFileSync(cam2, bytes); // restored
+    rmSync(join(dir, "empty.txt"));
+    assert.equal((await compareInput(manifest, dir)).detail, "chunk 1 (empty.txt, empty) differs: empty.txt is missing from the input");
+    writeFileSync(join(dir, "empty.txt"), "");
     writeFileSync(join(dir, "extra.txt"), "x");
     assert.match((await compareInput(manifest, dir)).detail, /the input has files the manifest does not list: extra.txt/);
     writeFileSync(join(dir, "chat.log"), pattern(78, 3)); // one byte longer
