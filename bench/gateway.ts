@@ -13,12 +13,18 @@ import { PostgresStore } from "../src/store/postgres/postgresStore.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const POSTGRES_URL = process.env.KPPE_BENCH_POSTGRES_URL ?? "postgres://root@127.0.0.1:5432/test";
+// BENCH_ONLY=batch (or "submit", "16 clients", ...) and BENCH_STORES=sqlite narrow a run while
+// working on one figure; the recorded figures come from a full run.
+const ONLY = process.env.BENCH_ONLY ?? "";
+const STORES = (process.env.BENCH_STORES ?? "sqlite,postgres").split(",");
+// BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the gateway process.
+const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const SCENARIOS = [
   { name: "submit, 1 client", clients: 1, batch: 0 },
   { name: "submit, 16 clients", clients: 16, batch: 0 },
   { name: "submit, 64 clients", clients: 64, batch: 0 },
   { name: "submit_batch 256, 4 clients", clients: 4, batch: 256 },
-];
+].filter((s) => s.name.includes(ONLY));
 
 let sequence = 0;
 function event() {
@@ -67,7 +73,7 @@ async function run(url: URL, scenario: (typeof SCENARIOS)[number]) {
 
 async function startGateway(store: string): Promise<{ url: URL; stop(): void }> {
   const serve = fileURLToPath(new URL("../scripts/serve-gateway.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--no-warnings", serve, store, "0"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LOG_LEVEL: "error" } });
+  const child = spawn(process.execPath, ["--no-warnings", ...GATEWAY_NODE_ARGS, serve, store, "0"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LOG_LEVEL: "error" } });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.once("data", (d) => resolve(String(d).trim()));
     child.once("exit", (code) => reject(new Error(`gateway exited with ${code}`)));
@@ -80,10 +86,10 @@ console.log(`Gateway benchmark — ${cpu}, ${cpus().length} cores, Node ${proces
 console.log("store     scenario                        events/s   p50 ms   p99 ms   requests  failures");
 const results: Record<string, unknown>[] = [];
 const schema = `kppe_bench_${process.pid}`;
-const stores: Array<[string, string]> = [
+const stores = ([
   ["sqlite", join(mkdtempSync(join(tmpdir(), "kppe-bench-")), "ledger.sqlite")],
   ["postgres", `${POSTGRES_URL}?schema=${schema}`],
-];
+] as Array<[string, string]>).filter(([kind]) => STORES.includes(kind));
 for (const [kind, location] of stores) {
   const gateway = await startGateway(location);
   try {

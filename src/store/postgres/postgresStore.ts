@@ -11,7 +11,8 @@ const APPEND_LOCK = 0x4b505045;
 const MIGRATE_LOCK = 0x4b505046;
 const POE_LOCK = 0x4b505047;
 
-const MIGRATIONS: Array<[number, string]> = [
+/** Versioned migrations, applied in order on open; a version is never edited once released. */
+export const MIGRATIONS: Array<[number, string]> = [
   [
     1,
     `CREATE TABLE ledger_entries (
@@ -83,6 +84,10 @@ const MIGRATIONS: Array<[number, string]> = [
          FROM orders o JOIN poe_batches b ON b.id = o.poe_batch_id
         WHERE o.created_at >= now() - interval '7 days';`,
   ],
+  // event_hash commits to fifo_sequence (the primary key), so two equal ones would take a SHA-256
+  // collision; its unique index enforced nothing, was never read, and its random keys made every
+  // append dirty a random index page (docs/benchmarks.md, "Gateway").
+  [5, "ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_event_hash_key;"],
 ];
 
 export interface PostgresStoreOptions {

@@ -12,6 +12,15 @@ import {
 } from "../anchorRows.ts";
 import type { AnchorStats, AnchorStore, AnchorTarget, BatchRecord, BatchStatus, BatchUpdate, ReceiptRecord } from "../types.ts";
 
+/** The K-PPE Supabase `analytics_events`, as a view over the ledger (migration 3; rebuilt by 5). */
+export const ANALYTICS_EVENTS_VIEW = `CREATE VIEW analytics_events AS
+    SELECT e.event_id AS id, e.source_id AS app_id, json_extract(e.data, '$.type') AS event_type, e.data AS data,
+           e.payload_hash AS client_hash, json_extract(e.data, '$.session_id') AS session_id,
+           (SELECT b.id FROM merkle_batches b WHERE b.status <> 'failed' AND e.fifo_sequence BETWEEN b.first_sequence AND b.last_sequence
+             ORDER BY b.created_at LIMIT 1) AS batch_id,
+           e.accepted_at AS created_at, e.fifo_sequence AS fifo_sequence
+      FROM ledger_entries e`;
+
 /** The keeper's tables on SQLite (migration 3 in sqliteStore.ts). */
 export const ANCHOR_MIGRATION = `
   CREATE TABLE merkle_batches (
@@ -52,13 +61,7 @@ export const ANCHOR_MIGRATION = `
   );
   CREATE INDEX event_receipts_event_id ON event_receipts (event_id);
   CREATE TABLE keeper_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL);
-  CREATE VIEW analytics_events AS
-    SELECT e.event_id AS id, e.source_id AS app_id, json_extract(e.data, '$.type') AS event_type, e.data AS data,
-           e.payload_hash AS client_hash, json_extract(e.data, '$.session_id') AS session_id,
-           (SELECT b.id FROM merkle_batches b WHERE b.status <> 'failed' AND e.fifo_sequence BETWEEN b.first_sequence AND b.last_sequence
-             ORDER BY b.created_at LIMIT 1) AS batch_id,
-           e.accepted_at AS created_at, e.fifo_sequence AS fifo_sequence
-      FROM ledger_entries e;`;
+  ${ANALYTICS_EVENTS_VIEW};`;
 
 const TARGET = "chain_id = ? AND contract = ?";
 const targetArgs = (t: AnchorTarget) => [t.chainId, t.contract] as const;

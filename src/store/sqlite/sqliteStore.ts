@@ -6,15 +6,17 @@ import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
 import { entryFromRow, entryValues, headFromRow } from "../rows.ts";
 import { SqlPoeStore, type SqlSession } from "../sqlPoeStore.ts";
-import { ANCHOR_MIGRATION, SqliteAnchorStore } from "./sqliteAnchorStore.ts";
+import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, SqliteAnchorStore } from "./sqliteAnchorStore.ts";
 import { openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 
+const IMMUTABLE_UPDATE = `CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
+       BEGIN SELECT RAISE(ABORT, 'ledger entries are never edited'); END;`;
 const IMMUTABLE_DELETE = `CREATE TRIGGER ledger_entries_immutable_delete BEFORE DELETE ON ledger_entries
        BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted'); END;`;
 
 /** Versioned migrations, applied in order on open; a version is never edited once released. */
-const MIGRATIONS: Array<[number, string]> = [
+export const MIGRATIONS: Array<[number, string]> = [
   [
     1,
     `CREATE TABLE ledger_entries (
@@ -31,8 +33,7 @@ const MIGRATIONS: Array<[number, string]> = [
        accepted_at TEXT NOT NULL,
        data TEXT NOT NULL
      );
-     CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
-       BEGIN SELECT RAISE(ABORT, 'ledger entries are never edited'); END;
+     ${IMMUTABLE_UPDATE}
      ${IMMUTABLE_DELETE}`,
   ],
   [
@@ -84,6 +85,34 @@ const MIGRATIONS: Array<[number, string]> = [
        SELECT o.*, b.merkle_root AS poe_root, b.status AS poe_status, b.anchor_tx_hash AS anchor_tx_hash
          FROM orders o JOIN poe_batches b ON b.id = o.poe_batch_id
         WHERE o.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days');`,
+  ],
+  [
+    // event_hash commits to fifo_sequence (the primary key), so two equal ones would take a SHA-256
+    // collision; its unique index enforced nothing, was never read, and its random keys made every
+    // append dirty a random index page (docs/benchmarks.md, "Gateway"). SQLite cannot drop a
+    // column's UNIQUE, so the table is rebuilt once, in this migration's transaction.
+    5,
+    `CREATE TABLE ledger_entries_v5 (
+       fifo_sequence INTEGER PRIMARY KEY,
+       event_id TEXT NOT NULL UNIQUE,
+       version TEXT NOT NULL,
+       payload_hash TEXT NOT NULL,
+       source_id TEXT NOT NULL,
+       local_timestamp TEXT,
+       previous_event_hash TEXT,
+       observed_prev_hash TEXT NOT NULL,
+       event_hash TEXT NOT NULL,
+       content_hash TEXT NOT NULL,
+       accepted_at TEXT NOT NULL,
+       data TEXT NOT NULL
+     );
+     INSERT INTO ledger_entries_v5 SELECT * FROM ledger_entries ORDER BY fifo_sequence;
+     DROP VIEW analytics_events;
+     DROP TABLE ledger_entries;
+     ALTER TABLE ledger_entries_v5 RENAME TO ledger_entries;
+     ${IMMUTABLE_UPDATE}
+     ${IMMUTABLE_DELETE}
+     ${ANALYTICS_EVENTS_VIEW};`,
   ],
 ];
 

@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import pg from "pg";
+import { auditLedger } from "../../src/ledger/audit.ts";
+import { Ledger } from "../../src/ledger/ledger.ts";
+import type { LedgerEntry, SubmittedEvent } from "../../src/ledger/types.ts";
+import { MIGRATIONS as POSTGRES_MIGRATIONS, PostgresStore } from "../../src/store/postgres/postgresStore.ts";
+import { ENTRY_COLUMNS, entryValues } from "../../src/store/rows.ts";
+import { MIGRATIONS as SQLITE_MIGRATIONS, SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
+import type { LedgerStore } from "../../src/store/types.ts";
+import { POSTGRES_URL } from "../helpers/stores.ts";
+
+const LAST_RELEASED_BEFORE = 4;
+
+function events(count: number, tag: string): SubmittedEvent[] {
+  return Array.from({ length: count }, (_, i) => ({
+    version: "0.1",
+    event_id: `${tag}-${i}`,
+    previous_event_hash: null,
+    payload_hash: "0x" + randomBytes(32).toString("hex"),
+    source_id: "app",
+    local_timestamp: i % 2 ? "2026-11-23T10:00:00Z" : null,
+    data: { i, text: "Łódź" },
+  }));
+}
+
+/** Entries a real ledger wrote (on a throw-away in-memory store), to be copied into an older schema. */
+async function ledgerEntries(count: number): Promise<LedgerEntry[]> {
+  const scratch = new SqliteStore(":memory:");
+  await new Ledger(scratch).submit(events(count, "old"));
+  const entries = await scratch.range(1, count);
+  await scratch.close();
+  return entries;
+}
+
+const insertSql = (placeholder: (i: number) => string) =>
+  `INSERT INTO ledger_entries (${ENTRY_COLUMNS.join(", ")}) VALUES (${ENTRY_COLUMNS.map((_, i) => placeholder(i)).join(", ")})`;
+
+interface OldSchema {
+  /** Opens the store (which applies the newer migrations). */
+  open(): Promise<LedgerStore>;
+  /** Definitions of the indexes on ledger_entries. */
+  indexedColumns(): Promise<string[]>;
+  /** Runs one statement directly, bypassing the store. */
+  exec(sql: string): Promise<unknown>;
+  cleanup(): Promise<void>;
+}
+
+async function sqliteAtVersion4(entries: LedgerEntry[]): Promise<OldSchema> {
+  const file = join(mkdtempSync(join(tmpdir(), "kppe-migrate-")), "ledger.sqlite");
+  const db = new DatabaseSync(file);
+  db.exec("PRAGMA journal_mode = WAL; CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+  for (const [version, sql] of SQLITE_MIGRATIONS.filter(([v]) => v <= LAST_RELEASED_BEFORE)) {
+    db.exec(sql);
+    db.prepare("INSERT INTO schema_migrations VALUES (?, ?)").run(version, new Date().toISOString());
+  }
+  const insert = db.prepare(insertSql(() => "?"));
+  for (const entry of entries) insert.run(...entryValues(entry));
+  return {
+    open: async () => new SqliteStore(file),
+    indexedColumns: async () =>
+      db
+        .prepare("SELECT name FROM pragma_index_list('ledger_entries')")
+        .all()
+        .flatMap((index) => db.prepare("SELECT name FROM pragma_index_info(?)").all(String(index.name)).map((c) => String(c.name))),
+    exec: async (sql) => db.exec(sql),
+    cleanup: async () => db.close(),
+  };
+}
+
+async function postgresAtVersion4(entries: LedgerEntry[]): Promise<OldSchema> {
+  const schema = `kppe_migrate_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const client = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
+  await client.connect();
+  await client.query(`CREATE SCHEMA ${schema}`);
+  await client.query("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+  for (const [version, sql] of POSTGRES_MIGRATIONS.filter(([v]) => v <= LAST_RELEASED_BEFORE)) {
+    await client.query(sql);
+    await client.query("INSERT INTO schema_migrations (version) VALUES ($1)", [version]);
+  }
+  for (const entry of entries) await client.query(insertSql((i) => `$${i + 1}`), entryValues(entry));
+  return {
+    open: () => PostgresStore.open(POSTGRES_URL, { schema }),
+    indexedColumns: async () =>
+      (
+        await client.query(
+          `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+            WHERE i.indrelid = '${schema}.ledger_entries'::regclass`,
+        )
+      ).rows.map((r) => String(r.attname)),
+    exec: (sql) => client.query(sql),
+    cleanup: async () => {
+      await client.query(`DROP SCHEMA ${schema} CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+for (const [kind, atVersion4] of [
+  ["sqlite", sqliteAtVersion4],
+  ["postgres", postgresAtVersion4],
+] as const) {
+  describe(`migration 5 on ${kind}: event_hash loses its unique index`, function () {
+    this.timeout(60_000);
+    let old: OldSchema;
+    let entries: LedgerEntry[];
+
+    beforeEach(async function () {
+      entries = await ledgerEntries(50);
+      old = await atVersion4(entries);
+    });
+    afterEach(async function () {
+      await old?.cleanup();
+    });
+
+    it("keeps every entry, drops only the event_hash index, and the ledger goes on from its head", async function () {
+      assert.ok((await old.indexedColumns()).includes("event_hash"), "the version 4 schema indexes event_hash");
+      const store = await old.open();
+      try {
+        assert.deepEqual(await store.range(1, 100), entries);
+        const indexed = await old.indexedColumns();
+        assert.ok(!indexed.includes("event_hash"), `indexes left on: ${indexed.join(", ")}`);
+        assert.ok(indexed.includes("event_id"), "event_id stays unique: duplicates are found through it");
+
+        const [next] = await new Ledger(store).submit(events(1, "new"));
+        assert.equal(next.fifo_sequence, 51);
+        assert.equal(next.observed_prev_hash, entries[49].event_hash);
+        assert.equal((await auditLedger((from, limit) => store.range(from, limit))).ok, true);
+        await assert.rejects(new Ledger(store).submit([{ ...events(1, "old")[0], payload_hash: entries[1].payload_hash }]), /already in the ledger at sequence 1/);
+      } finally {
+        await store.close();
+      }
+      await assert.rejects(old.exec("UPDATE ledger_entries SET source_id = 'x'"), /never edited/);
+      await assert.rejects(old.exec("DELETE FROM ledger_entries"), /never (edited or )?deleted/);
+    });
+  });
+}
