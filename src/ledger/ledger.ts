@@ -1,8 +1,7 @@
 import { EventEmitter } from "node:events";
 import { canonicalJson } from "../hashing/canonical.ts";
 import { eventHash } from "../hashing/eventHash.ts";
-import { sha256 } from "../hashing/hashers.ts";
-import { toHex } from "../hashing/hex.ts";
+import { sha256Hex } from "../hashing/hashers.ts";
 import type { LedgerStore, LedgerTx } from "../store/types.ts";
 import { LedgerError, receiptOf, type EnqueueReceipt, type LedgerEntry, type LedgerHead, type SubmittedEvent } from "./types.ts";
 
@@ -17,11 +16,9 @@ interface Pending {
   reject(error: Error): void;
 }
 
-const utf8 = new TextEncoder();
-
 /** sha256 of everything the client sent for an event: equal for a retry, different for a reuse. */
 export function contentHash(event: SubmittedEvent): string {
-  return toHex(sha256(utf8.encode(canonicalJson(event))));
+  return sha256Hex(canonicalJson(event));
 }
 
 function contentHashOf(event: SubmittedEvent): string {

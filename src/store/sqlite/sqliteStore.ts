@@ -227,7 +227,7 @@ export class SqliteStore implements LedgerStore {
             return new Map(rows.map((row) => [String(row.event_id), entryFromRow(row)]));
           },
           insert: async (entries) => {
-            await this.write("insert", entries.map(entryValues));
+            await this.write("insert", JSON.stringify(entries.map(entryValues)));
           },
           charge: async (sourceId, events) => (await this.write("charge", sourceId, events)) as boolean,
         });
