@@ -144,6 +144,24 @@ for (const makeFixture of STORE_FIXTURES) {
       assert.equal((await auditLedger((f, l) => store.range(f, l))).ok, true);
     });
 
+    it("commits nothing of a transaction whose later insert fails", async function () {
+      const [first] = await ledger.submit([sampleEvent()]);
+      const entry = (await store.range(1, 1))[0];
+      const second = { ...entry, fifo_sequence: 2, event_id: `${entry.event_id}-b` };
+      const clash = { ...entry, fifo_sequence: 2, event_id: `${entry.event_id}-c` }; // sequence 2 again
+      await assert.rejects(
+        store.writeTransaction(async (tx) => {
+          await tx.insert([second]);
+          await tx.insert([clash]);
+          await tx.insert([{ ...entry, fifo_sequence: 3, event_id: `${entry.event_id}-d` }]);
+        }),
+        /UNIQUE|duplicate key|PRIMARY/i,
+      );
+      assert.deepEqual(await store.head(), { fifo_sequence: 1, event_hash: first.event_hash });
+      const [next] = await ledger.submit([sampleEvent()]);
+      assert.equal(next.fifo_sequence, 2);
+    });
+
     it("stores data as given and returns it", async function () {
       const data = { nested: { list: [1, "two", null], ok: true }, text: "Łódź 😀" };
       const [receipt] = await ledger.submit([sampleEvent({ data })]);

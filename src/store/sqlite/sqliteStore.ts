@@ -219,6 +219,10 @@ export class SqliteStore implements LedgerStore {
   writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T> {
     return this.queueWrite(async () => {
       await this.write("begin");
+      // Inserts go to the writer thread without waiting for each answer (messages keep their
+      // order, and the writer refuses COMMIT after a failed insert): one round trip per
+      // transaction instead of one per submission.
+      const inserts: Promise<unknown>[] = [];
       try {
         const result = await work({
           head: async () => headFromRow((await this.write("head")) as Record<string, unknown> | undefined),
@@ -227,13 +231,17 @@ export class SqliteStore implements LedgerStore {
             return new Map(rows.map((row) => [String(row.event_id), entryFromRow(row)]));
           },
           insert: async (entries) => {
-            await this.write("insert", JSON.stringify(entries.map(entryValues)));
+            const inserted = this.write("insert", JSON.stringify(entries.map(entryValues)));
+            inserted.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
+            inserts.push(inserted);
           },
           charge: async (sourceId, events) => (await this.write("charge", sourceId, events)) as boolean,
         });
-        await this.write("commit");
+        const committed = this.write("commit");
+        await Promise.all([...inserts, committed]);
         return result;
       } catch (error) {
+        await Promise.allSettled(inserts);
         await this.write("rollback").catch(() => undefined);
         throw error;
       }
