@@ -36,6 +36,7 @@ function checkHash(name: string, value: unknown): void {
 /**
  * `event_hash = sha256(RFC 8785 JSON of the seven committed fields)`, as 0x-hex. Only these
  * fields are taken, whatever else `entry` carries, so a receipt's extra fields cannot change it.
+ * Refuses fields that RFC 8785 or DESIGN section 3 do not allow, naming the field.
  */
 export function eventHash(entry: LedgerEntryFields): string {
   const { fifo_sequence, version, event_id, payload_hash, source_id, local_timestamp, observed_prev_hash } = entry;
@@ -46,6 +47,15 @@ export function eventHash(entry: LedgerEntryFields): string {
   checkText("local_timestamp", local_timestamp, true);
   checkHash("payload_hash", payload_hash);
   checkHash("observed_prev_hash", observed_prev_hash);
+  return eventHashUnchecked(entry);
+}
+
+/**
+ * `eventHash` without its checks, for fields already held to them: the ledger's, whose event
+ * passed validateEvent (stricter) and whose sequence and previous hash it sets itself.
+ */
+export function eventHashUnchecked(entry: LedgerEntryFields): string {
+  const { fifo_sequence, version, event_id, payload_hash, source_id, local_timestamp, observed_prev_hash } = entry;
   // RFC 8785 of this fixed shape, written directly (it runs once per accepted event): keys in
   // UTF-16 order, strings as ECMAScript JSON.stringify writes them (RFC 8785 section 3.2.2.2),
   // the sequence as a safe integer. test/hashing/eventHash.test.ts checks it against vectors.

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { canonicalJson } from "../hashing/canonical.ts";
-import { eventHash } from "../hashing/eventHash.ts";
+import { eventHashUnchecked } from "../hashing/eventHash.ts";
 import { sha256Hex } from "../hashing/hashers.ts";
 import type { LedgerStore, LedgerTx } from "../store/types.ts";
 import { LedgerError, receiptOf, type EnqueueReceipt, type LedgerEntry, type LedgerHead, type SubmittedEvent } from "./types.ts";
@@ -155,8 +155,21 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
           );
           break;
         }
-        const fields = { ...event, fifo_sequence: running.fifo_sequence + 1, observed_prev_hash: running.event_hash };
-        const entry: LedgerEntry = { ...fields, event_hash: eventHash(fields), content_hash: content, accepted_at: acceptedAt };
+        const entry: LedgerEntry = {
+          fifo_sequence: running.fifo_sequence + 1,
+          version: event.version,
+          event_id: event.event_id,
+          payload_hash: event.payload_hash,
+          source_id: event.source_id,
+          local_timestamp: event.local_timestamp,
+          previous_event_hash: event.previous_event_hash,
+          observed_prev_hash: running.event_hash,
+          event_hash: "",
+          content_hash: content,
+          accepted_at: acceptedAt,
+          data: event.data,
+        };
+        entry.event_hash = eventHashUnchecked(entry);
         entries.push(entry);
         receipts.push(receiptOf(entry));
         running = { fifo_sequence: entry.fifo_sequence, event_hash: entry.event_hash };
