@@ -121,8 +121,8 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
   }
 
   private async apply(tx: LedgerTx, group: Pending[]): Promise<Array<EnqueueReceipt[] | LedgerError>> {
-    let head = await tx.head();
-    const existing = await tx.findByEventIds(group.flatMap((p) => p.events.map((e) => e.event_id)));
+    // Both asked at once: a store with one connection answers them in order, without a wait between.
+    let [head, existing] = await Promise.all([tx.head(), tx.findByEventIds(group.flatMap((p) => p.events.map((e) => e.event_id)))]);
     const written = new Map<string, LedgerEntry>();
     const acceptedAt = this.now().toISOString();
     const outcomes: Array<EnqueueReceipt[] | LedgerError> = [];

@@ -218,11 +218,16 @@ export class SqliteStore implements LedgerStore {
 
   writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T> {
     return this.queueWrite(async () => {
-      await this.write("begin");
-      // Inserts go to the writer thread without waiting for each answer (messages keep their
-      // order, and the writer refuses COMMIT after a failed insert): one round trip per
-      // transaction instead of one per submission.
-      const inserts: Promise<unknown>[] = [];
+      // BEGIN and the inserts go to the writer thread without waiting for their answers: messages
+      // keep their order, the writer refuses writes outside a transaction and COMMIT after a
+      // failed insert, so the main thread waits for reads and the commit only.
+      const unanswered: Promise<unknown>[] = [];
+      const send = (method: WriterMethod, ...args: unknown[]) => {
+        const answer = this.write(method, ...args);
+        answer.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
+        unanswered.push(answer);
+      };
+      send("begin");
       try {
         const result = await work({
           head: async () => headFromRow((await this.write("head")) as Record<string, unknown> | undefined),
@@ -230,18 +235,14 @@ export class SqliteStore implements LedgerStore {
             const rows = (await this.write("findMany", [...ids])) as Record<string, unknown>[];
             return new Map(rows.map((row) => [String(row.event_id), entryFromRow(row)]));
           },
-          insert: async (entries) => {
-            const inserted = this.write("insert", JSON.stringify(entries.map(entryValues)));
-            inserted.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
-            inserts.push(inserted);
-          },
+          insert: async (entries) => send("insert", JSON.stringify(entries.map(entryValues))),
           charge: async (sourceId, events) => (await this.write("charge", sourceId, events)) as boolean,
         });
-        const committed = this.write("commit");
-        await Promise.all([...inserts, committed]);
+        send("commit");
+        await Promise.all(unanswered);
         return result;
       } catch (error) {
-        await Promise.allSettled(inserts);
+        await Promise.allSettled(unanswered);
         await this.write("rollback").catch(() => undefined);
         throw error;
       }

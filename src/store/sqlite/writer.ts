@@ -24,10 +24,18 @@ export class SqliteWriter {
 
   /** The first failed insert of the open transaction: its COMMIT must not happen. */
   private failure: Error | undefined;
+  /** Why the last BEGIN failed, for the writes that arrive after it. */
+  private beginFailure: Error | undefined;
 
   begin(): void {
-    this.db.exec("BEGIN IMMEDIATE");
     this.failure = undefined;
+    this.beginFailure = undefined;
+    try {
+      this.db.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      this.beginFailure = error as Error;
+      throw error;
+    }
   }
 
   /**
@@ -56,7 +64,7 @@ export class SqliteWriter {
 
   /** `rowsJson`: a JSON array of rows in ENTRY_COLUMNS order (one string crosses threads ~4x faster than nested arrays). */
   insert(rowsJson: string): void {
-    if (!this.db.isTransaction) throw new Error("insert outside a transaction");
+    this.mustBeInTransaction("insert");
     try {
       for (const values of JSON.parse(rowsJson) as Array<Array<string | number | null>>) this.insertOne.run(...values);
     } catch (error) {
@@ -66,10 +74,16 @@ export class SqliteWriter {
   }
 
   charge(sourceId: string, events: number): boolean {
+    this.mustBeInTransaction("charge");
     const row = this.selectCredits.get(sourceId);
     if (!row) return false;
     if (row.credits === null) return true;
     return this.takeCredits.run(events, sourceId, events).changes === 1;
+  }
+
+  /** BEGIN is not awaited either: if it failed, a write must not run (and autocommit) on its own. */
+  private mustBeInTransaction(what: string): void {
+    if (!this.db.isTransaction) throw new Error(`${what} refused, no transaction: ${this.beginFailure?.message ?? "BEGIN was not sent"}`);
   }
 
   close(): void {
