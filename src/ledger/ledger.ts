@@ -122,7 +122,8 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
 
   private async apply(tx: LedgerTx, group: Pending[]): Promise<Array<EnqueueReceipt[] | LedgerError>> {
     // Both asked at once: a store with one connection answers them in order, without a wait between.
-    let [head, existing] = await Promise.all([tx.head(), tx.findByEventIds(group.flatMap((p) => p.events.map((e) => e.event_id)))]);
+    const [headBefore, existing] = await Promise.all([tx.head(), tx.findByEventIds(group.flatMap((p) => p.events.map((e) => e.event_id)))]);
+    let head = headBefore;
     const written = new Map<string, LedgerEntry>();
     const acceptedAt = this.now().toISOString();
     const outcomes: Array<EnqueueReceipt[] | LedgerError> = [];

@@ -12,6 +12,10 @@ export class SqliteWriter {
   private readonly selectByEventId: StatementSync;
   private readonly selectCredits: StatementSync;
   private readonly takeCredits: StatementSync;
+  /** The first failed insert of the open transaction: its COMMIT must not happen. */
+  private failure: Error | undefined;
+  /** Why the last BEGIN failed, for the writes that arrive after it. */
+  private beginFailure: Error | undefined;
 
   constructor(db: DatabaseSync) {
     this.db = db;
@@ -21,11 +25,6 @@ export class SqliteWriter {
     this.selectCredits = this.db.prepare("SELECT credits FROM sources WHERE source_id = ?");
     this.takeCredits = this.db.prepare("UPDATE sources SET credits = credits - ? WHERE source_id = ? AND credits >= ?");
   }
-
-  /** The first failed insert of the open transaction: its COMMIT must not happen. */
-  private failure: Error | undefined;
-  /** Why the last BEGIN failed, for the writes that arrive after it. */
-  private beginFailure: Error | undefined;
 
   begin(): void {
     this.failure = undefined;
