@@ -1,5 +1,12 @@
 import type { KeeperLog } from "./log.ts";
 
+/** A 30-character bar for `fraction` (0 to 1), as both progress displays draw it on a terminal. */
+export function progressBar(fraction: number): string {
+  const width = 30;
+  const filled = Math.round(fraction * width);
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
+}
+
 /**
  * Progress through a backlog of batches. On a terminal it redraws one bar on stderr; otherwise
  * (a log file, CI) it logs one line per batch, which a person can follow as well.
@@ -29,9 +36,7 @@ export class BacklogProgress {
     const eta = fraction > 0 ? Math.round((elapsed / fraction) * (1 - fraction)) : 0;
     const text = `${this.batches}/${this.totalBatches} batches | ${this.events.toLocaleString("en-US")}/${this.totalEvents.toLocaleString("en-US")} events (${(fraction * 100).toFixed(0)}%) | ${Math.round(this.events / Math.max(elapsed, 0.001))} events/s | ~${eta}s left`;
     if (this.tty) {
-      const width = 30;
-      const filled = Math.round(fraction * width);
-      process.stderr.write(`\r[K-PPE] [${"#".repeat(filled)}${".".repeat(width - filled)}] ${text}`);
+      process.stderr.write(`\r[K-PPE] ${progressBar(fraction)} ${text}`);
       if (this.batches >= this.totalBatches) process.stderr.write("\n");
     } else {
       this.log("info", `Backlog progress: ${text}`);

@@ -1,4 +1,5 @@
 import type { KeeperLog } from "../keeper/log.ts";
+import { progressBar } from "../keeper/progress.ts";
 
 const MiB = 1024 * 1024;
 
@@ -29,9 +30,7 @@ export class ByteProgress {
     if (this.tty) {
       if (Date.now() - this.lastDraw < 100 && fraction < 1) return;
       this.lastDraw = Date.now();
-      const width = 30;
-      const filled = Math.round(fraction * width);
-      process.stderr.write(`\r${this.label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${this.text(fraction)}`);
+      process.stderr.write(`\r${this.label} ${progressBar(fraction)} ${this.text(fraction)}`);
     } else if (Math.floor(fraction * 10) > this.lastTenth) {
       this.lastTenth = Math.floor(fraction * 10);
       this.log("info", `${this.label}: ${this.text(fraction)}`);
