@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_REQUEST_TIMEOUT_MS } from "../src/gateway/connections.ts";
 import { task } from "hardhat/config";
 import { ArgumentType } from "hardhat/types/arguments";
 
@@ -62,6 +63,9 @@ export const ledgerTasks = [
       description: "Comma-separated addresses of the storage nodes whose commitments count; default: any correctly signed node, up to 64",
       defaultValue: "",
     })
+    .addOption({ name: "maxConnections", description: "Most open connections for this process", type: ArgumentType.INT, defaultValue: DEFAULT_MAX_CONNECTIONS })
+    .addOption({ name: "maxConnectionsPerAddress", description: "Most open connections from one client address", type: ArgumentType.INT, defaultValue: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS })
+    .addOption({ name: "requestTimeoutMs", description: "Time a whole request (headers and body) may take to arrive", type: ArgumentType.INT, defaultValue: DEFAULT_REQUEST_TIMEOUT_MS })
     .setAction(() => import("./ledger/serve.ts"))
     .build(),
 

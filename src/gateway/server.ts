@@ -1,12 +1,14 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
+import { STATUS_CODES } from "node:http";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { assembleReceipt } from "../keeper/receipts.ts";
 import { Ledger } from "../ledger/ledger.ts";
 import { apiKeyHash, type Source } from "../ledger/sources.ts";
 import { commitmentSignedByNode, type Commitment } from "../storage/commitment.ts";
 import { LedgerError, receiptOf, type LedgerEntry } from "../ledger/types.ts";
-import { validateEvent } from "../ledger/validate.ts";
+import { couldBeEventId, validateEvent } from "../ledger/validate.ts";
 import type { LedgerStore } from "../store/types.ts";
+import { httpServerOptions, limitConnections, type ConnectionLimits } from "./connections.ts";
 import { HTTP_STATUS, RETRY_AFTER_DOWN_S } from "./errors.ts";
 import { RateLimiter } from "./rateLimit.ts";
 import { StateTracker } from "./state.ts";
@@ -33,7 +35,7 @@ export const MAX_STORAGE_NODES = 64;
  */
 export type GatewayProfile = "local" | "production";
 
-export interface GatewayOptions {
+export interface GatewayOptions extends ConnectionLimits {
   store: LedgerStore;
   host?: string;
   port?: number;
@@ -73,8 +75,19 @@ function sendError(reply: FastifyReply, error: LedgerError): FastifyReply {
   if (error.code === "ERR_FIFO_DOWN") reply.header("Retry-After", String(RETRY_AFTER_DOWN_S));
   if (error.code === "ERR_RATE_LIMIT") reply.header("Retry-After", String(error.details?.retry_after_s ?? 1));
   const status = error instanceof HttpLedgerError ? error.status : HTTP_STATUS[error.code];
-  return reply.code(status).send({ accepted: false, error: error.code, message: error.message, ...error.details });
+  return reply.code(status).send(errorBody(error.code, error.message, error.details));
 }
+
+/** The one error body the gateway sends, for protocol errors and the HTTP layer's own alike. */
+function errorBody(code: string, message: string, details?: Record<string, unknown>) {
+  return { accepted: false, error: code, message, ...details };
+}
+
+/** Statuses the HTTP layer answers before a route runs, with the message a client gets. */
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, "request headers are too large (limit 16 KiB)"],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "the request did not arrive in time"],
+};
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { store } = options;
@@ -101,23 +114,48 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   new Gauge({ name: "kppe_ledger_head_sequence", help: "fifo_sequence of the ledger head", registers: [registry], collect() { this.set(headSequence); } });
 
+  const httpTimeouts = httpServerOptions(options);
   const app = Fastify({
     logger: options.logLevel === false ? false : { level: options.logLevel ?? "info" },
     bodyLimit: SUBMIT_BODY_LIMIT,
     // Close keep-alive sockets on shutdown; in-flight requests still finish.
     forceCloseConnections: "idle",
+    // Bounds on the time a request may take to arrive (headers and body alike).
+    ...httpTimeouts,
+    // `__proto__` and `constructor` are ordinary keys in JSON: JSON.parse makes them own
+    // properties, which nothing here merges into another object.
+    onProtoPoisoning: "ignore",
+    onConstructorPoisoning: "ignore",
+    // An event_id of 128 characters, percent-encoded, is at most 128 * 12 bytes.
+    routerOptions: { maxParamLength: 2048 },
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? 414 : 400;
+      rejected.inc({ code: "ERR_BAD_FORMAT" });
+      void (reply as FastifyReply).code(status).send(errorBody("ERR_BAD_FORMAT", `request: ${error.message}`));
+    },
+    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+      const [status, message] = CLIENT_ERRORS[error.code ?? ""] ?? [400, `malformed HTTP request: ${error.message}`];
+      if (socket.writable) {
+        const body = JSON.stringify(errorBody("ERR_BAD_FORMAT", message));
+        socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      } else socket.destroy();
+    },
   });
+  limitConnections(app.server, options);
+  // Bodies are JSON only: anything else is 415, not a string that fails validation.
+  app.removeContentTypeParser("text/plain");
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody("NOT_FOUND", `no route ${request.method} ${request.url.slice(0, 200)}; see docs/ledger.md for the API`)));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof LedgerError) return sendError(reply, error);
     if (error.statusCode && error.statusCode < 500) {
       // Malformed JSON, a body over the limit, a wrong content type: the client's request.
-      const ledgerError = new LedgerError("ERR_BAD_FORMAT", `request: ${error.message}`);
-      rejected.inc({ code: ledgerError.code });
-      return reply.code(error.statusCode).send({ accepted: false, error: ledgerError.code, message: ledgerError.message });
+      rejected.inc({ code: "ERR_BAD_FORMAT" });
+      const message = error.statusCode === 415 ? `content-type ${JSON.stringify(request.headers["content-type"] ?? "")} is not accepted; send application/json` : error.message;
+      return reply.code(error.statusCode).send(errorBody("ERR_BAD_FORMAT", `request: ${message}`));
     }
     request.log.error({ err: error }, "unexpected error");
-    return reply.code(500).send({ accepted: false, error: "ERR_INTERNAL", message: "internal error; the request may be retried safely" });
+    return reply.code(500).send(errorBody("ERR_INTERNAL", "internal error; the request may be retried safely"));
   });
 
   /** The source whose API key the request carries (production profile). */
@@ -137,13 +175,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     return source;
   }
 
-  async function append(events: unknown[], route: string, authorization: string | undefined) {
+  /** The source each authenticated request's key belongs to, found from its headers alone. */
+  const sources = new WeakMap<object, Source>();
+
+  async function append(events: unknown[], route: string, source: Source | undefined) {
     const stop = latency.startTimer({ route });
     try {
       if (state.state === "DOWN" && !(await state.check())) {
         throw new LedgerError("ERR_FIFO_DOWN", "the ledger store is unreachable; nothing was written, retry later");
       }
-      const source = production ? await authenticate(authorization) : undefined;
+      if (production && !source) throw new HttpLedgerError(401, "ERR_NO_TOKEN", "missing API key: send `Authorization: Bearer <key>`");
       const validated = events.map((e, i) => validateEvent(e, route === "submit" ? "event" : `events[${i}]`));
       if (source) {
         const foreign = validated.find((e) => e.source_id !== source.source_id);
@@ -199,19 +240,33 @@ export function createGateway(options: GatewayOptions): Gateway {
     return { accepted: true };
   });
 
-  if (!options.readOnly) app.post("/submit", async (request) => {
-    const [receipt] = await append([request.body], "submit", request.headers.authorization);
+  // Production: the key is checked from the headers, before the body is read, so an
+  // unauthenticated client cannot make the gateway receive its body.
+  const authenticateHeaders = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!production) return;
+    try {
+      sources.set(request, await authenticate(request.headers.authorization));
+    } catch (error) {
+      if (error instanceof LedgerError) rejected.inc({ code: error.code });
+      // The unread body stays on the socket: close it rather than parse a stranger's bytes.
+      reply.header("connection", "close");
+      throw error;
+    }
+  };
+
+  if (!options.readOnly) app.post("/submit", { onRequest: authenticateHeaders }, async (request) => {
+    const [receipt] = await append([request.body], "submit", sources.get(request));
     return receipt;
   });
 
-  if (!options.readOnly) app.post("/submit_batch", { bodyLimit: BATCH_BODY_LIMIT }, async (request) => {
+  if (!options.readOnly) app.post("/submit_batch", { bodyLimit: BATCH_BODY_LIMIT, onRequest: authenticateHeaders }, async (request) => {
     const body = request.body as { events?: unknown } | null;
     const events = body?.events;
     if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BATCH_EVENTS) {
       throw new LedgerError("ERR_BAD_FORMAT", `events: expected an array of 1 to ${MAX_BATCH_EVENTS} events in {"events": [...]}`, { field: "events" });
     }
     if (Object.keys(body!).length !== 1) throw new LedgerError("ERR_BAD_FORMAT", "body: only the field \"events\" is allowed", { field: "body" });
-    return { accepted: true, receipts: await append(events, "submit_batch", request.headers.authorization) };
+    return { accepted: true, receipts: await append(events, "submit_batch", sources.get(request)) };
   });
 
   app.get("/head", async () => {
@@ -222,16 +277,18 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   app.get("/receipts/:event_id", async (request, reply) => {
     const { event_id } = request.params as { event_id: string };
-    const entry = await store.findByEventId(event_id);
-    if (!entry) return reply.code(404).send({ error: "NOT_FOUND", message: `no event with event_id ${JSON.stringify(event_id)} in this ledger` });
+    // An id that validation would refuse cannot be in the ledger; the store is not asked.
+    const entry = couldBeEventId(event_id) ? await store.findByEventId(event_id) : undefined;
+    if (!entry) return reply.code(404).send(errorBody("NOT_FOUND", `no event with event_id ${JSON.stringify(event_id).slice(0, 300)} in this ledger`));
     // Once the keeper has confirmed the event's batch, its self-contained anchor receipt too.
     const anchored = await store.anchoring.findReceipt(event_id);
     return { ...receiptOf(entry), entry, anchor_receipt: anchored ? assembleReceipt(entry, anchored.receipt, anchored.batch) : null };
   });
 
   app.get("/stream", (request, reply) => {
-    const query = request.query as { from_sequence?: string; follow?: string };
-    const from = query.from_sequence === undefined ? 1 : Number(query.from_sequence);
+    const query = request.query as { from_sequence?: unknown; follow?: unknown };
+    // Decimal digits only: Number() would also take "0x10", "1e3" and " 7".
+    const from = query.from_sequence === undefined ? 1 : typeof query.from_sequence === "string" && /^[1-9][0-9]{0,15}$/.test(query.from_sequence) ? Number(query.from_sequence) : NaN;
     if (!Number.isSafeInteger(from) || from < 1) {
       return sendError(reply, new LedgerError("ERR_BAD_FORMAT", `from_sequence: expected an integer >= 1, got ${JSON.stringify(query.from_sequence)}`, { field: "from_sequence" }));
     }
@@ -241,6 +298,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     // `connection: close`: a stream's socket is not reused, so an ended stream never sits idle
     // in a client's pool holding the server's shutdown for its keep-alive timeout.
     out.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store", connection: "close" });
+    // Headers now, not with the first entry: a follower past the head learns at once that it is connected.
+    out.flushHeaders();
     let closed = false;
     let wake: (() => void) | undefined;
     const onClose = () => {

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { canonicalJson } from "../hashing/canonical.ts";
 import { eventHashUnchecked } from "../hashing/eventHash.ts";
 import { sha256Hex } from "../hashing/hashers.ts";
+import { isStoreUnavailable } from "../store/failures.ts";
 import type { LedgerStore, LedgerTx } from "../store/types.ts";
 import { LedgerError, receiptOf, type EnqueueReceipt, type LedgerEntry, type LedgerHead, type SubmittedEvent } from "./types.ts";
 
@@ -14,6 +15,8 @@ interface Pending {
   contents: string[];
   resolve(receipts: EnqueueReceipt[]): void;
   reject(error: Error): void;
+  /** Write in a transaction of its own: its group failed, and it may be the one the store refused. */
+  alone?: boolean;
 }
 
 /**
@@ -96,14 +99,12 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
         // synchronous store (node:sqlite) blocks the loop during its commit, so without this
         // yield each commit would carry only the submissions already parsed, often one.
         await new Promise((resolve) => setImmediate(resolve));
-        const group = this.queue.splice(0, MAX_GROUP);
+        const group = this.queue[0].alone ? this.queue.splice(0, 1) : this.queue.splice(0, this.groupSize());
         let outcomes: Array<EnqueueReceipt[] | LedgerError>;
         try {
           outcomes = await this.store.writeTransaction((tx) => this.apply(tx, group));
         } catch (cause) {
-          const error = new LedgerError("ERR_FIFO_DOWN", `the ledger store did not commit: ${(cause as Error).message}; nothing was written, retry later`);
-          error.cause = cause;
-          for (const p of group) p.reject(error);
+          await this.failed(group, cause);
           continue;
         }
         group.forEach((p, i) => {
@@ -118,6 +119,32 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
     } finally {
       this.writing = false;
     }
+  }
+
+  /** Submissions up to the first one that must be written alone, at most MAX_GROUP. */
+  private groupSize(): number {
+    const alone = this.queue.findIndex((p) => p.alone);
+    return Math.min(MAX_GROUP, alone === -1 ? this.queue.length : alone);
+  }
+
+  /**
+   * A transaction that did not commit wrote nothing. When the store is unreachable or busy, every
+   * submission in it gets ERR_FIFO_DOWN (retry later). Otherwise the store refused something in
+   * it: each submission is tried again in a transaction of its own, so the one it refuses fails
+   * alone, and with ERR_INTERNAL (retrying the same content fails the same way), not as temporary.
+   */
+  private async failed(group: Pending[], cause: unknown): Promise<void> {
+    const unavailable = isStoreUnavailable(cause) || !(await this.store.ping().then(() => true, () => false));
+    if (!unavailable && group.length > 1) {
+      this.queue.unshift(...group.map((p) => ({ ...p, alone: true })));
+      return;
+    }
+    const reason = (cause as Error)?.message ?? String(cause);
+    const error = unavailable
+      ? new LedgerError("ERR_FIFO_DOWN", `the ledger store did not commit: ${reason}; nothing was written, retry later`)
+      : new LedgerError("ERR_INTERNAL", `the ledger store refused this submission: ${reason}; nothing was written, and the same content will be refused again`);
+    error.cause = cause;
+    for (const p of group) p.reject(error);
   }
 
   private async apply(tx: LedgerTx, group: Pending[]): Promise<Array<EnqueueReceipt[] | LedgerError>> {

@@ -17,13 +17,17 @@ export const ENTRY_COLUMNS = [
   "data",
 ] as const;
 
+/**
+ * `data` is stored as the JSON text of what was parsed, in a text column on both stores, and read
+ * back with JSON.parse: one path, so a string, number, boolean or null comes back as itself and
+ * keys keep their order (PostgreSQL's jsonb would parse scalars and reorder keys).
+ */
 export function entryValues(entry: LedgerEntry): Array<string | number | null> {
   return ENTRY_COLUMNS.map((column) => (column === "data" ? JSON.stringify(entry.data ?? null) : (entry[column] as string | number | null)));
 }
 
 /** Builds an entry from a row whose columns are named as in ENTRY_COLUMNS. */
 export function entryFromRow(row: Record<string, unknown>): LedgerEntry {
-  const data = row.data;
   return {
     fifo_sequence: Number(row.fifo_sequence),
     event_id: String(row.event_id),
@@ -36,7 +40,7 @@ export function entryFromRow(row: Record<string, unknown>): LedgerEntry {
     event_hash: String(row.event_hash),
     content_hash: String(row.content_hash),
     accepted_at: row.accepted_at instanceof Date ? row.accepted_at.toISOString() : String(row.accepted_at),
-    data: typeof data === "string" ? JSON.parse(data) : (data ?? null),
+    data: JSON.parse(String(row.data)),
   };
 }
 

@@ -9,15 +9,21 @@ interface Args {
   logLevel: string;
   profile: string;
   storageNodes: string;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  requestTimeoutMs: number;
 }
 
-export default async function serve({ store, host, port, logLevel, profile, storageNodes }: Args): Promise<void> {
+export default async function serve({ store, host, port, logLevel, profile, storageNodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs }: Args): Promise<void> {
   if (profile !== "local" && profile !== "production") throw userError(`--profile: expected local or production, got ${JSON.stringify(profile)}`);
+  for (const [name, value] of [["--max-connections", maxConnections], ["--max-connections-per-address", maxConnectionsPerAddress], ["--request-timeout-ms", requestTimeoutMs]] as const) {
+    if (!(value >= 1)) throw userError(`${name}: expected a whole number of at least 1, got ${value}`);
+  }
   const ledgerStore = await openStore(store);
   const nodes = storageNodes ? storageNodes.split(",").map((a) => a.trim()) : undefined;
   const bad = nodes?.find((a) => !/^0x[0-9a-fA-F]{40}$/.test(a));
   if (bad !== undefined) throw userError(`--storage-nodes: ${JSON.stringify(bad)} is not an address (0x followed by 40 hex digits)`);
-  const gateway = createGateway({ store: ledgerStore, host, port, logLevel, profile, storageNodes: nodes });
+  const gateway = createGateway({ store: ledgerStore, host, port, logLevel, profile, storageNodes: nodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs });
   const url = await gateway.listen();
   gateway.app.log.info({ store: ledgerStore.location, url, profile }, `gateway listening on ${url} (ledger: ${ledgerStore.location}, profile: ${profile})`);
   await new Promise<void>((resolve) => {

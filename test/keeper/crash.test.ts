@@ -1,21 +1,18 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Contract } from "ethers";
 import { KPPE_ANCHOR_ABI } from "../../src/keeper/abi.ts";
 import type { Failpoint } from "../../src/keeper/failpoints.ts";
 import { receiptFromStore } from "../../src/keeper/receipts.ts";
 import { verifyReceiptOffline } from "../../src/receipt/verify.ts";
-import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import { appendEvents, devWallet, startLocalChain, type LocalChain } from "../helpers/chain.ts";
 import { hardhat } from "../helpers/hardhatCli.ts";
+import { STORE_FIXTURES } from "../helpers/stores.ts";
 
 // 9,000 events in one batch: receipts go in two chunks (8,192 + 808), so "mid-receipts" stops between them.
 const EVENTS = 9_000;
 const FAILPOINTS: Failpoint[] = ["after-cut", "before-broadcast", "after-broadcast", "after-confirmations", "mid-receipts"];
 
-describe("keeper crash at every step (SIGKILL, then restart)", function () {
+for (const makeFixture of STORE_FIXTURES) describe(`keeper crash at every step (SIGKILL, then restart) on ${makeFixture().kind}`, function () {
   this.timeout(120_000);
   let chain: LocalChain;
   before(async () => {
@@ -29,8 +26,9 @@ describe("keeper crash at every step (SIGKILL, then restart)", function () {
     it(`killed at ${point}: after a restart no event is lost or batched twice, no batch is anchored twice, every receipt is valid`, async () => {
       const anchor = await chain.deployAnchor(devWallet(0).address);
       const contract = (await anchor.getAddress()).toLowerCase();
-      const file = join(mkdtempSync(join(tmpdir(), "kppe-keeper-crash-")), "ledger.sqlite");
-      const store = new SqliteStore(file);
+      const fixture = makeFixture();
+      const store = await fixture.open();
+      const file = fixture.location;
       try {
         const ids = await appendEvents(store, EVENTS, point);
         const args = ["anchor", "--once", "--rpc-url", chain.url, "--contract", contract, "--store", file, "--max-events-per-batch", "16384", "--lease-ttl-ms", "2000"];
@@ -65,6 +63,7 @@ describe("keeper crash at every step (SIGKILL, then restart)", function () {
         }
       } finally {
         await store.close();
+        await fixture.cleanup();
       }
     });
   }

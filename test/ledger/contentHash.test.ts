@@ -10,6 +10,8 @@ const reference = (event: SubmittedEvent) => "0x" + createHash("sha256").update(
 
 const hex32 = () => "0x" + randomBytes(32).toString("hex");
 const TEXTS = ["a", "évènement", "Łódź 😀", "quote\"back\\slash", "\u2028\u2029", "日本語", "\u{1F600}\u{1F601}", "<script>"];
+// Ids refuse line separators (validate.ts); the other texts still carry them.
+const ID_TEXTS = TEXTS.filter((t) => !t.includes("\u2028"));
 const pick = <T>(list: T[], i: number) => list[i % list.length];
 const DATA: unknown[] = [
   null,
@@ -17,7 +19,7 @@ const DATA: unknown[] = [
   { b: 1, a: 2, ä: 3, A: 4, "😀": 5, é: 6 },
   [3, 1, 2, { z: [], y: {} }],
   { numbers: [0, -0, 1e21, 1e-7, 0.1 + 0.2, -1.5e300, 5e-324, 2 ** 53 + 2] },
-  { controls: "tab\t nul\u0000 unit\u001f del\u007f" },
+  { controls: "tab\t unit\u001f del\u007f" },
   { nested: { deeper: { list: [true, false, null, "x"] } } },
   "just a string",
   12345.678,
@@ -29,9 +31,9 @@ describe("contentHash", function () {
     for (let i = 0; i < 300; i++) {
       const raw: Record<string, unknown> = {
         version: "0.1",
-        event_id: `${pick(TEXTS, i)}-${i}`,
+        event_id: `${pick(ID_TEXTS, i)}-${i}`,
         payload_hash: hex32(),
-        source_id: pick(TEXTS, i + 3),
+        source_id: pick(ID_TEXTS, i + 3),
       };
       if (i % 2) raw.previous_event_hash = hex32();
       if (i % 3) raw.local_timestamp = `2026-11-23T10:00:${String(i % 60).padStart(2, "0")}Z ${pick(TEXTS, i + 5)}`;

@@ -72,16 +72,17 @@ async function sqliteAtVersion4(entries: LedgerEntry[]): Promise<OldSchema> {
   };
 }
 
-async function postgresAtVersion4(entries: LedgerEntry[]): Promise<OldSchema> {
+async function postgresAtVersion4(entries: LedgerEntry[], version = LAST_RELEASED_BEFORE): Promise<OldSchema> {
   const schema = `kppe_migrate_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const client = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
   await client.connect();
   await client.query(`CREATE SCHEMA ${schema}`);
   await client.query("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
-  for (const [version, sql] of POSTGRES_MIGRATIONS.filter(([v]) => v <= LAST_RELEASED_BEFORE)) {
+  for (const [v, sql] of POSTGRES_MIGRATIONS.filter(([v]) => v <= version)) {
     await client.query(sql);
-    await client.query("INSERT INTO schema_migrations (version) VALUES ($1)", [version]);
+    await client.query("INSERT INTO schema_migrations (version) VALUES ($1)", [v]);
   }
+  // The SQL the store wrote before migration 6: data as JSON text into a jsonb column.
   for (const entry of entries) await client.query(insertSql((i) => `$${i + 1}`), entryValues(entry));
   return {
     open: () => PostgresStore.open(POSTGRES_URL, { schema }),
@@ -139,3 +140,37 @@ for (const [kind, atVersion4] of [
     });
   });
 }
+
+describe("migration 6 on postgres: data becomes the JSON text as sent", function () {
+  this.timeout(60_000);
+
+  it("a ledger whose jsonb holds JSON strings, numbers and booleans reads, streams and audits as written", async function () {
+    // Entries as the gateway accepted them, written with the SQL of migration 5's store.
+    const values: unknown[] = ["hello", "123", "true", "null", 123, true, null, [1, "2"], { b: 1, a: { d: 2, c: 3 } }];
+    const scratch = new SqliteStore(":memory:");
+    await new Ledger(scratch).submit(values.map((data, i) => ({ ...events(1, `scalar-${i}`)[0], data })));
+    const entries = await scratch.range(1, values.length);
+    await scratch.close();
+    const old = await postgresAtVersion4(entries, 5);
+    try {
+      const store = await old.open();
+      try {
+        const read = await store.range(1, 100);
+        // jsonb kept no key order, so objects written before the fix compare as values.
+        assert.deepEqual(read.map((e) => e.data), values);
+        assert.deepEqual(read.map((e) => typeof e.data), values.map((v) => typeof v));
+        assert.equal((await store.findByEventId(entries[1].event_id))?.data, "123");
+        const audit = await auditLedger((from, limit) => store.range(from, limit));
+        assert.deepEqual([audit.ok, audit.checked], [true, values.length]);
+        const [next] = await new Ledger(store).submit([{ ...events(1, "after")[0], data: { z: 1, a: 2 } }]);
+        assert.equal(JSON.stringify((await store.findByEventId(next.event_id))?.data), '{"z":1,"a":2}', "new entries keep their key order");
+      } finally {
+        await store.close();
+      }
+      const view = (await old.exec("SELECT event_type, data FROM analytics_events ORDER BY fifo_sequence")) as { rows: Array<{ data: unknown }> };
+      assert.deepEqual(view.rows.slice(0, values.length).map((r) => r.data), values, "analytics_events still serves data as jsonb");
+    } finally {
+      await old.cleanup();
+    }
+  });
+});

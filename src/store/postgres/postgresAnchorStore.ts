@@ -62,6 +62,15 @@ export const ANCHOR_MIGRATION = `
            e.accepted_at AS created_at, e.fifo_sequence AS fifo_sequence
       FROM ledger_entries e;`;
 
+/** The K-PPE Supabase `analytics_events` once `data` is text (migration 6): the same columns, `data` as jsonb. */
+export const ANALYTICS_EVENTS_VIEW = `CREATE VIEW analytics_events AS
+    SELECT e.event_id AS id, e.source_id AS app_id, e.data::jsonb->>'type' AS event_type, e.data::jsonb AS data,
+           e.payload_hash AS client_hash, e.data::jsonb->>'session_id' AS session_id,
+           (SELECT b.id FROM merkle_batches b WHERE b.status <> 'failed' AND e.fifo_sequence BETWEEN b.first_sequence AND b.last_sequence
+             ORDER BY b.created_at LIMIT 1) AS batch_id,
+           e.accepted_at AS created_at, e.fifo_sequence AS fifo_sequence
+      FROM ledger_entries e`;
+
 const TARGET = "chain_id = $1 AND contract = $2";
 const targetArgs = (t: AnchorTarget) => [t.chainId, t.contract];
 const RECEIPT_TYPES = ["uuid", "text", "bigint", "uuid", "text", "integer", "jsonb", "text", "text", "boolean", "timestamptz"];

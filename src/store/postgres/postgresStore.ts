@@ -4,12 +4,15 @@ import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
 import { ENTRY_COLUMNS, entryFromRow, entryValues, headFromRow } from "../rows.ts";
 import { SqlPoeStore } from "../sqlPoeStore.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
-import { ANCHOR_MIGRATION, PostgresAnchorStore } from "./postgresAnchorStore.ts";
+import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, PostgresAnchorStore } from "./postgresAnchorStore.ts";
 
 /** Advisory lock keys ('KPPE', 'KPPF', 'KPPG'): appending, migrating, FlowPay batches. */
 const APPEND_LOCK = 0x4b505045;
 const MIGRATE_LOCK = 0x4b505046;
 const POE_LOCK = 0x4b505047;
+
+/** How long to wait for a new connection before the store counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** Versioned migrations, applied in order on open; a version is never edited once released. */
 export const MIGRATIONS: Array<[number, string]> = [
@@ -88,6 +91,15 @@ export const MIGRATIONS: Array<[number, string]> = [
   // collision; its unique index enforced nothing, was never read, and its random keys made every
   // append dirty a random index page (docs/benchmarks.md, "Gateway").
   [5, "ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_event_hash_key;"],
+  // jsonb parsed JSON scalars on the way out ("123" came back as 123) and reordered keys: `data`
+  // becomes the JSON text as sent, read back with JSON.parse like SQLite's. The K-PPE view keeps
+  // serving jsonb (validation refuses what jsonb cannot hold, such as \u0000).
+  [
+    6,
+    `DROP VIEW analytics_events;
+     ALTER TABLE ledger_entries ALTER COLUMN data TYPE TEXT USING data::text;
+     ${ANALYTICS_EVENTS_VIEW};`,
+  ],
 ];
 
 export interface PostgresStoreOptions {
@@ -116,7 +128,14 @@ export class PostgresStore implements LedgerStore {
     this.schema = options.schema ?? "public";
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) throw new Error(`schema: expected a lower-case SQL identifier, got ${JSON.stringify(this.schema)}`);
     this.location = `postgres://${parsed.host}${parsed.pathname} (schema ${this.schema})`;
-    this.pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, options: `-c search_path=${this.schema}` });
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.maxConnections ?? 10,
+      options: `-c search_path=${this.schema}`,
+      // A server that does not answer is "down" within seconds, not after the OS gives up.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+    });
     // An idle client's error (server restart) must not crash the process; the next query reports it.
     this.pool.on("error", () => undefined);
     this.anchoring = new PostgresAnchorStore(this.pool);
@@ -143,6 +162,12 @@ export class PostgresStore implements LedgerStore {
    */
   private async locked<T>(lock: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client has no listener of the pool's: without this one, a connection reset
+    // while the transaction is open is an unhandled 'error' event and ends the process. The
+    // failure itself reaches the caller through the query that was running.
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken = error);
+    client.on("error", onError);
     try {
       await client.query("BEGIN");
       await client.query("SELECT pg_advisory_xact_lock($1)", [lock]);
@@ -150,10 +175,12 @@ export class PostgresStore implements LedgerStore {
       await client.query("COMMIT");
       return result;
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
+      await client.query("ROLLBACK").catch((rollbackError: Error) => (broken ??= rollbackError));
       throw error;
     } finally {
-      client.release();
+      client.off("error", onError);
+      // A broken connection is closed rather than returned to the pool.
+      client.release(broken);
     }
   }
 

@@ -1,0 +1,219 @@
+// PostgreSQL going away under load, for real: a TCP proxy between each process and the server
+// resets every connection, or refuses new ones for a while. The gateway, the keeper and a storage
+// node must survive it, report it, and carry on with nothing acknowledged lost.
+import assert from "node:assert/strict";
+import { Wallet } from "ethers";
+import { createGateway } from "../../src/gateway/server.ts";
+import { auditLedger } from "../../src/ledger/audit.ts";
+import type { EnqueueReceipt } from "../../src/ledger/types.ts";
+import { StorageNode } from "../../src/storage/node.ts";
+import { openStore } from "../../src/store/open.ts";
+import { clientHash } from "../../src/sdk/index.ts";
+import { appendEvents, devWallet, fastSettings, openKeeper, startLocalChain } from "../helpers/chain.ts";
+import { kill, startGatewayProcess } from "../helpers/processes.ts";
+import { POSTGRES_URL, postgresFixture, sqliteFixture } from "../helpers/stores.ts";
+import { startTcpProxy, type TcpProxy } from "../helpers/tcpProxy.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The fixture's location with its host and port replaced by the proxy's. */
+function throughProxy(location: string, proxy: TcpProxy): string {
+  const url = new URL(location);
+  url.host = `127.0.0.1:${proxy.port}`;
+  return url.toString();
+}
+
+async function withProxy<T>(work: (proxy: TcpProxy) => Promise<T>): Promise<T> {
+  const target = new URL(POSTGRES_URL);
+  const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+  try {
+    return await work(proxy);
+  } finally {
+    await proxy.close();
+  }
+}
+
+/** Cuts every connection three times, then keeps the database unreachable for `downMs`. */
+async function outages(proxy: TcpProxy, downMs: number, onDown: () => Promise<void> = async () => undefined): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await sleep(500);
+    proxy.cut();
+  }
+  await sleep(300);
+  proxy.down();
+  await sleep(downMs / 2);
+  await onDown();
+  await sleep(downMs / 2);
+  proxy.up();
+}
+
+describe("PostgreSQL cut off under load (TCP proxy, real processes)", function () {
+  this.timeout(120_000);
+
+  it("the gateway survives, answers 503 ERR_FIFO_DOWN with Retry-After while it is DOWN, and continues the sequence with every receipt durable", async function () {
+    const fixture = postgresFixture();
+    await (await fixture.open()).close(); // migrations applied before the proxy is in the way
+    try {
+      await withProxy(async (proxy) => {
+        const { child, url } = await startGatewayProcess(throughProxy(fixture.location, proxy));
+        try {
+          const receipts: EnqueueReceipt[] = [];
+          const statuses = new Map<number, number>();
+          const stateSeen = new Set<string>();
+          let running = true;
+          const clients = Array.from({ length: 8 }, async (_, client) => {
+            for (let i = 0; running; i++) {
+              const body = { client, i };
+              const event = { version: "0.1", event_id: `cut-${client}-${i}`, payload_hash: clientHash(body), source_id: "load", data: body };
+              const response = await fetch(`${url}/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) });
+              const json = (await response.json()) as EnqueueReceipt & { error?: string };
+              statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+              if (response.status === 200) receipts.push(json);
+              else {
+                assert.equal(response.status, 503, JSON.stringify(json));
+                assert.equal(json.error, "ERR_FIFO_DOWN");
+                assert.ok(response.headers.get("retry-after"), "503 carries Retry-After");
+                await sleep(50);
+              }
+            }
+          });
+          await outages(proxy, 3_000, async () => {
+            stateSeen.add((await (await fetch(`${url}/health`)).json()).state);
+          });
+          const beforeRecovery = receipts.length;
+          const deadline = Date.now() + 20_000;
+          while (receipts.length < beforeRecovery + 50 && Date.now() < deadline) await sleep(100);
+          running = false;
+          await Promise.all(clients);
+
+          assert.equal(child.exitCode, null, "the gateway process is still running");
+          assert.ok(stateSeen.has("DOWN"), `health while unreachable: ${[...stateSeen].join(", ")}`);
+          assert.ok((statuses.get(503) ?? 0) > 0, "some submissions met the outage");
+          assert.ok(receipts.length >= beforeRecovery + 50, `accepting again after the outage (${receipts.length - beforeRecovery} since)`);
+          assert.deepEqual([...statuses.keys()].sort(), [200, 503]);
+          assert.equal((await (await fetch(`${url}/health`)).json()).status, "ok");
+        } finally {
+          await kill(child, "SIGTERM");
+        }
+      });
+      const store = await fixture.open();
+      try {
+        const audit = await auditLedger((f, l) => store.range(f, l));
+        assert.equal(audit.ok, true, JSON.stringify(audit.problem));
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+
+  it("every acknowledged event is in the ledger at its receipt's sequence and hash after repeated cuts", async function () {
+    const fixture = postgresFixture();
+    await (await fixture.open()).close();
+    const receipts: EnqueueReceipt[] = [];
+    try {
+      await withProxy(async (proxy) => {
+        const { child, url } = await startGatewayProcess(throughProxy(fixture.location, proxy));
+        try {
+          let running = true;
+          const clients = Array.from({ length: 8 }, async (_, client) => {
+            for (let i = 0; running; i++) {
+              const events = Array.from({ length: 20 }, (_, k) => ({ version: "0.1", event_id: `b-${client}-${i}-${k}`, payload_hash: clientHash({ client, i, k }), source_id: "load" }));
+              const response = await fetch(`${url}/submit_batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events }) });
+              const json = (await response.json()) as { receipts?: EnqueueReceipt[] };
+              if (response.status === 200) receipts.push(...json.receipts!);
+              else await sleep(20);
+            }
+          });
+          for (let i = 0; i < 8; i++) {
+            await sleep(300);
+            proxy.cut();
+          }
+          await sleep(1_000);
+          running = false;
+          await Promise.all(clients);
+          assert.equal(child.exitCode, null, "the gateway process is still running");
+        } finally {
+          await kill(child, "SIGTERM");
+        }
+      });
+      assert.ok(receipts.length > 100, `only ${receipts.length} receipts`);
+      const store = await fixture.open();
+      try {
+        const audit = await auditLedger((f, l) => store.range(f, l));
+        assert.equal(audit.ok, true, JSON.stringify(audit.problem));
+        for (const receipt of receipts) {
+          const entry = await store.findByEventId(receipt.event_id);
+          assert.ok(entry, `acknowledged ${receipt.event_id} is missing`);
+          assert.deepEqual([entry.fifo_sequence, entry.event_hash], [receipt.fifo_sequence, receipt.event_hash]);
+        }
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+
+  it("the keeper rides out the cuts and anchors every event exactly once", async function () {
+    const fixture = postgresFixture();
+    const chain = await startLocalChain();
+    try {
+      const direct = await fixture.open();
+      await appendEvents(direct, 3_000, "kcut");
+      await withProxy(async (proxy) => {
+        const store = await openStore(throughProxy(fixture.location, proxy));
+        const contract = await (await chain.deployAnchor(devWallet(1).address)).getAddress();
+        const keeper = await openKeeper({ store, url: chain.url, contract, settings: fastSettings({ maxEventsPerBatch: 100, intervalMs: 100 }) });
+        const running = keeper.run();
+        await outages(proxy, 1_500);
+        const deadline = Date.now() + 60_000;
+        while ((await direct.anchoring.stats(keeper.target)).eventsConfirmed < 3_000 && Date.now() < deadline) await sleep(200);
+        keeper.stop();
+        await running;
+        await store.close();
+        const stats = await direct.anchoring.stats(keeper.target);
+        assert.equal(stats.eventsConfirmed, 3_000);
+        const live = await direct.anchoring.recentConfirmed(keeper.target, 1_000);
+        assert.equal(live.reduce((n, b) => n + b.eventCount, 0), 3_000, "each event in one confirmed batch");
+      });
+      await direct.close();
+    } finally {
+      await chain.close();
+      await fixture.cleanup();
+    }
+  });
+
+  it("a storage node whose copy is on PostgreSQL rides out the cuts and catches up with an intact chain", async function () {
+    const fixture = postgresFixture();
+    await (await fixture.open()).close();
+    const gateway = createGateway({ store: await sqliteFixture().open(), port: 0, logLevel: false });
+    const url = await gateway.listen();
+    try {
+      await withProxy(async (proxy) => {
+        const copy = await openStore(throughProxy(fixture.location, proxy));
+        const node = new StorageNode({ gatewayUrl: url, store: copy, wallet: Wallet.createRandom() });
+        node.start();
+        const feeding = (async () => {
+          for (let i = 0; i < 40; i++) {
+            const events = Array.from({ length: 50 }, (_, k) => ({ version: "0.1", event_id: `n-${i}-${k}`, payload_hash: clientHash({ i, k }), source_id: "app" }));
+            await fetch(`${url}/submit_batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events }) });
+            await sleep(50);
+          }
+        })();
+        await outages(proxy, 1_500);
+        await feeding;
+        const deadline = Date.now() + 30_000;
+        while ((await copy.head().catch(() => ({ fifo_sequence: -1 }))).fifo_sequence < 2_000 && Date.now() < deadline) await sleep(200);
+        await node.stop();
+        assert.deepEqual(await copy.head(), await gateway.ledger.store.head());
+        assert.equal((await auditLedger((f, l) => copy.range(f, l))).ok, true);
+        await copy.close();
+      });
+    } finally {
+      await gateway.close();
+      await fixture.cleanup();
+    }
+  });
+});
