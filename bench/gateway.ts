@@ -19,7 +19,14 @@ const ONLY = process.env.BENCH_ONLY ?? "";
 const STORES = (process.env.BENCH_STORES ?? "sqlite,postgres").split(",");
 // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the gateway process.
 const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(" ").filter(Boolean);
-const SCENARIOS = [
+// "chained": each request carries the head it last saw as previous_event_hash (the protocol's
+// strict mode): one client's next submit waits for its last receipt, and clients racing for the
+// same head collide (409, then retry on the head the refusal names); only accepted events count.
+const SCENARIOS: Array<{ name: string; clients: number; batch: number; uuids?: boolean; chained?: boolean }> = [
+  { name: "submit, 1 client, chained", clients: 1, batch: 0, chained: true },
+  { name: "submit, 16 clients, chained", clients: 16, batch: 0, chained: true },
+  { name: "submit_batch 256, 1 client, chained", clients: 1, batch: 256, chained: true },
+  { name: "submit_batch 256, 4 clients, chained", clients: 4, batch: 256, chained: true },
   { name: "submit, 1 client", clients: 1, batch: 0 },
   { name: "submit, 16 clients", clients: 16, batch: 0 },
   { name: "submit, 64 clients", clients: 64, batch: 0 },
@@ -34,21 +41,32 @@ const SCENARIOS = [
 // events is taken from the gateway. The gateway's work does not depend on the hash values.
 const PAYLOAD_HASHES = Array.from({ length: 4096 }, () => "0x" + randomBytes(32).toString("hex"));
 let sequence = 0;
-function event(uuids = false): string {
+function event(uuids = false, previous?: string): string {
   sequence++;
   const id = uuids ? randomUUID() : `bench-${process.pid}-${sequence}`;
-  return `{"version":"0.1","event_id":"${id}","payload_hash":"${PAYLOAD_HASHES[sequence % 4096]}","source_id":"bench","data":{"n":${sequence}}}`;
+  const link = previous ? `"previous_event_hash":"${previous}",` : "";
+  return `{"version":"0.1","event_id":"${id}",${link}"payload_hash":"${PAYLOAD_HASHES[sequence % 4096]}","source_id":"bench","data":{"n":${sequence}}}`;
 }
 
-function post(agent: http.Agent, url: URL, path: string, body: string): Promise<number> {
+/** POSTs `body`; resolves with the status and, for chained runs, the body text. */
+function post(agent: http.Agent, url: URL, path: string, body: string, keepBody = false): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const request = http.request({ host: url.hostname, port: url.port, path, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (response) => {
-      response.resume();
-      response.on("end", () => resolve(response.statusCode ?? 0));
+      let text = "";
+      if (keepBody) response.setEncoding("utf8").on("data", (d) => (text += d));
+      else response.resume();
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
     });
     request.on("error", reject);
     request.end(body);
   });
+}
+
+/** The head a chained client links to next: from its last receipt, or from the 409 that names the current head. */
+function nextHead(status: number, text: string, batch: number): string | undefined {
+  const json = JSON.parse(text);
+  if (status === 200) return batch ? json.receipts[json.receipts.length - 1].event_hash : json.event_hash;
+  return json.head?.event_hash;
 }
 
 async function run(url: URL, scenario: (typeof SCENARIOS)[number]) {
@@ -58,17 +76,23 @@ async function run(url: URL, scenario: (typeof SCENARIOS)[number]) {
   let failures = 0;
   const deadline = performance.now() + SECONDS * 1000;
   const started = performance.now();
+  let collisions = 0;
+  const startHead = scenario.chained ? ((await (await fetch(new URL("/head", url))).json()) as { event_hash: string }).event_hash : undefined;
   await Promise.all(
     Array.from({ length: scenario.clients }, async () => {
+      let head = startHead;
       while (performance.now() < deadline) {
+        // A chained batch links its first event to the head; the rest follow it in order.
         const [path, body, count] = scenario.batch
-          ? ["/submit_batch", `{"events":[${Array.from({ length: scenario.batch }, () => event(scenario.uuids)).join(",")}]}`, scenario.batch]
-          : ["/submit", event(scenario.uuids), 1];
+          ? ["/submit_batch", `{"events":[${Array.from({ length: scenario.batch }, (_, i) => event(scenario.uuids, i === 0 ? head : undefined)).join(",")}]}`, scenario.batch]
+          : ["/submit", event(scenario.uuids, head), 1];
         const t0 = performance.now();
-        const status = await post(agent, url, path, body);
+        const { status, text } = await post(agent, url, path, body, scenario.chained);
         latencies.push(performance.now() - t0);
         if (status === 200) events += count;
+        else if (scenario.chained && status === 409) collisions++;
         else failures++;
+        if (scenario.chained) head = nextHead(status, text, scenario.batch) ?? head;
       }
     }),
   );
@@ -76,7 +100,7 @@ async function run(url: URL, scenario: (typeof SCENARIOS)[number]) {
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] * 100) / 100;
-  return { scenario: scenario.name, eventsPerSec: Math.round(events / elapsed), requests: latencies.length, failures, p50Ms: pct(0.5), p99Ms: pct(0.99) };
+  return { scenario: scenario.name, eventsPerSec: Math.round(events / elapsed), requests: latencies.length, collisions, failures, p50Ms: pct(0.5), p99Ms: pct(0.99) };
 }
 
 async function startGateway(store: string): Promise<{ url: URL; stop(): void }> {
@@ -91,7 +115,7 @@ async function startGateway(store: string): Promise<{ url: URL; stop(): void }> 
 
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 console.log(`Gateway benchmark — ${cpu}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}, ${SECONDS} s per scenario`);
-console.log("store     scenario                                  events/s   p50 ms   p99 ms   requests  failures");
+console.log("store     scenario                                  events/s   p50 ms   p99 ms   requests  collided  failures");
 const results: Record<string, unknown>[] = [];
 const schema = `kppe_bench_${process.pid}`;
 const stores = ([
@@ -103,7 +127,7 @@ for (const [kind, location] of stores) {
   try {
     for (const scenario of SCENARIOS) {
       const r = await run(gateway.url, scenario);
-      console.log(`${kind.padEnd(10)}${r.scenario.padEnd(40)}${String(r.eventsPerSec).padStart(10)}${String(r.p50Ms).padStart(9)}${String(r.p99Ms).padStart(9)}${String(r.requests).padStart(11)}${String(r.failures).padStart(10)}`);
+      console.log(`${kind.padEnd(10)}${r.scenario.padEnd(42)}${String(r.eventsPerSec).padStart(10)}${String(r.p50Ms).padStart(9)}${String(r.p99Ms).padStart(9)}${String(r.requests).padStart(11)}${String(r.collisions).padStart(10)}${String(r.failures).padStart(10)}`);
       results.push({ store: kind, ...r });
     }
   } finally {

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { canonicalJson } from "../hashing/canonical.ts";
 import { eventHashUnchecked } from "../hashing/eventHash.ts";
 import { sha256Hex } from "../hashing/hashers.ts";
-import { isStoreUnavailable } from "../store/failures.ts";
+import { AppendConflict, isStoreUnavailable } from "../store/failures.ts";
 import type { LedgerStore, LedgerTx } from "../store/types.ts";
 import { LedgerError, receiptOf, type EnqueueReceipt, type LedgerEntry, type LedgerHead, type SubmittedEvent } from "./types.ts";
 
@@ -17,6 +17,11 @@ interface Pending {
   reject(error: Error): void;
   /** Write in a transaction of its own: its group failed, and it may be the one the store refused. */
   alone?: boolean;
+}
+
+interface Applied {
+  outcomes: Array<EnqueueReceipt[] | LedgerError>;
+  head: LedgerHead;
 }
 
 /**
@@ -55,13 +60,27 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
   private writing = false;
   private readonly now: () => Date;
   private readonly chargeCredits: boolean;
+  private readonly othersInFlight: () => boolean;
+  /**
+   * The head as of this process's last commit, or undefined when unknown (at start, after a
+   * failure or a conflict). With it, a group is appended without reading first (`store.append`):
+   * if another process appended meanwhile, the store's uniqueness checks refuse the write and
+   * the group is decided again in a locked transaction.
+   */
+  private knownHead: LedgerHead | undefined;
   readonly store: LedgerStore;
 
-  /** `chargeCredits`: take one credit per new entry from its source, in the append's transaction. */
-  constructor(store: LedgerStore, options: { now?: () => Date; chargeCredits?: boolean } = {}) {
+  /**
+   * `chargeCredits`: take one credit per new entry from its source, in the append's transaction.
+   * `othersInFlight`: whether other submissions are on their way (the gateway counts its open
+   * submit requests); when none are, a lone submission is written at once instead of waiting a
+   * turn of the event loop for company. Default: assume there may be.
+   */
+  constructor(store: LedgerStore, options: { now?: () => Date; chargeCredits?: boolean; othersInFlight?: () => boolean } = {}) {
     super();
     this.store = store;
     this.chargeCredits = options.chargeCredits ?? false;
+    this.othersInFlight = options.othersInFlight ?? (() => true);
     this.now = options.now ?? (() => new Date());
   }
 
@@ -95,16 +114,22 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
     this.writing = true;
     try {
       while (this.queue.length > 0) {
-        // Let the event loop read every request that has arrived before cutting the group: a
-        // synchronous store (node:sqlite) blocks the loop during its commit, so without this
-        // yield each commit would carry only the submissions already parsed, often one.
-        await new Promise((resolve) => setImmediate(resolve));
+        // Alone: nothing else queued or on its way (the gateway knows whether other clients are active).
+        const lone = this.queue.length === 1 && !this.othersInFlight();
+        // Unless this submission is alone, let the event loop read every request that has
+        // arrived before cutting the group, so that one commit serves them all.
+        if (!lone) await new Promise((resolve) => setImmediate(resolve));
         const group = this.queue[0].alone ? this.queue.splice(0, 1) : this.queue.splice(0, this.groupSize());
-        let outcomes: Array<EnqueueReceipt[] | LedgerError>;
+        let outcomes: Applied["outcomes"];
         try {
-          outcomes = await this.store.writeTransaction((tx) => this.apply(tx, group));
+          const applied = (await this.appendWithoutReading(group, lone && this.queue.length === 0)) ?? (await this.store.writeTransaction((tx) => this.apply(tx, group)));
+          outcomes = applied.outcomes;
+          this.knownHead = applied.head;
         } catch (cause) {
-          await this.failed(group, cause);
+          this.knownHead = undefined;
+          // Another process appended between this one's read of the head and its insert: decide again.
+          if (cause instanceof AppendConflict) this.queue.unshift(...group);
+          else await this.failed(group, cause);
           continue;
         }
         group.forEach((p, i) => {
@@ -119,6 +144,36 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
     } finally {
       this.writing = false;
     }
+  }
+
+  /**
+   * The fast path: the group's entries built on the known head, assuming no event id in it is
+   * taken, and written with one `store.append` (one round trip, no reads). Undefined when the
+   * locked path must decide: no known head, credits to charge, a refusal computed against the
+   * known head (it may be stale), or a conflict the store reported.
+   */
+  private async appendWithoutReading(group: Pending[], inline: boolean): Promise<Applied | undefined> {
+    const known = this.knownHead;
+    if (!known || this.chargeCredits) return undefined;
+    const entries: LedgerEntry[] = [];
+    const optimistic: LedgerTx = {
+      head: async () => known,
+      findByEventIds: async () => new Map(),
+      insert: async (written) => void entries.push(...written),
+      charge: async () => false,
+    };
+    const applied = await this.apply(optimistic, group);
+    if (applied.outcomes.some((o) => o instanceof LedgerError)) return undefined;
+    if (entries.length > 0) {
+      try {
+        await this.store.append(entries, { inline });
+      } catch (error) {
+        if (!(error instanceof AppendConflict)) throw error;
+        this.knownHead = undefined;
+        return undefined;
+      }
+    }
+    return applied;
   }
 
   /** Submissions up to the first one that must be written alone, at most MAX_GROUP. */
@@ -147,7 +202,8 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
     for (const p of group) p.reject(error);
   }
 
-  private async apply(tx: LedgerTx, group: Pending[]): Promise<Array<EnqueueReceipt[] | LedgerError>> {
+  /** The ledger's rules for one group inside `tx`: each submission's receipts or refusal, and the head after them. */
+  private async apply(tx: LedgerTx, group: Pending[]): Promise<Applied> {
     // Both asked at once: a store with one connection answers them in order, without a wait between.
     const [headBefore, existing] = await Promise.all([tx.head(), tx.findByEventIds(group.flatMap((p) => p.events.map((e) => e.event_id)))]);
     let head = headBefore;
@@ -212,7 +268,7 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
       head = running;
       outcomes.push(receipts);
     }
-    return outcomes;
+    return { outcomes, head };
   }
 
   /** Charges each source for its new entries; all or nothing for the submission. */

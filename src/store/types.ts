@@ -30,6 +30,13 @@ export interface LedgerStore {
    * same ledger, other processes included. Commits when `work` resolves, rolls back when it throws.
    */
   writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T>;
+  /**
+   * Appends `entries` in one durable transaction without reading anything first, trusting that
+   * their sequence numbers and event ids are free: the primary key and the event_id index check
+   * that, and when either is taken it throws AppendConflict (src/store/failures.ts), having
+   * written nothing. `inline`: nothing else is waiting, so a store may trade overlap for latency.
+   */
+  append(entries: readonly LedgerEntry[], options?: { inline?: boolean }): Promise<void>;
   head(): Promise<LedgerHead>;
   findByEventId(eventId: string): Promise<LedgerEntry | undefined>;
   /** Entries with fifo_sequence >= `from`, in order, at most `limit`. */

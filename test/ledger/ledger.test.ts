@@ -56,6 +56,34 @@ for (const makeFixture of STORE_FIXTURES) {
       assert.equal((await auditLedger((f, l) => store.range(f, l))).ok, true);
     });
 
+    it("two processes' ledgers taking turns stay one chain: an append built on a stale head is refused by the store and decided again", async function () {
+      // Each ledger remembers the head of its own last commit and appends without reading; the
+      // other one's appends make that head stale every turn.
+      const other = await fixture.open();
+      try {
+        const second = new Ledger(other, { othersInFlight: () => false });
+        const first = new Ledger(store, { othersInFlight: () => false });
+        let last = "";
+        for (let turn = 0; turn < 20; turn++) {
+          const ledgerNow = turn % 2 ? second : first;
+          // Odd turns also chain to the head the other ledger just wrote, which this one has not seen.
+          const [receipt] = await ledgerNow.submit([sampleEvent({ previous_event_hash: turn % 4 === 3 ? last : null })]);
+          assert.equal(receipt.fifo_sequence, turn + 1);
+          if (turn > 0) assert.equal(receipt.observed_prev_hash, last);
+          last = receipt.event_hash;
+        }
+        // A retry of an event the other ledger wrote is found, not written again.
+        const event = sampleEvent();
+        const [original] = await first.submit([event]);
+        const [retry] = await second.submit([event]);
+        assert.deepEqual(retry, { ...original, duplicate: true });
+        const audit = await auditLedger((f, l) => store.range(f, l));
+        assert.deepEqual([audit.ok, audit.checked], [true, 21]);
+      } finally {
+        await other.close();
+      }
+    });
+
     it("answers a retry with the original receipt and writes nothing", async function () {
       const event = sampleEvent();
       const [original] = await ledger.submit([event]);

@@ -2,6 +2,7 @@ import pg from "pg";
 import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
 import { ENTRY_COLUMNS, entryFromRow, entryValues, headFromRow } from "../rows.ts";
+import { AppendConflict } from "../failures.ts";
 import { SqlPoeStore } from "../sqlPoeStore.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, PostgresAnchorStore } from "./postgresAnchorStore.ts";
@@ -131,7 +132,8 @@ export class PostgresStore implements LedgerStore {
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.maxConnections ?? 10,
-      options: `-c search_path=${this.schema}`,
+      // Receipts are sent after commit, so a commit must be durable whatever the server's default.
+      options: `-c search_path=${this.schema} -c synchronous_commit=on`,
       // A server that does not answer is "down" within seconds, not after the OS gives up.
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       keepAlive: true,
@@ -205,15 +207,8 @@ export class PostgresStore implements LedgerStore {
           const { rows } = await client.query("SELECT * FROM ledger_entries WHERE event_id = ANY($1)", [[...new Set(ids)]]);
           return new Map(rows.map((row) => [String(row.event_id), entryFromRow(row)]));
         },
-        insert: async (entries) => {
-          // One multi-row INSERT per 1,000 entries (12 parameters each, under PostgreSQL's 65,535).
-          for (let start = 0; start < entries.length; start += 1000) {
-            const chunk = entries.slice(start, start + 1000);
-            const values = chunk.flatMap(entryValues);
-            const tuples = chunk.map((_, i) => `(${ENTRY_COLUMNS.map((__, j) => `$${i * ENTRY_COLUMNS.length + j + 1}`).join(", ")})`);
-            await client.query(`INSERT INTO ledger_entries (${ENTRY_COLUMNS.join(", ")}) VALUES ${tuples.join(", ")}`, values);
-          }
-        },
+        // A conflict here is another process's `append` that committed after this one read the head.
+        insert: async (entries) => void (await client.query(INSERT_ENTRIES, entryColumns(entries)).catch(asConflict)),
         charge: async (sourceId, events) => {
           const { rows } = await client.query("SELECT credits FROM sources WHERE source_id = $1 FOR UPDATE", [sourceId]);
           if (rows.length === 0) return false;
@@ -223,6 +218,11 @@ export class PostgresStore implements LedgerStore {
         },
       }),
     );
+  }
+
+  /** One statement in its own implicit transaction: a single round trip, durable on return. */
+  async append(entries: readonly LedgerEntry[]): Promise<void> {
+    await this.pool.query(INSERT_ENTRIES, entryColumns(entries)).catch(asConflict);
   }
 
   head(): Promise<LedgerHead> {
@@ -295,6 +295,24 @@ function sourceFromRow(row: Record<string, unknown>): Source {
     burst: row.burst === null ? null : Number(row.burst),
     created_at: row.created_at instanceof Date ? row.created_at.toISOString() : String(row.created_at),
   };
+}
+
+/** PostgreSQL types of ENTRY_COLUMNS, for unnest. */
+const ENTRY_TYPES = ["bigint", "text", "text", "text", "text", "text", "text", "text", "text", "text", "timestamptz", "text"];
+/** Any number of entries in one statement: one array parameter per column, unnested. */
+const INSERT_ENTRIES = `INSERT INTO ledger_entries (${ENTRY_COLUMNS.join(", ")}) SELECT * FROM unnest(${ENTRY_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(", ")})`;
+
+/** Rethrows a taken fifo_sequence or event_id as AppendConflict, anything else as it is. */
+function asConflict(error: unknown): never {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  if (code === "23505" && (constraint === "ledger_entries_pkey" || constraint === "ledger_entries_event_id_key")) throw new AppendConflict(error);
+  throw error;
+}
+
+function entryColumns(entries: readonly LedgerEntry[]): unknown[][] {
+  const columns: unknown[][] = ENTRY_COLUMNS.map(() => []);
+  for (const entry of entries) entryValues(entry).forEach((value, i) => columns[i].push(value));
+  return columns;
 }
 
 /** `?` placeholders (the portable form SqlPoeStore writes) as PostgreSQL's `$1, $2, …`. */

@@ -72,6 +72,18 @@ export class SqliteWriter {
     }
   }
 
+  /** BEGIN, the inserts and COMMIT in one call: the whole of `LedgerStore.append`. */
+  append(rowsJson: string): void {
+    this.begin();
+    try {
+      this.insert(rowsJson);
+      this.commit();
+    } catch (error) {
+      this.rollback();
+      throw error;
+    }
+  }
+
   charge(sourceId: string, events: number): boolean {
     this.mustBeInTransaction("charge");
     const row = this.selectCredits.get(sourceId);
@@ -97,4 +109,4 @@ export function openConnection(location: string, busyTimeoutMs: number): Databas
   return db;
 }
 
-export type WriterMethod = "begin" | "commit" | "rollback" | "head" | "findMany" | "insert" | "charge" | "close";
+export type WriterMethod = "begin" | "commit" | "rollback" | "head" | "findMany" | "insert" | "append" | "charge" | "close";
