@@ -268,8 +268,8 @@ export class SqliteStore implements LedgerStore {
     const rows = JSON.stringify(entries.map(entryValues));
     return this.queueWrite(async () => {
       if (options.inline && this.worker) {
-        this.inlineWriter ??= new SqliteWriter(openConnection(this.location, 0));
         try {
+          this.inlineWriter ??= new SqliteWriter(openConnection(this.location, 0));
           return this.inlineWriter.append(rows);
         } catch (error) {
           if (!/database is locked|SQLITE_BUSY/i.test((error as Error).message)) asConflict(error);
