@@ -122,7 +122,7 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
         const group = this.queue[0].alone ? this.queue.splice(0, 1) : this.queue.splice(0, this.groupSize());
         let outcomes: Applied["outcomes"];
         try {
-          const applied = (await this.appendWithoutReading(group, lone && this.queue.length === 0)) ?? (await this.store.writeTransaction((tx) => this.apply(tx, group)));
+          const applied = (await this.appendWithoutReading(group, lone)) ?? (await this.store.writeTransaction((tx) => this.apply(tx, group)));
           outcomes = applied.outcomes;
           this.knownHead = applied.head;
         } catch (cause) {

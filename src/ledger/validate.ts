@@ -13,8 +13,8 @@ const ZERO32 = "0x" + "0".repeat(64);
 // Ids end up in logs, URLs, file names and SQL, and people compare them by eye: no control or
 // format characters (bidirectional overrides, zero-width spaces), no line separators, no lone
 // surrogates, and not only white space.
-const ID_FORBIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
-const TEXT_FORBIDDEN = /[\p{Cc}\p{Cs}]/u;
+const ID_CHARACTERS = { forbidden: /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u, problem: "must not contain control, format or line-separator characters, or lone surrogates" };
+const TEXT_CHARACTERS = { forbidden: /[\p{Cc}\p{Cs}]/u, problem: "must not contain control characters or lone surrogates" };
 // What neither store can hold as sent: PostgreSQL's jsonb (the analytics_events view) refuses
 // U+0000, and a lone surrogate has no UTF-8 form (RFC 8785 refuses it too).
 const DATA_FORBIDDEN = /[\u0000\p{Cs}]/u;
@@ -31,13 +31,11 @@ function codePoints(value: string): number {
   return count;
 }
 
-function text(value: unknown, field: string, max: number, forbidden: RegExp): string {
+function text(value: unknown, field: string, max: number, characters: typeof ID_CHARACTERS): string {
   if (typeof value !== "string") bad(field, `expected a string, got ${value === null ? "null" : typeof value}`);
   const length = codePoints(value);
   if (length === 0 || length > max) bad(field, `expected 1 to ${max} characters, got ${length}`);
-  if (forbidden.test(value)) {
-    bad(field, forbidden === ID_FORBIDDEN ? "must not contain control, format or line-separator characters, or lone surrogates" : "must not contain control characters or lone surrogates");
-  }
+  if (characters.forbidden.test(value)) bad(field, characters.problem);
   if (value.trim() === "") bad(field, "must not be only white space");
   return value;
 }
@@ -109,17 +107,22 @@ export function validateEvent(raw: unknown, where = "event"): SubmittedEvent {
   checkData(data, `${where}.data`);
   return {
     version: PROTOCOL_VERSION,
-    event_id: text(body.event_id, `${where}.event_id`, MAX_EVENT_ID_LENGTH, ID_FORBIDDEN),
+    event_id: text(body.event_id, `${where}.event_id`, MAX_EVENT_ID_LENGTH, ID_CHARACTERS),
     previous_event_hash: previous,
     payload_hash,
-    source_id: text(body.source_id, `${where}.source_id`, MAX_SOURCE_ID_LENGTH, ID_FORBIDDEN),
+    source_id: text(body.source_id, `${where}.source_id`, MAX_SOURCE_ID_LENGTH, ID_CHARACTERS),
     local_timestamp:
-      body.local_timestamp === undefined || body.local_timestamp === null ? null : text(body.local_timestamp, `${where}.local_timestamp`, MAX_TIMESTAMP_LENGTH, TEXT_FORBIDDEN),
+      body.local_timestamp === undefined || body.local_timestamp === null ? null : text(body.local_timestamp, `${where}.local_timestamp`, MAX_TIMESTAMP_LENGTH, TEXT_CHARACTERS),
     data,
   };
 }
 
 /** True when `value` could be an event_id: lookups of anything else answer "not found" without asking the store. */
 export function couldBeEventId(value: string): boolean {
-  return codePoints(value) <= MAX_EVENT_ID_LENGTH && value.length > 0 && !ID_FORBIDDEN.test(value) && value.trim() !== "";
+  try {
+    text(value, "event_id", MAX_EVENT_ID_LENGTH, ID_CHARACTERS);
+    return true;
+  } catch {
+    return false;
+  }
 }
