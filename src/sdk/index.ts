@@ -9,3 +9,4 @@ export { DEFAULT_MAX_LEAVES, ABSOLUTE_MAX_LEAVES, depthFor } from "../merkle/lim
 export { parseReceipt, RECEIPT_FORMAT, type AnchorReceipt } from "../receipt/format.ts";
 export { buildReceipt } from "../receipt/build.ts";
 export { verifyReceiptOffline, type CheckResult, type OfflineVerification } from "../receipt/verify.ts";
+export { logLeafHash, logRoot, verifyInclusion, verifyConsistency, type InclusionClaim, type ConsistencyClaim } from "../log/rfc9162.ts";
