@@ -3,17 +3,21 @@ pragma solidity ^0.8.28;
 
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IKPPEAnchor} from "./interfaces/IKPPEAnchor.sol";
+import {LogMerkle} from "./libraries/LogMerkle.sol";
 import {PaddedMerkle} from "./libraries/PaddedMerkle.sol";
 
 /// @title KPPEAnchor
-/// @notice Chain of Merkle roots over contiguous ledger batches; verifies inclusion proofs.
+/// @notice Chain of Merkle roots over contiguous ledger batches, and of the RFC 9162 log
+/// checkpoints they complete; refuses a log history that is not an extension of the anchored one,
+/// and verifies K-PPE membership proofs and log inclusion proofs.
 /// @dev Storage is laid out for the anchoring hot path (see docs/contracts.md, "Gas"): a batch
-/// costs two fresh slots (root, packed metadata); the head (latest id, running total and the
-/// last anchor that passed the authorization check) shares one slot, so a keeper that anchors
-/// repeatedly pays for no mapping read. `prevRoot` is read from the previous batch, not stored.
+/// costs two fresh slots (root, packed metadata) and a third for its log root; the head (latest
+/// id, running total, whether checkpoints began, and the last anchor that passed the
+/// authorization check) shares one slot, so a keeper that anchors repeatedly pays for no mapping
+/// read. Ids are consecutive, so `prevRoot` is the root of batch `batchId - 1`, read, not stored.
+/// Once checkpoints begin, the running total is the log size.
 contract KPPEAnchor is IKPPEAnchor, Ownable2Step {
     string private constant PROTOCOL = "K-PPE-v1";
-    uint256 private constant MAX_BATCH_ID = type(uint48).max;
 
     struct StoredBatch {
         bytes32 merkleRoot;
@@ -22,18 +26,21 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step {
         uint8 treeDepth;
         uint64 timestamp;
         uint64 anchoredAt;
-        uint48 prevBatchId;
+        uint48 logSize; // 0 for a batch anchored without a checkpoint
     }
 
     struct Head {
         address lastAnchor; // authorized when written; cleared when revoked
-        uint48 latestBatchId;
+        uint40 latestBatchId;
         uint48 totalEventsAnchored;
+        bool checkpoints; // true from the first anchorCheckpoint on
     }
 
     mapping(uint256 batchId => StoredBatch batch) private _batches;
+    mapping(uint256 batchId => bytes32 logRoot) private _logRoots;
     mapping(address anchor => bool authorized) private _authorized;
     Head private _head;
+    uint256 private _firstCheckpointBatchId;
 
     constructor(address initialOwner) Ownable(initialOwner) {}
 
@@ -45,20 +52,72 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step {
         uint8 treeDepth,
         uint64 timestamp
     ) external {
-        Head memory head = _head;
+        Head memory head = _checkAnchor(batchId, merkleRoot, eventCount, treeDepth);
+        if (head.checkpoints) revert LogCheckpointRequired(_firstCheckpointBatchId);
+        uint256 total = uint256(head.totalEventsAnchored) + eventCount;
+        if (total > type(uint48).max) revert TotalEventsOverflow(total);
+        _store(head, batchId, merkleRoot, eventCount, treeDepth, timestamp, 0, total);
+    }
+
+    /// @inheritdoc IKPPEAnchor
+    function anchorCheckpoint(
+        uint256 batchId,
+        bytes32 merkleRoot,
+        uint32 eventCount,
+        uint8 treeDepth,
+        uint64 timestamp,
+        uint64 logSize,
+        bytes32 logRoot,
+        bytes32[] calldata consistencyProof
+    ) external {
+        Head memory head = _checkAnchor(batchId, merkleRoot, eventCount, treeDepth);
+        if (logRoot == bytes32(0)) revert ZeroLogRoot();
+        uint256 previousSize = head.totalEventsAnchored;
+        if (uint256(logSize) != previousSize + eventCount) revert LogSizeMismatch(logSize, previousSize, eventCount);
+        if (logSize > type(uint48).max) revert TotalEventsOverflow(logSize);
+        if (head.checkpoints) {
+            bytes32 previousRoot = _logRoots[head.latestBatchId];
+            if (!LogMerkle.verifyConsistency(previousSize, logSize, previousRoot, logRoot, consistencyProof)) {
+                revert LogNotConsistent(previousSize, logSize);
+            }
+        } else {
+            if (consistencyProof.length != 0) revert UnexpectedConsistencyProof(consistencyProof.length);
+            head.checkpoints = true;
+            _firstCheckpointBatchId = batchId;
+        }
+        _logRoots[batchId] = logRoot;
+        _store(head, batchId, merkleRoot, eventCount, treeDepth, timestamp, uint48(logSize), logSize);
+        emit LogCheckpointAnchored(batchId, logSize, logRoot, msg.sender);
+    }
+
+    /// @dev The checks both anchoring calls share; returns the head with the caller cached.
+    function _checkAnchor(uint256 batchId, bytes32 merkleRoot, uint32 eventCount, uint8 treeDepth)
+        private
+        view
+        returns (Head memory head)
+    {
+        head = _head;
         if (msg.sender != head.lastAnchor) {
             if (!_authorized[msg.sender]) revert UnauthorizedAnchor(msg.sender);
             head.lastAnchor = msg.sender;
         }
-        if (batchId <= head.latestBatchId) revert BatchIdNotIncreasing(batchId, head.latestBatchId);
-        if (batchId > MAX_BATCH_ID) revert BatchIdTooLarge(batchId, MAX_BATCH_ID);
+        if (batchId != uint256(head.latestBatchId) + 1) revert BatchIdNotIncreasing(batchId, head.latestBatchId);
         if (merkleRoot == bytes32(0)) revert ZeroMerkleRoot();
         if (eventCount == 0) revert ZeroEventCount();
         uint8 expectedDepth = PaddedMerkle.depthFor(eventCount);
         if (treeDepth != expectedDepth) revert TreeDepthMismatch(eventCount, treeDepth, expectedDepth);
-        uint256 total = uint256(head.totalEventsAnchored) + eventCount;
-        if (total > type(uint48).max) revert TotalEventsOverflow(total);
+    }
 
+    function _store(
+        Head memory head,
+        uint256 batchId,
+        bytes32 merkleRoot,
+        uint32 eventCount,
+        uint8 treeDepth,
+        uint64 timestamp,
+        uint48 logSize,
+        uint256 total
+    ) private {
         bytes32 prevRoot = _batches[head.latestBatchId].merkleRoot;
         _batches[batchId] = StoredBatch({
             merkleRoot: merkleRoot,
@@ -66,13 +125,48 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step {
             treeDepth: treeDepth,
             timestamp: timestamp,
             anchoredAt: uint64(block.timestamp),
-            prevBatchId: head.latestBatchId
+            logSize: logSize
         });
-        head.latestBatchId = uint48(batchId);
+        // batchId == latestBatchId + 1 (checked), and a uint40 holds 10^12 batches.
+        head.latestBatchId = uint40(batchId);
         head.totalEventsAnchored = uint48(total);
         _head = head;
-
         emit KPPEMerkleAnchored(PROTOCOL, batchId, merkleRoot, eventCount, treeDepth, prevRoot);
+    }
+
+    /// @inheritdoc IKPPEAnchor
+    function verifyLogInclusion(
+        uint256 batchId,
+        uint256 index,
+        bytes32 eventHash,
+        bytes32 contentHash,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
+        uint256 logSize = _batches[batchId].logSize;
+        if (logSize == 0) return false;
+        return LogMerkle.verifyInclusion(index, logSize, LogMerkle.leafHash(eventHash, contentHash), proof, _logRoots[batchId]);
+    }
+
+    /// @inheritdoc IKPPEAnchor
+    function getCheckpoint(uint256 batchId)
+        external
+        view
+        returns (uint64 logSize, bytes32 logRoot, uint64 firstSequence)
+    {
+        StoredBatch storage batch = _batches[batchId];
+        logSize = batch.logSize;
+        if (logSize == 0) return (0, bytes32(0), 0);
+        return (logSize, _logRoots[batchId], logSize - batch.eventCount + 1);
+    }
+
+    /// @inheritdoc IKPPEAnchor
+    function firstCheckpointBatchId() external view returns (uint256) {
+        return _firstCheckpointBatchId;
+    }
+
+    /// @notice Always reverts: with no owner, a leaked anchor key could never be revoked.
+    function renounceOwnership() public view override onlyOwner {
+        revert OwnershipCannotBeRenounced();
     }
 
     /// @inheritdoc IKPPEAnchor
@@ -104,7 +198,7 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step {
             treeDepth: batch.treeDepth,
             timestamp: batch.timestamp,
             anchoredAt: batch.anchoredAt,
-            prevRoot: _batches[batch.prevBatchId].merkleRoot,
+            prevRoot: _batches[batchId - 1].merkleRoot,
             exists: true
         });
     }
@@ -168,6 +262,6 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step {
 
     /// @inheritdoc IKPPEAnchor
     function version() external pure returns (string memory) {
-        return "1.0.0";
+        return "2.0.0";
     }
 }

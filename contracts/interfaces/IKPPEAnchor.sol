@@ -33,6 +33,11 @@ interface IKPPEAnchor {
         bytes32 prevRoot
     );
 
+    /// @notice Batch `batchId` was anchored with a log checkpoint: the RFC 9162 log over the ledger
+    /// had `logSize` entries and root `logRoot`, and the batch is exactly its entries
+    /// `logSize - eventCount + 1 .. logSize` (ledger sequences). `anchor` sent it.
+    event LogCheckpointAnchored(uint256 indexed batchId, uint64 logSize, bytes32 logRoot, address indexed anchor);
+
     /// @notice `anchor` was granted (`authorized` true) or denied the right to anchor.
     event AnchorAuthorizationChanged(address indexed anchor, bool authorized);
 
@@ -41,10 +46,9 @@ interface IKPPEAnchor {
 
     /// @notice The caller is not an authorized anchor. Ask the owner to call `setAuthorized(caller, true)`.
     error UnauthorizedAnchor(address caller);
-    /// @notice `batchId` must be greater than `latestBatchId`, which already is `latestBatchId`.
+    /// @notice Batch ids are consecutive: `batchId` must be `latestBatchId + 1`, and `latestBatchId`
+    /// already is `latestBatchId` (another anchor may have taken the id: read `latestBatchId()` again).
     error BatchIdNotIncreasing(uint256 batchId, uint256 latestBatchId);
-    /// @notice Batch ids are stored in 48 bits; `batchId` is above `maxBatchId`.
-    error BatchIdTooLarge(uint256 batchId, uint256 maxBatchId);
     /// @notice A zero Merkle root cannot be anchored.
     error ZeroMerkleRoot();
     /// @notice A batch must hold at least one event.
@@ -55,10 +59,27 @@ interface IKPPEAnchor {
     error TotalEventsOverflow(uint256 total);
     /// @notice The zero address cannot be authorized.
     error ZeroAddressAnchor();
+    /// @notice This deployment anchors log checkpoints (since batch `checkpointBatchId`): a root
+    /// without a log, which could re-anchor or skip events, is refused. Use `anchorCheckpoint`.
+    error LogCheckpointRequired(uint256 checkpointBatchId);
+    /// @notice A batch must be exactly the log's new range: `logSize` must equal `previousLogSize + eventCount`.
+    error LogSizeMismatch(uint256 logSize, uint256 previousLogSize, uint32 eventCount);
+    /// @notice The consistency proof does not show the log of `newLogSize` entries extending the
+    /// anchored log of `previousLogSize` entries: the history was rewritten, or the proof is wrong.
+    error LogNotConsistent(uint256 previousLogSize, uint256 newLogSize);
+    /// @notice The first checkpoint has no anchored log to extend, so it takes no consistency proof.
+    error UnexpectedConsistencyProof(uint256 length);
+    /// @notice A log root cannot be zero.
+    error ZeroLogRoot();
+    /// @notice Ownership cannot be renounced: anchors could then never be revoked.
+    error OwnershipCannotBeRenounced();
 
     /// @notice Anchors the root of batch `batchId`. Only authorized anchors may call it.
-    /// @dev Reverts unless `batchId > latestBatchId()`, `merkleRoot != 0`, `eventCount > 0` and
-    /// `treeDepth == ceil(log2(eventCount))`. The contract sets `prevRoot` itself.
+    /// @dev Reverts unless `batchId == latestBatchId() + 1`, `merkleRoot != 0`, `eventCount > 0` and
+    /// `treeDepth == ceil(log2(eventCount))`, and once a log checkpoint has been anchored
+    /// (`LogCheckpointRequired`). The contract sets `prevRoot` itself.
+    /// WARNING: a plain root fixes neither the events' positions nor which ledger range it covers;
+    /// `anchorCheckpoint` does.
     function anchorMerkleRoot(
         uint256 batchId,
         bytes32 merkleRoot,
@@ -66,6 +87,49 @@ interface IKPPEAnchor {
         uint8 treeDepth,
         uint64 timestamp
     ) external;
+
+    /// @notice Anchors batch `batchId` together with the log checkpoint (`logSize`, `logRoot`) it
+    /// completes. Only authorized anchors may call it.
+    /// @dev Besides `anchorMerkleRoot`'s rules: `batchId == latestBatchId() + 1`;
+    /// `logSize == previous logSize + eventCount` (the batch is exactly the log's new range, so no
+    /// event can be anchored twice or skipped); and `consistencyProof` must prove, by RFC 9162,
+    /// that the new log extends the previously anchored one (the first checkpoint takes an empty
+    /// proof and extends the `totalEventsAnchored()` events anchored before it). From the first
+    /// checkpoint on, `anchorMerkleRoot` is refused. `merkleRoot` is the K-PPE tree over the
+    /// batch's `payload_hash` values, kept for `verifyProofView` and explorers.
+    function anchorCheckpoint(
+        uint256 batchId,
+        bytes32 merkleRoot,
+        uint32 eventCount,
+        uint8 treeDepth,
+        uint64 timestamp,
+        uint64 logSize,
+        bytes32 logRoot,
+        bytes32[] calldata consistencyProof
+    ) external;
+
+    /// @notice True when the ledger entry with `eventHash` and `contentHash` is entry `index`
+    /// (ledger sequence `index + 1`) of the log anchored with batch `batchId`. Works for any
+    /// batch ever anchored with a checkpoint, and for any entry up to that batch's log size.
+    /// False for a batch without a checkpoint, `index >= logSize`, or a proof that does not verify.
+    function verifyLogInclusion(
+        uint256 batchId,
+        uint256 index,
+        bytes32 eventHash,
+        bytes32 contentHash,
+        bytes32[] calldata proof
+    ) external view returns (bool);
+
+    /// @notice The log checkpoint anchored with batch `batchId`: the log's size and root, and the
+    /// batch's first ledger sequence (`logSize - eventCount + 1`). All zero for a batch anchored
+    /// without a checkpoint, or none.
+    function getCheckpoint(uint256 batchId)
+        external
+        view
+        returns (uint64 logSize, bytes32 logRoot, uint64 firstSequence);
+
+    /// @notice The batch id of the first checkpoint, or 0 while the deployment anchors plain roots.
+    function firstCheckpointBatchId() external view returns (uint256);
 
     /// @notice Same check as `verifyProofView`, and emits `ProofVerified` with the outcome.
     function verifyProof(uint256 batchId, bytes32 eventHash, bytes32[] calldata proof, uint256 leafIndex)
@@ -76,8 +140,10 @@ interface IKPPEAnchor {
     /// @dev Hardened beyond the original K-PPE contract: false for an unknown batch, a zero leaf,
     /// `leafIndex >= eventCount`, or a proof whose length is not exactly `treeDepth` (so an inner
     /// node can never pass as a leaf). Pairs are hashed sorted, as OpenZeppelin's `MerkleProof`.
-    /// WARNING: sorted pairs do not encode direction, so `leafIndex` is bounds-checked only; the
-    /// event's position is fixed by its ledger entry (`fifo_sequence`) in the receipt.
+    /// WARNING: this proves membership only. Sorted pairs do not encode direction, so `leafIndex`
+    /// is bounds-checked but not bound to the leaf, and reordering leaves keeps the root; the
+    /// leaf is the client's `payload_hash`, not the ledger entry. An event's position and entry are
+    /// proven by `verifyLogInclusion`.
     function verifyProofView(uint256 batchId, bytes32 eventHash, bytes32[] calldata proof, uint256 leafIndex)
         external
         view

@@ -34,7 +34,7 @@ contract KPPEAnchorTest is CheatsTest {
     function test_anchor_storesBatchAndChainsPrevRoot() public {
         vm.warp(1_800_000_000);
         bytes32[][] memory first = anchorLeaves(1, leavesFrom(1, 5));
-        bytes32[][] memory second = anchorLeaves(7, leavesFrom(2, 1));
+        bytes32[][] memory second = anchorLeaves(2, leavesFrom(2, 1));
 
         IKPPEAnchor.MerkleBatch memory b1 = anchor.getBatch(1);
         assertEq(b1.merkleRoot, ReferenceTree.root(first), "root of batch 1");
@@ -45,13 +45,13 @@ contract KPPEAnchorTest is CheatsTest {
         assertEq(b1.prevRoot, bytes32(0), "first batch has no previous root");
         assertTrue(b1.exists, "batch 1 exists");
 
-        IKPPEAnchor.MerkleBatch memory b7 = anchor.getBatch(7);
-        assertEq(b7.prevRoot, ReferenceTree.root(first), "batch 7 chains to batch 1");
-        assertEq(b7.treeDepth, 0, "a single event has depth 0");
-        assertTrue(!anchor.getBatch(4).exists, "skipped id does not exist");
+        IKPPEAnchor.MerkleBatch memory b2 = anchor.getBatch(2);
+        assertEq(b2.prevRoot, ReferenceTree.root(first), "batch 2 chains to batch 1");
+        assertEq(b2.treeDepth, 0, "a single event has depth 0");
+        assertTrue(!anchor.getBatch(3).exists, "a later id does not exist yet");
 
         (uint256 id, bytes32 root, uint32 count, uint64 at) = anchor.getLatestBatch();
-        assertEq(id, 7, "latest id");
+        assertEq(id, 2, "latest id");
         assertEq(root, ReferenceTree.root(second), "latest root");
         assertEq(count, 1, "latest count");
         assertEq(at, 1_800_000_000, "latest anchoredAt");
@@ -74,22 +74,34 @@ contract KPPEAnchorTest is CheatsTest {
     }
 
     function test_anchor_revertsWhenBatchIdNotIncreasing() public {
-        anchorLeaves(5, leavesFrom(1, 2));
+        anchorLeaves(1, leavesFrom(1, 2));
         vm.prank(KEEPER);
-        vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.BatchIdNotIncreasing.selector, 5, 5));
-        anchor.anchorMerkleRoot(5, bytes32(uint256(1)), 1, 0, 0);
+        vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.BatchIdNotIncreasing.selector, 1, 1));
+        anchor.anchorMerkleRoot(1, bytes32(uint256(1)), 1, 0, 0);
         vm.prank(KEEPER);
-        vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.BatchIdNotIncreasing.selector, 0, 5));
+        vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.BatchIdNotIncreasing.selector, 0, 1));
         anchor.anchorMerkleRoot(0, bytes32(uint256(1)), 1, 0, 0);
     }
 
-    function test_anchor_revertsWhenBatchIdTooLarge() public {
-        uint256 tooLarge = uint256(type(uint48).max) + 1;
+    /// One anchorMerkleRoot(2^48 - 1) used to brick the contract (every later id refused): ids are
+    /// now consecutive, so a jump is refused and anchoring continues at the next id.
+    function test_anchor_refusesAJumpAheadThatWouldBrickAnchoring() public {
+        anchorLeaves(1, leavesFrom(1, 2));
+        uint256 far = uint256(type(uint48).max);
         vm.prank(KEEPER);
-        vm.expectRevert(
-            abi.encodeWithSelector(IKPPEAnchor.BatchIdTooLarge.selector, tooLarge, uint256(type(uint48).max))
-        );
-        anchor.anchorMerkleRoot(tooLarge, bytes32(uint256(1)), 1, 0, 0);
+        vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.BatchIdNotIncreasing.selector, far, 1));
+        anchor.anchorMerkleRoot(far, bytes32(uint256(1)), 1, 0, 0);
+        vm.prank(KEEPER);
+        vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.BatchIdNotIncreasing.selector, 3, 1));
+        anchor.anchorMerkleRoot(3, bytes32(uint256(1)), 1, 0, 0);
+        anchorLeaves(2, leavesFrom(2, 1));
+        assertEq(anchor.latestBatchId(), 2, "anchoring continues at latestBatchId + 1");
+    }
+
+    function test_ownership_cannotBeRenounced() public {
+        vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.OwnershipCannotBeRenounced.selector));
+        anchor.renounceOwnership();
+        assertTrue(anchor.owner() == address(this), "owner kept");
     }
 
     function test_anchor_revertsOnZeroRootOrCount() public {
@@ -103,13 +115,14 @@ contract KPPEAnchorTest is CheatsTest {
 
     function test_anchor_revertsWhenTotalWouldOverflow() public {
         anchorLeaves(1, leavesFrom(1, 1));
-        // Head slot (after Ownable's owner, Ownable2Step's pendingOwner, _batches, _authorized):
-        // lastAnchor in bits 0-159, latestBatchId in 160-207, totalEventsAnchored in 208-255.
-        bytes32 headSlot = bytes32(uint256(4));
+        // Head slot (after Ownable's owner, Ownable2Step's pendingOwner, _batches, _logRoots,
+        // _authorized): lastAnchor in bits 0-159, latestBatchId in 160-199, totalEventsAnchored
+        // in 200-247, checkpoints in 248.
+        bytes32 headSlot = bytes32(uint256(5));
         uint256 head = uint256(vm.load(address(anchor), headSlot));
-        assertEq(head >> 208, 1, "head slot layout as documented");
+        assertEq((head >> 200) & type(uint48).max, 1, "head slot layout as documented");
         uint256 nearMax = uint256(type(uint48).max) - 1;
-        vm.store(address(anchor), headSlot, bytes32((head & ((uint256(1) << 208) - 1)) | (nearMax << 208)));
+        vm.store(address(anchor), headSlot, bytes32((head & ((uint256(1) << 200) - 1)) | (nearMax << 200)));
         assertEq(anchor.totalEventsAnchored(), nearMax, "total set near its maximum");
 
         vm.prank(KEEPER);
@@ -134,11 +147,12 @@ contract KPPEAnchorTest is CheatsTest {
         uint256 latest;
         uint256 total;
         for (uint256 i; i < ids.length; i++) {
+            if (ids[i] % 2 == 0) ids[i] = uint48(latest + 1); // half the time the right id, else anything
             uint32 count = uint32(bound(counts[i], 1, 1 << 20));
             uint8 depth;
             while ((uint256(1) << depth) < count) depth++;
             vm.prank(KEEPER);
-            if (ids[i] <= latest) {
+            if (ids[i] != latest + 1) {
                 vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.BatchIdNotIncreasing.selector, ids[i], latest));
                 anchor.anchorMerkleRoot(ids[i], keccak256(abi.encode(i)), count, depth, 0);
             } else {
@@ -232,6 +246,6 @@ contract KPPEAnchorTest is CheatsTest {
     }
 
     function test_version() public view {
-        assertTrue(keccak256(bytes(anchor.version())) == keccak256("1.0.0"), "version");
+        assertTrue(keccak256(bytes(anchor.version())) == keccak256("2.0.0"), "version");
     }
 }

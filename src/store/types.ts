@@ -1,4 +1,5 @@
 import type { Source } from "../ledger/sources.ts";
+import type { LogStore } from "../log/store.ts";
 import type { LedgerEntry, LedgerHead } from "../ledger/types.ts";
 
 /** What the ledger needs inside one write transaction. */
@@ -25,6 +26,8 @@ export interface LedgerStore {
   readonly anchoring: AnchorStore;
   /** FlowPay's order batches, in the same database. */
   readonly poe: PoeStore;
+  /** The RFC 9162 log's node hashes over the ledger, in the same database (src/log). */
+  readonly log: LogStore;
   /**
    * Runs `work` in one durable write transaction, serialized against every other writer of the
    * same ledger, other processes included. Commits when `work` resolves, rolls back when it throws.

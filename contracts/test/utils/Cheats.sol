@@ -68,3 +68,72 @@ library ReferenceTree {
         }
     }
 }
+
+/// @dev Reference RFC 9162 tree written from the RFC's recursive definitions (MTH, PATH,
+/// SUBPROOF) over leaf hashes in memory, independently of `LogMerkle`, so tests compare the two.
+library ReferenceLog {
+    function node(bytes32 left, bytes32 right) internal pure returns (bytes32) {
+        return sha256(bytes.concat(hex"01", left, right));
+    }
+
+    function split(uint256 n) internal pure returns (uint256 k) {
+        k = 1;
+        while (k * 2 < n) k *= 2;
+    }
+
+    /// MTH(D[start:end]).
+    function mth(bytes32[] memory leaves, uint256 start, uint256 end) internal pure returns (bytes32) {
+        if (end == start) return sha256("");
+        if (end - start == 1) return leaves[start];
+        uint256 k = split(end - start);
+        return node(mth(leaves, start, start + k), mth(leaves, start + k, end));
+    }
+
+    function root(bytes32[] memory leaves, uint256 size) internal pure returns (bytes32) {
+        return mth(leaves, 0, size);
+    }
+
+    /// PATH(m, D[start:end]).
+    function path(bytes32[] memory leaves, uint256 m, uint256 start, uint256 end)
+        internal
+        pure
+        returns (bytes32[] memory)
+    {
+        if (end - start <= 1) return new bytes32[](0);
+        uint256 k = split(end - start);
+        if (m < k) return append(path(leaves, m, start, start + k), mth(leaves, start + k, end));
+        return append(path(leaves, m - k, start + k, end), mth(leaves, start, start + k));
+    }
+
+    /// SUBPROOF(m, D[start:end], whole).
+    function subproof(bytes32[] memory leaves, uint256 m, uint256 start, uint256 end, bool whole)
+        internal
+        pure
+        returns (bytes32[] memory)
+    {
+        if (m == end - start) {
+            if (whole) return new bytes32[](0);
+            bytes32[] memory one = new bytes32[](1);
+            one[0] = mth(leaves, start, end);
+            return one;
+        }
+        uint256 k = split(end - start);
+        if (m <= k) return append(subproof(leaves, m, start, start + k, whole), mth(leaves, start + k, end));
+        return append(subproof(leaves, m - k, start + k, end, false), mth(leaves, start, start + k));
+    }
+
+    function consistency(bytes32[] memory leaves, uint256 size1, uint256 size2)
+        internal
+        pure
+        returns (bytes32[] memory)
+    {
+        if (size1 == 0 || size1 == size2) return new bytes32[](0);
+        return subproof(leaves, size1, 0, size2, true);
+    }
+
+    function append(bytes32[] memory list, bytes32 item) internal pure returns (bytes32[] memory out) {
+        out = new bytes32[](list.length + 1);
+        for (uint256 i; i < list.length; i++) out[i] = list[i];
+        out[list.length] = item;
+    }
+}

@@ -6,11 +6,13 @@ import { AppendConflict } from "../failures.ts";
 import { SqlPoeStore } from "../sqlPoeStore.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, PostgresAnchorStore } from "./postgresAnchorStore.ts";
+import { LOG_MIGRATION, PostgresLogStore } from "./postgresLogStore.ts";
 
 /** Advisory lock keys ('KPPE', 'KPPF', 'KPPG'): appending, migrating, FlowPay batches. */
 const APPEND_LOCK = 0x4b505045;
 const MIGRATE_LOCK = 0x4b505046;
 const POE_LOCK = 0x4b505047;
+const LOG_LOCK = 0x4b505048;
 
 /** How long to wait for a new connection before the store counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -101,6 +103,7 @@ export const MIGRATIONS: Array<[number, string]> = [
      ALTER TABLE ledger_entries ALTER COLUMN data TYPE TEXT USING data::text;
      ${ANALYTICS_EVENTS_VIEW};`,
   ],
+  [7, LOG_MIGRATION],
 ];
 
 export interface PostgresStoreOptions {
@@ -122,6 +125,7 @@ export class PostgresStore implements LedgerStore {
   private readonly schema: string;
   readonly anchoring: PostgresAnchorStore;
   readonly poe: SqlPoeStore;
+  readonly log: PostgresLogStore;
   private closing: Promise<void> | undefined;
 
   private constructor(url: string, options: PostgresStoreOptions) {
@@ -141,6 +145,7 @@ export class PostgresStore implements LedgerStore {
     // An idle client's error (server restart) must not crash the process; the next query reports it.
     this.pool.on("error", () => undefined);
     this.anchoring = new PostgresAnchorStore(this.pool);
+    this.log = new PostgresLogStore(this.pool, (work) => this.locked(LOG_LOCK, work));
     this.poe = new SqlPoeStore({
       query: async (sql, args = []) => (await this.pool.query(numbered(sql), [...args])).rows,
       transaction: (work) => this.locked(POE_LOCK, (client) => work({ query: async (sql, args = []) => (await client.query(numbered(sql), [...args])).rows })),
@@ -266,6 +271,8 @@ export class PostgresStore implements LedgerStore {
       await client.query("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_immutable");
       const { rowCount } = await client.query("DELETE FROM ledger_entries WHERE fifo_sequence > $1", [sequence]);
       await client.query("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_immutable");
+      // The log is derived data: rebuilt from the entries kept at the next integration.
+      await client.query("DELETE FROM log_chunks; UPDATE log_state SET size = 0");
       return rowCount ?? 0;
     });
   }

@@ -7,6 +7,7 @@ import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
 import { entryFromRow, entryValues, headFromRow } from "../rows.ts";
 import { SqlPoeStore, type SqlSession } from "../sqlPoeStore.ts";
 import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, SqliteAnchorStore } from "./sqliteAnchorStore.ts";
+import { LOG_MIGRATION, SqliteLogStore } from "./sqliteLogStore.ts";
 import { openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
 import { AppendConflict } from "../failures.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
@@ -115,6 +116,7 @@ export const MIGRATIONS: Array<[number, string]> = [
      ${IMMUTABLE_DELETE}
      ${ANALYTICS_EVENTS_VIEW};`,
   ],
+  [6, LOG_MIGRATION],
 ];
 
 /** Rethrows a taken fifo_sequence or event_id as AppendConflict, anything else as it is. */
@@ -152,6 +154,7 @@ export class SqliteStore implements LedgerStore {
   readonly location: string;
   readonly anchoring: SqliteAnchorStore;
   readonly poe: SqlPoeStore;
+  readonly log: SqliteLogStore;
   private closing: Promise<void> | undefined;
 
   constructor(location: string, options: { busyTimeoutMs?: number } = {}) {
@@ -192,6 +195,7 @@ export class SqliteStore implements LedgerStore {
     this.selectByEventId = this.db.prepare("SELECT * FROM ledger_entries WHERE event_id = ?");
     this.selectRange = this.db.prepare("SELECT * FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?");
     this.anchoring = new SqliteAnchorStore(this.db, (work) => this.exclusive(work));
+    this.log = new SqliteLogStore(this.db, (work) => this.exclusive(work));
     const session: SqlSession = { query: async (sql, args = []) => this.db.prepare(sql).all(...(args as SQLInputValue[])) };
     this.poe = new SqlPoeStore({ ...session, transaction: (work) => this.exclusiveAsync(() => work(session)) });
   }
@@ -341,6 +345,8 @@ export class SqliteStore implements LedgerStore {
       db.exec("DROP TRIGGER ledger_entries_immutable_delete");
       const { changes } = db.prepare("DELETE FROM ledger_entries WHERE fifo_sequence > ?").run(sequence);
       db.exec(IMMUTABLE_DELETE);
+      // The log is derived data: rebuilt from the entries kept at the next integration.
+      db.exec("DELETE FROM log_chunks; UPDATE log_state SET size = 0");
       return Number(changes);
     });
   }

@@ -1,0 +1,34 @@
+/**
+ * What the stored log needs from a database: its node hashes in chunks of 256 per tree level
+ * (level 0 holds leaf hashes; a chunk at level 8k is a C2SP tlog-tiles tile), its integrated
+ * size, and the two fields of each ledger entry that make its leaf. Each store implements it
+ * next to the ledger, in the same database; the rules live in src/log.
+ */
+export interface LogStore {
+  /** Entries integrated so far (0 before the first integration). */
+  logSize(): Promise<number>;
+  /** The stored chunks among `keys`; a missing one is left out. */
+  readLogChunks(keys: readonly ChunkKey[]): Promise<LogChunk[]>;
+  /**
+   * Writes `chunks` (replacing stored ones with the same key) and sets the size to `toSize`, in
+   * one durable transaction, only if the stored size is still `fromSize`: false, writing
+   * nothing, when another integrator got there first.
+   */
+  writeLogChunks(fromSize: number, toSize: number, chunks: readonly LogChunk[]): Promise<boolean>;
+  /** `[event_hash, content_hash]` of the ledger entries from `fromSequence` on, in order, at most `limit`. */
+  leafInputs(fromSequence: number, limit: number): Promise<Array<[string, string]>>;
+}
+
+export interface ChunkKey {
+  level: number;
+  /** The chunk's number within its level: node index >> 8. */
+  index: number;
+}
+
+export interface LogChunk extends ChunkKey {
+  /** 32 bytes per node, from the chunk's first node; a level's last chunk may be partial. */
+  hashes: Uint8Array;
+}
+
+/** Nodes per chunk: the C2SP tlog-tiles width. */
+export const CHUNK_WIDTH = 256;

@@ -1,0 +1,165 @@
+import { hash } from "node:crypto";
+import { KppeError } from "../errors.ts";
+import { toHex } from "../hashing/hex.ts";
+import { consistencyRanges, inclusionRanges, perfectSubtrees, rangeHash } from "./rfc9162.ts";
+import { CHUNK_WIDTH, type ChunkKey, type LogChunk, type LogStore } from "./store.ts";
+
+/** Entries read and integrated per store transaction. */
+export const INTEGRATION_STEP = 65_536;
+
+const NODE_PREFIX = Buffer.from([0x01]);
+const LEAF_PREFIX = Buffer.from([0x00]);
+
+// Node's one-shot crypto.hash (about 1 µs for 65 bytes here): integration hashes two per entry.
+// The browser-safe functions in rfc9162.ts compute the same values; test/log/storedLog.test.ts
+// compares the two on every size it builds.
+const sha256 = (data: Uint8Array) => hash("sha256", data, "buffer") as unknown as Buffer;
+const nodeOf = (left: Uint8Array, right: Uint8Array) => sha256(Buffer.concat([NODE_PREFIX, left, right]));
+
+/** One level's last chunk while integrating: where new nodes of that level go. */
+interface Edge extends LogChunk {
+  width: number;
+}
+
+/**
+ * The RFC 9162 log over a ledger, kept in its store: node hashes in chunks, so that integrating
+ * n entries costs O(n) hashes and writes, and any root or proof costs one read of O(log n)
+ * chunks, never a rebuild from the leaves. Integration is separate from accepting events
+ * (Tessera's rule): it follows the ledger, and any number of integrators may run, since a write
+ * only lands on the size it was computed from.
+ */
+export class StoredLog {
+  private readonly store: LogStore;
+
+  constructor(store: LogStore) {
+    this.store = store;
+  }
+
+  size(): Promise<number> {
+    return this.store.logSize();
+  }
+
+  /**
+   * Integrates the ledger entries after the stored size, up to `upTo` entries in all (default:
+   * the ledger's head), `step` per transaction. Returns the new size. Safe to run from several
+   * processes: a step that lost the race is recomputed from the new size.
+   */
+  async integrate(options: { upTo?: number; step?: number } = {}): Promise<number> {
+    const step = options.step ?? INTEGRATION_STEP;
+    while (true) {
+      const from = await this.store.logSize();
+      const limit = Math.min(step, (options.upTo ?? Number.MAX_SAFE_INTEGER) - from);
+      if (limit <= 0) return from;
+      const inputs = await this.store.leafInputs(from + 1, limit);
+      if (inputs.length === 0) return from;
+      const chunks = await this.extend(from, inputs);
+      await this.store.writeLogChunks(from, from + inputs.length, chunks);
+      if (inputs.length < limit) return this.store.logSize();
+    }
+  }
+
+  /** The chunks that change when the leaves of `inputs` are appended to a log of `from` entries. */
+  private async extend(from: number, inputs: Array<[string, string]>): Promise<LogChunk[]> {
+    const edges = await this.loadEdges(from);
+    const changed = new Set<Edge>();
+    const append = (level: number, index: number, node: Uint8Array): void => {
+      const chunk = Math.floor(index / CHUNK_WIDTH);
+      const offset = index % CHUNK_WIDTH;
+      let edge = edges.get(level);
+      if (!edge || edge.index !== chunk) {
+        edge = { level, index: chunk, hashes: new Uint8Array(CHUNK_WIDTH * 32), width: 0 };
+        edges.set(level, edge);
+      }
+      edge.hashes.set(node, offset * 32);
+      edge.width = offset + 1;
+      changed.add(edge);
+      // A right child completes its parent; its left sibling is in the same (even-width) chunk.
+      if (index % 2 === 1) append(level + 1, (index - 1) / 2, nodeOf(edge.hashes.subarray((offset - 1) * 32, offset * 32), node));
+    };
+    for (let i = 0; i < inputs.length; i++) {
+      const [eventHash, contentHash] = inputs[i];
+      const leaf = sha256(Buffer.concat([LEAF_PREFIX, Buffer.from(eventHash.slice(2), "hex"), Buffer.from(contentHash.slice(2), "hex")]));
+      append(0, from + i, leaf);
+    }
+    return [...changed].map((c) => ({ level: c.level, index: c.index, hashes: c.hashes.slice(0, c.width * 32) }));
+  }
+
+  /** Each level's partial last chunk at `size`, where its next node goes. */
+  private async loadEdges(size: number): Promise<Map<number, Edge>> {
+    const keys: ChunkKey[] = [];
+    for (let level = 0; Math.floor(size / 2 ** level) > 0; level++) {
+      const count = Math.floor(size / 2 ** level);
+      if (count % CHUNK_WIDTH !== 0) keys.push({ level, index: Math.floor(count / CHUNK_WIDTH) });
+    }
+    const stored = new Map((await this.store.readLogChunks(keys)).map((c) => [c.level, c]));
+    const edges = new Map<number, Edge>();
+    for (const key of keys) {
+      const width = Math.floor(size / 2 ** key.level) % CHUNK_WIDTH;
+      const chunk = stored.get(key.level);
+      // A longer chunk is another integrator's newer write (a node never changes once written):
+      // its first nodes are the ones wanted, and this step's write will lose the race anyway.
+      if (!chunk || chunk.hashes.length < width * 32) throw corrupt(`level ${key.level} chunk ${key.index} holds ${(chunk?.hashes.length ?? 0) / 32} nodes, size ${size} needs ${width}`);
+      const hashes = new Uint8Array(CHUNK_WIDTH * 32);
+      hashes.set(chunk.hashes.subarray(0, width * 32));
+      edges.set(key.level, { ...key, hashes, width });
+    }
+    return edges;
+  }
+
+  /** The root at `size` (default: the integrated size). */
+  async root(size?: number): Promise<string> {
+    const n = size ?? (await this.store.logSize());
+    const [hash] = await this.hashes([[0, n]], n);
+    return hash;
+  }
+
+  /** The leaf hash of entry `index` (sequence index + 1). */
+  async leafHash(index: number): Promise<string> {
+    const [hash] = await this.hashes([[index, index + 1]], index + 1);
+    return hash;
+  }
+
+  /** The RFC 9162 inclusion proof of entry `index` in the tree of `size` entries. */
+  async inclusionProof(index: number, size: number): Promise<string[]> {
+    if (!(index < size)) throw new KppeError("BAD_LOG_INDEX", `index ${index} is not below the tree size ${size}`);
+    return this.hashes(inclusionRanges(index, size), size);
+  }
+
+  /** The RFC 9162 consistency proof from the tree of `size1` entries to that of `size2`. */
+  async consistencyProof(size1: number, size2: number): Promise<string[]> {
+    if (size1 > size2) throw new KppeError("BAD_LOG_SIZE", `size1 ${size1} is above size2 ${size2}`);
+    return this.hashes(consistencyRanges(size1, size2), size2);
+  }
+
+  /** The hashes of `ranges`, from one read of every chunk they need. */
+  private async hashes(ranges: Array<[number, number]>, size: number): Promise<string[]> {
+    const integrated = await this.store.logSize();
+    if (size > integrated) {
+      throw new KppeError("LOG_SIZE_BEYOND", `the log has ${integrated} integrated entries; size ${size} is beyond it (integration follows the ledger: retry shortly)`, {
+        details: { size, integrated },
+      });
+    }
+    const nodes = ranges.flatMap(([a, b]) => perfectSubtrees(a, b)).map(([a, b]) => nodeKey(a, b));
+    const keys = new Map<string, ChunkKey>();
+    for (const n of nodes) keys.set(`${n.level}/${n.chunk}`, { level: n.level, index: n.chunk });
+    const chunks = new Map((await this.store.readLogChunks([...keys.values()])).map((c) => [`${c.level}/${c.index}`, c.hashes]));
+    const perfect = (a: number, b: number): Uint8Array => {
+      const n = nodeKey(a, b);
+      const bytes = chunks.get(`${n.level}/${n.chunk}`)?.subarray(n.offset * 32, n.offset * 32 + 32);
+      if (!bytes || bytes.length !== 32) throw corrupt(`node ${n.level}/${a / 2 ** n.level} is missing`);
+      return bytes;
+    };
+    return ranges.map(([a, b]) => toHex(rangeHash(a, b, perfect)));
+  }
+}
+
+/** Where the node of the perfect subtree `[a, b)` is stored. */
+function nodeKey(a: number, b: number): { level: number; chunk: number; offset: number } {
+  const level = Math.log2(b - a);
+  const index = a / (b - a);
+  return { level, chunk: Math.floor(index / CHUNK_WIDTH), offset: index % CHUNK_WIDTH };
+}
+
+function corrupt(detail: string): KppeError {
+  return new KppeError("LOG_CORRUPT", `the stored log is inconsistent (${detail}); run npx hardhat ledger:audit, which rebuilds and compares it`);
+}

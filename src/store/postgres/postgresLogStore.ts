@@ -1,0 +1,59 @@
+import type pg from "pg";
+import type { ChunkKey, LogChunk, LogStore } from "../../log/store.ts";
+
+export const LOG_MIGRATION = `
+  CREATE TABLE log_chunks (
+    level INTEGER NOT NULL,
+    chunk_index BIGINT NOT NULL,
+    hashes BYTEA NOT NULL,
+    PRIMARY KEY (level, chunk_index)
+  );
+  CREATE TABLE log_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    size BIGINT NOT NULL
+  );
+  INSERT INTO log_state (id, size) VALUES (1, 0);`;
+
+/** The log's chunks on PostgreSQL; writes take the store's log lock, so integrators take turns. */
+export class PostgresLogStore implements LogStore {
+  private readonly pool: pg.Pool;
+  private readonly locked: <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
+
+  constructor(pool: pg.Pool, locked: <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>) {
+    this.pool = pool;
+    this.locked = locked;
+  }
+
+  async logSize(): Promise<number> {
+    const { rows } = await this.pool.query("SELECT size FROM log_state WHERE id = 1");
+    return Number(rows[0].size);
+  }
+
+  async readLogChunks(keys: readonly ChunkKey[]): Promise<LogChunk[]> {
+    if (keys.length === 0) return [];
+    const { rows } = await this.pool.query(
+      "SELECT c.level, c.chunk_index, c.hashes FROM log_chunks c JOIN unnest($1::int[], $2::bigint[]) AS k(level, chunk_index) ON c.level = k.level AND c.chunk_index = k.chunk_index",
+      [keys.map((k) => k.level), keys.map((k) => k.index)],
+    );
+    return rows.map((r) => ({ level: Number(r.level), index: Number(r.chunk_index), hashes: new Uint8Array(r.hashes as Buffer) }));
+  }
+
+  writeLogChunks(fromSize: number, toSize: number, chunks: readonly LogChunk[]): Promise<boolean> {
+    return this.locked(async (client) => {
+      const { rows } = await client.query("SELECT size FROM log_state WHERE id = 1");
+      if (Number(rows[0].size) !== fromSize) return false;
+      await client.query(
+        `INSERT INTO log_chunks (level, chunk_index, hashes) SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])
+         ON CONFLICT (level, chunk_index) DO UPDATE SET hashes = EXCLUDED.hashes`,
+        [chunks.map((c) => c.level), chunks.map((c) => c.index), chunks.map((c) => Buffer.from(c.hashes))],
+      );
+      await client.query("UPDATE log_state SET size = $1 WHERE id = 1", [toSize]);
+      return true;
+    });
+  }
+
+  async leafInputs(fromSequence: number, limit: number): Promise<Array<[string, string]>> {
+    const { rows } = await this.pool.query("SELECT event_hash, content_hash FROM ledger_entries WHERE fifo_sequence >= $1 ORDER BY fifo_sequence LIMIT $2", [fromSequence, limit]);
+    return rows.map((r) => [String(r.event_hash), String(r.content_hash)]);
+  }
+}

@@ -1,0 +1,55 @@
+import type { DatabaseSync } from "node:sqlite";
+import type { ChunkKey, LogChunk, LogStore } from "../../log/store.ts";
+
+export const LOG_MIGRATION = `
+  CREATE TABLE log_chunks (
+    level INTEGER NOT NULL,
+    chunk_index INTEGER NOT NULL,
+    hashes BLOB NOT NULL,
+    PRIMARY KEY (level, chunk_index)
+  ) WITHOUT ROWID;
+  CREATE TABLE log_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    size INTEGER NOT NULL
+  );
+  INSERT INTO log_state (id, size) VALUES (1, 0);`;
+
+/** The log's chunks on SQLite, written on this thread's connection in the store's write queue. */
+export class SqliteLogStore implements LogStore {
+  private readonly db: DatabaseSync;
+  private readonly exclusive: <T>(work: (db: DatabaseSync) => T) => Promise<T>;
+
+  constructor(db: DatabaseSync, exclusive: <T>(work: (db: DatabaseSync) => T) => Promise<T>) {
+    this.db = db;
+    this.exclusive = exclusive;
+  }
+
+  async logSize(): Promise<number> {
+    return Number(this.db.prepare("SELECT size FROM log_state WHERE id = 1").get()!.size);
+  }
+
+  async readLogChunks(keys: readonly ChunkKey[]): Promise<LogChunk[]> {
+    const select = this.db.prepare("SELECT hashes FROM log_chunks WHERE level = ? AND chunk_index = ?");
+    const chunks: LogChunk[] = [];
+    for (const key of keys) {
+      const row = select.get(key.level, key.index);
+      if (row) chunks.push({ ...key, hashes: row.hashes as Uint8Array });
+    }
+    return chunks;
+  }
+
+  writeLogChunks(fromSize: number, toSize: number, chunks: readonly LogChunk[]): Promise<boolean> {
+    return this.exclusive((db) => {
+      if (Number(db.prepare("SELECT size FROM log_state WHERE id = 1").get()!.size) !== fromSize) return false;
+      const upsert = db.prepare("INSERT INTO log_chunks (level, chunk_index, hashes) VALUES (?, ?, ?) ON CONFLICT (level, chunk_index) DO UPDATE SET hashes = excluded.hashes");
+      for (const c of chunks) upsert.run(c.level, c.index, c.hashes);
+      db.prepare("UPDATE log_state SET size = ? WHERE id = 1").run(toSize);
+      return true;
+    });
+  }
+
+  async leafInputs(fromSequence: number, limit: number): Promise<Array<[string, string]>> {
+    const rows = this.db.prepare("SELECT event_hash, content_hash FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?").all(fromSequence, limit);
+    return rows.map((r) => [String(r.event_hash), String(r.content_hash)]);
+  }
+}
