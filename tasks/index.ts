@@ -10,6 +10,16 @@ const CHAIN_OPTIONS_HELP = {
   rpcUrl: "JSON-RPC URL to use instead of the --network's (also RPC_URL)",
 };
 
+export const logTasks = [
+  task("log:keygen", "Make a new Ed25519 log key that signs checkpoints (prints the signer key for the keystore and the verifier key to publish)")
+    .addOption({ name: "origin", description: "The log's name, a schema-less URL such as example.com/log: the first line of every checkpoint", defaultValue: "" })
+    .setAction(() => import("./log/keygen.ts"))
+    .build(),
+  task("log:key", "Print the verifier key of the log key in KPPE_LOG_KEY (keystore or environment): what verifiers of your checkpoints are given")
+    .setAction(() => import("./log/key.ts"))
+    .build(),
+];
+
 export const anchorTasks = [
   task("anchor", "Run the anchoring keeper: batch the ledger, anchor each root on KPPEAnchor, write verified receipts (until Ctrl-C, or --once)")
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })

@@ -14,3 +14,8 @@ export const HTTP_STATUS: Record<LedgerErrorCode, number> = {
 
 /** Seconds a client should wait before retrying after ERR_FIFO_DOWN. */
 export const RETRY_AFTER_DOWN_S = 5;
+
+/** The one error body the gateway sends, for protocol errors and the HTTP layer's own alike. */
+export function errorBody(code: string, message: string, details?: Record<string, unknown>) {
+  return { accepted: false, error: code, message, ...details };
+}

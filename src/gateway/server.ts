@@ -8,8 +8,10 @@ import { commitmentSignedByNode, type Commitment } from "../storage/commitment.t
 import { LedgerError, receiptOf, type LedgerEntry } from "../ledger/types.ts";
 import { couldBeEventId, validateEvent } from "../ledger/validate.ts";
 import type { LedgerStore } from "../store/types.ts";
+import { ephemeralLogKey, LogService } from "../log/service.ts";
 import { httpServerOptions, limitConnections, type ConnectionLimits } from "./connections.ts";
-import { HTTP_STATUS, RETRY_AFTER_DOWN_S } from "./errors.ts";
+import { errorBody, HTTP_STATUS, RETRY_AFTER_DOWN_S } from "./errors.ts";
+import { logInclusionOf, registerLogRoutes } from "./logRoutes.ts";
 import { RateLimiter } from "./rateLimit.ts";
 import { StateTracker } from "./state.ts";
 
@@ -53,11 +55,19 @@ export interface GatewayOptions extends ConnectionLimits {
    * correctly signed node is accepted, up to MAX_STORAGE_NODES.
    */
   storageNodes?: string[];
+  /**
+   * The log key (C2SP signer-key encoding, from the keystore's KPPE_LOG_KEY) that signs
+   * checkpoints. Without one the gateway makes an ephemeral key and says so: its checkpoints
+   * verify only with the verifier key it printed.
+   */
+  logKey?: string;
 }
 
 export interface Gateway {
   app: FastifyInstance;
   ledger: Ledger;
+  /** The RFC 9162 log over the ledger, integrated and signed by this gateway. */
+  logService: LogService;
   /** Starts listening; resolves to the base URL. */
   listen(): Promise<string>;
   /** Stops accepting, lets in-flight requests finish, closes streams and the store. */
@@ -80,10 +90,6 @@ function sendError(reply: FastifyReply, error: LedgerError): FastifyReply {
   return reply.code(status).send(errorBody(error.code, error.message, error.details));
 }
 
-/** The one error body the gateway sends, for protocol errors and the HTTP layer's own alike. */
-function errorBody(code: string, message: string, details?: Record<string, unknown>) {
-  return { accepted: false, error: code, message, ...details };
-}
 
 /** Statuses the HTTP layer answers before a route runs, with the message a client gets. */
 const CLIENT_ERRORS: Record<string, [number, string]> = {
@@ -113,6 +119,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   let headSequence = 0;
   const nodeLag = () => Math.max(0, ...[...nodes.values()].map((n) => headSequence - n.last_sequence));
   const state = new StateTracker(store, nodeLag, options.maxNodeLag ?? 10_000);
+  const logService = new LogService(store.log, {
+    signerKey: options.logKey ?? ephemeralLogKey(),
+    onError: (error) => app.log.warn({ err: error }, "log integration failed; retrying at the next interval"),
+  });
+  ledger.on("appended", () => logService.nudge());
 
   const registry = new Registry();
   const accepted = new Counter({ name: "kppe_gateway_events_accepted_total", help: "Events appended to the ledger", registers: [registry] });
@@ -300,7 +311,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (!entry) return reply.code(404).send(errorBody("NOT_FOUND", `no event with event_id ${JSON.stringify(event_id).slice(0, 300)} in this ledger`));
     // Once the keeper has confirmed the event's batch, its self-contained anchor receipt too.
     const anchored = await store.anchoring.findReceipt(event_id);
-    return { ...receiptOf(entry), entry, anchor_receipt: anchored ? assembleReceipt(entry, anchored.receipt, anchored.batch) : null };
+    return {
+      ...receiptOf(entry),
+      entry,
+      log: await logInclusionOf(logService, entry),
+      anchor_receipt: anchored ? assembleReceipt(entry, anchored.receipt, anchored.batch) : null,
+    };
   });
 
   app.get("/stream", (request, reply) => {
@@ -368,17 +384,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     };
   });
 
+  registerLogRoutes(app, { store, logService });
+
   app.get("/metrics", async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 
   return {
     app,
     ledger,
+    logService,
     async listen() {
       headSequence = (await store.head()).fifo_sequence;
+      if (!options.readOnly) logService.start();
+      if (!options.logKey) app.log.warn(`no log key given (KPPE_LOG_KEY): checkpoints are signed with an ephemeral key; verifier key ${logService.verifierKey}`);
       return app.listen({ host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT });
     },
     async close() {
       state.stop();
+      await logService.stop();
       for (const end of followers) end();
       await app.close();
       await store.close();

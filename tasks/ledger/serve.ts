@@ -1,4 +1,6 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { createGateway } from "../../src/gateway/server.ts";
+import { readSecret } from "../secrets.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userError } from "../errors.ts";
 
@@ -14,16 +16,23 @@ interface Args {
   requestTimeoutMs: number;
 }
 
-export default async function serve({ store, host, port, logLevel, profile, storageNodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs }: Args): Promise<void> {
+export default async function serve(
+  { store, host, port, logLevel, profile, storageNodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs }: Args,
+  hre: HardhatRuntimeEnvironment,
+): Promise<void> {
   if (profile !== "local" && profile !== "production") throw userError(`--profile: expected local or production, got ${JSON.stringify(profile)}`);
   for (const [name, value] of [["--max-connections", maxConnections], ["--max-connections-per-address", maxConnectionsPerAddress], ["--request-timeout-ms", requestTimeoutMs]] as const) {
     if (!(value >= 1)) throw userError(`${name}: expected a whole number of at least 1, got ${value}`);
+  }
+  const logKey = await readSecret(hre, "KPPE_LOG_KEY");
+  if (profile === "production" && !logKey) {
+    throw userError("the production profile signs checkpoints with your log key: make one with npx hardhat log:keygen --origin <your.domain/log>, then npx hardhat keystore set KPPE_LOG_KEY");
   }
   const ledgerStore = await openStore(store);
   const nodes = storageNodes ? storageNodes.split(",").map((a) => a.trim()) : undefined;
   const bad = nodes?.find((a) => !/^0x[0-9a-fA-F]{40}$/.test(a));
   if (bad !== undefined) throw userError(`--storage-nodes: ${JSON.stringify(bad)} is not an address (0x followed by 40 hex digits)`);
-  const gateway = createGateway({ store: ledgerStore, host, port, logLevel, profile, storageNodes: nodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs });
+  const gateway = createGateway({ store: ledgerStore, host, port, logLevel, profile, storageNodes: nodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, logKey });
   const url = await gateway.listen();
   gateway.app.log.info({ store: ledgerStore.location, url, profile }, `gateway listening on ${url} (ledger: ${ledgerStore.location}, profile: ${profile})`);
   await new Promise<void>((resolve) => {
