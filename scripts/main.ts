@@ -11,6 +11,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { network } from "hardhat";
 import KPPEAnchorModule from "../ignition/modules/KPPEAnchor.ts";
 import { createGateway, type Gateway } from "../src/gateway/server.ts";
+import { ephemeralLogKey } from "../src/log/service.ts";
 import { AnchorChain, rpcProvider } from "../src/keeper/chain.ts";
 import { devWallet } from "../src/keeper/devAccount.ts";
 import { serveHealth } from "../src/keeper/health.ts";
@@ -41,7 +42,10 @@ const contract = (await kppeAnchor.getAddress()).toLowerCase();
 const rpc = await serveProvider(connection.provider, 8545);
 
 const store = new SqliteStore(LEDGER);
-const gateway = await listenGateway(store);
+// An ephemeral log key: this run's checkpoints verify with the verifier key printed below.
+const logKey = ephemeralLogKey();
+const gateway = await listenGateway(store, logKey);
+const verifierKey = gateway.gateway.logService.verifierKey;
 const settings = resolveSettings({ intervalMs: 5_000 });
 const chain = await AnchorChain.open({ provider: rpcProvider(rpc.url), wallet: devWallet(0) /* Ignition's deployer, so an authorized anchor */, contract, retry: settings.retry, onRetry: (m) => consoleLog("warn", m) });
 const keeper = new Keeper({ store, chain, settings, networkName: "in-process chain" });
@@ -64,9 +68,10 @@ console.log(`[K-PPE] ${SAMPLE_EVENTS} sample events accepted at sequences ${acce
 await keeper.cycle();
 let verified = 0;
 for (const { event_id } of accepted) {
-  const receipt = (await receiptFromStore(store, event_id))!;
-  const onChain = await verifyOnChain(receipt, chain.provider);
-  if (verifyReceiptOffline(receipt).ok && onChain.every((c) => c.ok)) verified++;
+  const receipt = (await receiptFromStore(store, event_id, { sign: gateway.gateway.logService.sign }))!;
+  const onChain = await verifyOnChain(receipt, chain.provider, { contract });
+  const offline = verifyReceiptOffline(receipt, { logKey: verifierKey });
+  if (offline.ok && offline.skipped.length === 0 && onChain.every((c) => c.ok)) verified++;
   await writeFile(`${RECEIPTS}/${event_id}.json`, JSON.stringify(receipt, null, 2) + "\n");
 }
 console.log(`[K-PPE] ${verified}/${accepted.length} receipts written to ${RECEIPTS}/ and verified offline and on-chain`);
@@ -77,8 +82,10 @@ The pipeline is running${ONCE ? " (KPPE_MAIN_ONCE=1: stopping now)" : " until Ct
   watch    curl ${health.url}/kpe/health
            npx hardhat ledger:stream --url ${gateway.url} --follow
            npx hardhat anchor:status --rpc-url ${rpc.url} --contract ${contract} --store ${LEDGER}
-  verify   npx hardhat anchor:verify --rpc-url ${rpc.url} --receipt ${RECEIPTS}/${example}.json
-           npx hardhat anchor:verify --rpc-url ${rpc.url} --store ${LEDGER} --event-id <an event id>
+  verify   npx hardhat anchor:verify --rpc-url ${rpc.url} --contract ${contract} --log-key ${verifierKey} --receipt ${RECEIPTS}/${example}.json
+           npx hardhat anchor:verify --rpc-url ${rpc.url} --contract ${contract} --store ${LEDGER} --event-id <an event id>
+  log      curl ${gateway.url}/checkpoint   (signed by this run's log key ${verifierKey})
+           curl "${gateway.url}/proof/inclusion?event_id=${example}"
   by hand  ${RECEIPTS}/${example}.json holds "verify_proof_view": the four arguments of verifyProofView,
            as a block explorer's Read Contract page takes them`);
 if (verified !== accepted.length) process.exitCode = 1;
@@ -95,11 +102,11 @@ await rpc.close();
 await connection.close();
 
 /** The gateway on :8080, or on a free port if that one is taken. */
-async function listenGateway(ledgerStore: SqliteStore): Promise<{ url: string; close(): Promise<void> }> {
+async function listenGateway(ledgerStore: SqliteStore, logKey: string): Promise<{ url: string; gateway: Gateway; close(): Promise<void> }> {
   for (const port of [8080, 0]) {
-    const candidate: Gateway = createGateway({ store: ledgerStore, port, logLevel: false });
+    const candidate: Gateway = createGateway({ store: ledgerStore, port, logLevel: false, logKey });
     try {
-      return { url: await candidate.listen(), close: () => candidate.close() };
+      return { url: await candidate.listen(), gateway: candidate, close: () => candidate.close() };
     } catch (error) {
       if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
     }

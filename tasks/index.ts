@@ -37,7 +37,7 @@ export const anchorTasks = [
     .setAction(() => import("./anchor/run.ts"))
     .build(),
 
-  task("anchor:verify", "Check an anchor receipt: client hash, ledger entry hash, Merkle proof, and the batch on chain (verifyProofView, getBatch)")
+  task("anchor:verify", "Check an anchor receipt: its entry, its position in the log (and the checkpoint's signature, given the log key), and its anchoring on the trusted KPPEAnchor")
     .addOption({ name: "eventId", description: "Build the receipt of this event from the store", defaultValue: "" })
     .addOption({ name: "receipt", description: "A receipt file (JSON)", defaultValue: "" })
     .addOption({ name: "body", description: "The event body as JSON, when the receipt does not carry it (or --body-file)", defaultValue: "" })
@@ -45,7 +45,9 @@ export const anchorTasks = [
     .addOption({ name: "out", description: "With --event-id: also write the receipt to this file", defaultValue: "" })
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
     .addOption({ name: "rpcUrl", description: "JSON-RPC URL of the receipt's chain instead of the --network's (also RPC_URL)", defaultValue: "" })
-    .addFlag({ name: "offline", description: "Skip the on-chain checks" })
+    .addOption({ name: "contract", description: "The KPPEAnchor you trust (also KPPE_CONTRACT_ADDRESS; default: this chain's Ignition deployment). A receipt naming another contract fails", defaultValue: "" })
+    .addOption({ name: "logKey", description: "The log's verifier key, to check the checkpoint's signature (also KPPE_LOG_VERIFIER_KEY; print it with npx hardhat log:key)", defaultValue: "" })
+    .addFlag({ name: "offline", description: "Skip the on-chain checks (the verdict then says they were not checked)" })
     .setAction(() => import("./anchor/verify.ts"))
     .build(),
 

@@ -68,6 +68,8 @@ export interface Gateway {
   ledger: Ledger;
   /** The RFC 9162 log over the ledger, integrated and signed by this gateway. */
   logService: LogService;
+  /** True when no log key was given and checkpoints are signed with a throwaway one. */
+  ephemeralLogKey: boolean;
   /** Starts listening; resolves to the base URL. */
   listen(): Promise<string>;
   /** Stops accepting, lets in-flight requests finish, closes streams and the store. */
@@ -315,7 +317,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...receiptOf(entry),
       entry,
       log: await logInclusionOf(logService, entry),
-      anchor_receipt: anchored ? assembleReceipt(entry, anchored.receipt, anchored.batch) : null,
+      anchor_receipt: anchored ? await assembleReceipt(entry, anchored.receipt, anchored.batch, logService.log, logService.sign) : null,
     };
   });
 
@@ -392,10 +394,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     app,
     ledger,
     logService,
+    ephemeralLogKey: !options.logKey,
     async listen() {
       headSequence = (await store.head()).fifo_sequence;
       if (!options.readOnly) logService.start();
-      if (!options.logKey) app.log.warn(`no log key given (KPPE_LOG_KEY): checkpoints are signed with an ephemeral key; verifier key ${logService.verifierKey}`);
       return app.listen({ host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT });
     },
     async close() {

@@ -20,6 +20,15 @@ export interface AnchorCall {
   eventCount: number;
   treeDepth: number;
   batchTimestamp: number;
+  /** The log checkpoint the batch completes: `anchorCheckpoint` instead of `anchorMerkleRoot`. */
+  checkpoint?: { logSize: number; logRoot: string; consistencyProof: string[] };
+}
+
+/** A batch's checkpoint as `getCheckpoint` returns it (all zero for a batch without one). */
+export interface ChainCheckpoint {
+  logSize: number;
+  logRoot: string;
+  firstSequence: number;
 }
 
 export interface Fees {
@@ -57,7 +66,7 @@ export class ContractRevertedError extends KppeError {
 /** Thrown when the contract refuses an anchor. */
 export class AnchorRevertedError extends ContractRevertedError {
   constructor(reason: string, cause?: unknown) {
-    super("anchorMerkleRoot", reason, cause, "ANCHOR_REVERTED");
+    super("the anchor", reason, cause, "ANCHOR_REVERTED");
   }
 }
 
@@ -218,7 +227,13 @@ export class ContractChain {
   }
 }
 
-const anchorArgs = (call: AnchorCall) => [call.batchNumber, call.merkleRoot, call.eventCount, call.treeDepth, call.batchTimestamp] as const;
+/** The function and arguments of an anchoring call. */
+function anchorFunction(call: AnchorCall): [string, readonly unknown[]] {
+  const base = [call.batchNumber, call.merkleRoot, call.eventCount, call.treeDepth, call.batchTimestamp] as const;
+  if (!call.checkpoint) return ["anchorMerkleRoot", base];
+  const { logSize, logRoot, consistencyProof } = call.checkpoint;
+  return ["anchorCheckpoint", [...base, logSize, logRoot, consistencyProof]];
+}
 
 /** Everything the keeper asks of a KPPEAnchor. */
 export class AnchorChain extends ContractChain {
@@ -266,14 +281,44 @@ export class AnchorChain extends ContractChain {
 
   /** Estimates an anchor's gas; a refused anchor throws AnchorRevertedError. */
   estimateAnchor(call: AnchorCall): Promise<bigint> {
-    return this.estimate("anchorMerkleRoot", anchorArgs(call));
+    return this.estimate(...anchorFunction(call));
   }
 
   signAnchor(call: AnchorCall, options: Fees & { nonce: number; gasLimit: bigint }): Promise<{ hash: string; raw: string }> {
-    return this.sign("anchorMerkleRoot", anchorArgs(call), options);
+    return this.sign(...anchorFunction(call), options);
   }
 
   anchorRevertReason(call: AnchorCall, blockNumber: number): Promise<string> {
-    return this.revertReason("anchorMerkleRoot", anchorArgs(call), blockNumber);
+    return this.revertReason(...anchorFunction(call), blockNumber);
+  }
+
+  /**
+   * Whether the contract anchors log checkpoints (KPPEAnchor 2.x). An older deployment keeps
+   * taking plain roots, and its receipts say that positions are not proven on chain.
+   */
+  async anchorsCheckpoints(): Promise<boolean> {
+    const version: string = await this.read("version", () => this.contract.version());
+    return Number(version.split(".")[0]) >= 2;
+  }
+
+  /** The batch id of the first checkpoint on chain, 0 while none is anchored. */
+  async firstCheckpointBatchId(): Promise<number> {
+    return Number(await this.read("firstCheckpointBatchId", () => this.contract.firstCheckpointBatchId()));
+  }
+
+  async getCheckpoint(batchNumber: number): Promise<ChainCheckpoint> {
+    const c = await this.read(`getCheckpoint(${batchNumber})`, () => this.contract.getCheckpoint(batchNumber));
+    return { logSize: Number(c.logSize), logRoot: c.logRoot, firstSequence: Number(c.firstSequence) };
+  }
+
+  async verifyLogInclusion(batchNumber: number, index: number, eventHash: string, contentHash: string, proof: string[]): Promise<boolean> {
+    return this.read("verifyLogInclusion", () => this.contract.verifyLogInclusion(batchNumber, index, eventHash, contentHash, proof));
+  }
+
+  /** The unix time of block `blockNumber`. */
+  async blockTime(blockNumber: number): Promise<number> {
+    const block = await this.read("eth_getBlockByNumber", () => this.provider.getBlock(blockNumber));
+    if (!block) throw new KppeError("NO_BLOCK", `block ${blockNumber} is not known to the node`);
+    return block.timestamp;
   }
 }

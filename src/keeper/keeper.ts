@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { formatUnits, parseUnits } from "ethers";
 import { KppeError } from "../errors.ts";
+import { StoredLog } from "../log/storedLog.ts";
 import { KppeTree, verifyKppeProof } from "../merkle/kppeTree.ts";
 import type { AnchorStore, AnchorTarget, BatchRecord, LedgerStore, ReceiptRecord, TxAttempt } from "../store/types.ts";
 import { AnchorRevertedError, type AnchorCall, type AnchorChain, type MinedTx } from "./chain.ts";
@@ -56,6 +57,10 @@ export class Keeper {
   private readonly anchoring: AnchorStore;
   private readonly chain: AnchorChain;
   private readonly log: KeeperLog;
+  /** The RFC 9162 log over the ledger, kept in the store: each batch anchors its checkpoint. */
+  private readonly ledgerLog: StoredLog;
+  /** Whether the contract takes checkpoints (KPPEAnchor 2.x); asked once. */
+  private checkpoints: boolean | undefined;
   private readonly holder: string;
   private readonly leaseName: string;
   private readonly maxFeeWei: bigint;
@@ -68,6 +73,7 @@ export class Keeper {
   constructor(options: { store: LedgerStore; chain: AnchorChain; settings: KeeperSettings; log?: KeeperLog; networkName?: string }) {
     this.store = options.store;
     this.anchoring = options.store.anchoring;
+    this.ledgerLog = new StoredLog(options.store.log);
     this.chain = options.chain;
     this.settings = options.settings;
     this.log = options.log ?? consoleLog;
@@ -215,6 +221,7 @@ export class Keeper {
     }
     const tree = KppeTree.fromHex(entries.map((e) => e.payload_hash), { maxLeaves: this.settings.maxEventsPerBatch });
     const batchNumber = Math.max(await this.chain.latestBatchId(), last?.batchNumber ?? 0) + 1;
+    const checkpoint = await this.checkpointFor(first, end);
     const batch: BatchRecord = {
       ...this.target,
       id: randomUUID(),
@@ -233,11 +240,34 @@ export class Keeper {
       error: null,
       createdAt: new Date().toISOString(),
       confirmedAt: null,
+      logRoot: checkpoint?.logRoot ?? null,
+      logProof: checkpoint?.consistencyProof ?? null,
+      blockTime: null,
     };
     await this.anchoring.createBatch(batch);
-    this.log("info", `Merkle tree built | batch #${batchNumber}, sequences ${first}..${end} | leaves: ${tree.leafCount}, depth: ${tree.depth}, root: ${tree.root}`);
+    this.log(
+      "info",
+      `Merkle tree built | batch #${batchNumber}, sequences ${first}..${end} | leaves: ${tree.leafCount}, depth: ${tree.depth}, root: ${tree.root}` +
+        (checkpoint ? ` | log size ${end}, log root ${checkpoint.logRoot}` : " | no log checkpoint (contract older than 2.0.0)"),
+    );
     failpoint("after-cut");
     return batch;
+  }
+
+  /**
+   * The log checkpoint that a batch of sequences `first..end` completes: the log integrated up
+   * to `end`, its root there, and the consistency proof from the checkpoint anchored before
+   * (`first - 1` entries; none for the contract's first checkpoint). Undefined when the
+   * contract takes no checkpoints.
+   */
+  private async checkpointFor(first: number, end: number): Promise<AnchorCall["checkpoint"]> {
+    this.checkpoints ??= await this.chain.anchorsCheckpoints();
+    if (!this.checkpoints) return undefined;
+    const integrated = await this.ledgerLog.integrate({ upTo: end });
+    if (integrated < end) throw new KppeError("LOG_BEHIND", `the log holds ${integrated} entries, batch needs ${end}; run npx hardhat ledger:audit`);
+    const [logRoot, firstCheckpoint] = await Promise.all([this.ledgerLog.root(end), this.chain.firstCheckpointBatchId()]);
+    const consistencyProof = firstCheckpoint === 0 || first === 1 ? [] : await this.ledgerLog.consistencyProof(first - 1, end);
+    return { logSize: end, logRoot, consistencyProof };
   }
 
   /** Takes a batch from wherever it is to `confirmed` (or `failed`, or paused by the fee cap). */
@@ -397,8 +427,19 @@ export class Keeper {
     if (!(await this.chain.verifyProofView(batch.batchNumber, leaves[sample], tree.proof(sample), sample))) {
       throw new KppeError("SAMPLE_REJECTED", `verifyProofView rejected leaf ${sample} of batch #${batch.batchNumber}; receipts not written`);
     }
+    if (batch.logRoot !== null) {
+      const entry = entries[sample];
+      const index = entry.fifo_sequence - 1;
+      if ((await this.ledgerLog.root(batch.lastSequence)) !== batch.logRoot) {
+        throw new KppeError("LEDGER_CHANGED", `the log at size ${batch.lastSequence} no longer has batch #${batch.batchNumber}'s log root; run npx hardhat ledger:audit`);
+      }
+      const proof = await this.ledgerLog.inclusionProof(index, batch.lastSequence);
+      if (!(await this.chain.verifyLogInclusion(batch.batchNumber, index, entry.event_hash, entry.content_hash, proof))) {
+        throw new KppeError("SAMPLE_REJECTED", `verifyLogInclusion rejected entry ${index} of batch #${batch.batchNumber}; receipts not written`);
+      }
+    }
     this.log("info", `Batch #${batch.batchNumber} confirmed in block ${mined.blockNumber} | ${batch.eventCount} events anchored (tx ${mined.hash})`);
-    const anchored = { txHash: mined.hash, blockNumber: mined.blockNumber, prevRoot };
+    const anchored = { txHash: mined.hash, blockNumber: mined.blockNumber, blockTime: await this.chain.blockTime(mined.blockNumber), prevRoot };
     await this.anchoring.updateBatch(batch.id, anchored);
     Object.assign(batch, anchored);
 
@@ -506,7 +547,9 @@ export function leaseName(target: AnchorTarget): string {
 }
 
 function callOf(batch: BatchRecord): AnchorCall {
-  return { batchNumber: batch.batchNumber, merkleRoot: batch.merkleRoot, eventCount: batch.eventCount, treeDepth: batch.treeDepth, batchTimestamp: batch.batchTimestamp };
+  const call: AnchorCall = { batchNumber: batch.batchNumber, merkleRoot: batch.merkleRoot, eventCount: batch.eventCount, treeDepth: batch.treeDepth, batchTimestamp: batch.batchTimestamp };
+  if (batch.logRoot !== null) call.checkpoint = { logSize: batch.lastSequence, logRoot: batch.logRoot, consistencyProof: batch.logProof ?? [] };
+  return call;
 }
 
 const min = (a: bigint, b: bigint) => (a < b ? a : b);

@@ -1,11 +1,32 @@
 import { clientHash } from "../hashing/canonical.ts";
+import type { LedgerEntry } from "../ledger/types.ts";
+import { logLeafHash } from "../log/rfc9162.ts";
+import { StoredLog } from "../log/storedLog.ts";
 import { buildReceipt } from "../receipt/build.ts";
 import type { AnchorReceipt } from "../receipt/format.ts";
-import type { LedgerEntry } from "../ledger/types.ts";
 import type { AnchorTarget, BatchRecord, LedgerStore, ReceiptRecord } from "../store/types.ts";
 
-/** The self-contained receipt file of an event, from its ledger entry and its stored receipt and batch. */
-export function assembleReceipt(entry: LedgerEntry, receipt: ReceiptRecord, batch: BatchRecord): AnchorReceipt {
+/** Signs the checkpoint (size, root) with the log key: what a receipt's maker adds when it holds the key. */
+export type CheckpointSigner = (size: number, root: string) => string;
+
+/**
+ * The self-contained receipt of an event, from its ledger entry, its stored K-PPE receipt and
+ * batch, and the log (whose inclusion proof at the batch's checkpoint is read, O(log n)).
+ */
+export async function assembleReceipt(entry: LedgerEntry, receipt: ReceiptRecord, batch: BatchRecord, log: StoredLog, sign?: CheckpointSigner): Promise<AnchorReceipt> {
+  let logSection: AnchorReceipt["log"] = null;
+  if (batch.logRoot !== null) {
+    const index = entry.fifo_sequence - 1;
+    const size = batch.lastSequence;
+    logSection = {
+      index,
+      size,
+      leaf_hash: logLeafHash(entry.event_hash, entry.content_hash),
+      root: batch.logRoot,
+      proof: await log.inclusionProof(index, size),
+      checkpoint: sign ? sign(size, batch.logRoot) : null,
+    };
+  }
   return buildReceipt({
     event: {
       version: entry.version,
@@ -16,20 +37,29 @@ export function assembleReceipt(entry: LedgerEntry, receipt: ReceiptRecord, batc
       previous_event_hash: entry.previous_event_hash,
       body: bodyOf(entry),
     },
-    ledgerEntry: { fifo_sequence: entry.fifo_sequence, observed_prev_hash: entry.observed_prev_hash, event_hash: entry.event_hash, accepted_at: entry.accepted_at },
+    ledgerEntry: {
+      fifo_sequence: entry.fifo_sequence,
+      observed_prev_hash: entry.observed_prev_hash,
+      event_hash: entry.event_hash,
+      content_hash: entry.content_hash,
+      accepted_at: entry.accepted_at,
+      data: entry.data,
+    },
     batchId: batch.batchNumber,
+    firstSequence: batch.firstSequence,
     leafIndex: receipt.leafIndex,
     tree: { proof: () => receipt.proof, root: receipt.root, depth: batch.treeDepth, leafCount: batch.eventCount },
     prevRoot: batch.prevRoot ?? "0x" + "0".repeat(64),
-    anchor: { chain_id: batch.chainId, contract: batch.contract, tx_hash: batch.txHash!, block_number: batch.blockNumber! },
+    log: logSection,
+    anchor: { chain_id: batch.chainId, contract: batch.contract, tx_hash: batch.txHash!, block_number: batch.blockNumber!, block_time: batch.blockTime },
   });
 }
 
 /** An event's anchor receipt from the store, or undefined while it is not in a confirmed batch. */
-export async function receiptFromStore(store: LedgerStore, eventId: string, target?: AnchorTarget): Promise<AnchorReceipt | undefined> {
-  const [entry, found] = await Promise.all([store.findByEventId(eventId), store.anchoring.findReceipt(eventId, target)]);
+export async function receiptFromStore(store: LedgerStore, eventId: string, options: { target?: AnchorTarget; sign?: CheckpointSigner } = {}): Promise<AnchorReceipt | undefined> {
+  const [entry, found] = await Promise.all([store.findByEventId(eventId), store.anchoring.findReceipt(eventId, options.target)]);
   if (!entry || !found) return undefined;
-  return assembleReceipt(entry, found.receipt, found.batch);
+  return assembleReceipt(entry, found.receipt, found.batch, new StoredLog(store.log), options.sign);
 }
 
 /**

@@ -20,6 +20,9 @@ export const BATCH_COLUMNS = [
   "error",
   "created_at",
   "confirmed_at",
+  "log_root",
+  "log_proof",
+  "block_time",
 ] as const;
 
 /** Column order of `event_receipts` INSERTs in both stores. */
@@ -34,6 +37,7 @@ export const UPDATE_COLUMNS: Record<string, string> = {
   prevRoot: "prev_root",
   error: "error",
   confirmedAt: "confirmed_at",
+  blockTime: "block_time",
 };
 
 export function batchValues(b: BatchRecord): Array<string | number | null> {
@@ -56,6 +60,9 @@ export function batchValues(b: BatchRecord): Array<string | number | null> {
     b.error,
     b.createdAt,
     b.confirmedAt,
+    b.logRoot,
+    b.logProof === null ? null : JSON.stringify(b.logProof),
+    b.blockTime,
   ];
 }
 
@@ -94,6 +101,9 @@ export function batchFromRow(row: Record<string, unknown>): BatchRecord {
     error: (row.error as string | null) ?? null,
     createdAt: time(row.created_at)!,
     confirmedAt: time(row.confirmed_at),
+    logRoot: (row.log_root as string | null) ?? null,
+    logProof: row.log_proof === null || row.log_proof === undefined ? null : json(row.log_proof),
+    blockTime: maybeNumber(row.block_time),
   };
 }
 
@@ -122,3 +132,9 @@ export function splitJoined(row: Record<string, unknown>): { receipt: ReceiptRec
 
 /** `b.col AS b_col, …` for a join that splitJoined can take apart. */
 export const BATCH_SELECT_PREFIXED = BATCH_COLUMNS.map((c) => `b.${c} AS b_${c}`).join(", ");
+
+/** Migration of both stores: the checkpoint a batch anchors, and its block's time. */
+export const CHECKPOINT_COLUMNS_MIGRATION = (integer: string) => `
+  ALTER TABLE merkle_batches ADD COLUMN log_root TEXT;
+  ALTER TABLE merkle_batches ADD COLUMN log_proof TEXT;
+  ALTER TABLE merkle_batches ADD COLUMN block_time ${integer};`;

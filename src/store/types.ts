@@ -105,10 +105,19 @@ export interface BatchRecord extends AnchorTarget {
   error: string | null;
   createdAt: string;
   confirmedAt: string | null;
+  /**
+   * The log root at size `lastSequence` that the batch anchors with `anchorCheckpoint`, and the
+   * consistency proof from the previously anchored checkpoint (empty for the first); null for a
+   * batch anchored without a checkpoint (a KPPEAnchor older than 2.0.0).
+   */
+  logRoot: string | null;
+  logProof: string[] | null;
+  /** Unix seconds of the block that holds the anchoring transaction, once confirmed. */
+  blockTime: number | null;
 }
 
 /** What may change on a batch after it is cut. */
-export type BatchUpdate = Partial<Pick<BatchRecord, "status" | "txHash" | "txAttempts" | "blockNumber" | "prevRoot" | "error" | "confirmedAt">>;
+export type BatchUpdate = Partial<Pick<BatchRecord, "status" | "txHash" | "txAttempts" | "blockNumber" | "blockTime" | "prevRoot" | "error" | "confirmedAt">>;
 
 /** One `event_receipts` row: an event's place and proof in a confirmed batch. */
 export interface ReceiptRecord {

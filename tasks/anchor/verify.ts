@@ -7,7 +7,7 @@ import { verifyReceiptOffline, type CheckResult } from "../../src/receipt/verify
 import { openStore } from "../../src/store/open.ts";
 import { reportChecks } from "../checks.ts";
 import { userError, userFacing } from "../errors.ts";
-import { connectProvider } from "./connect.ts";
+import { contractAddress, reachChain } from "./connect.ts";
 
 interface Args {
   eventId: string;
@@ -17,6 +17,8 @@ interface Args {
   out: string;
   store: string;
   rpcUrl: string;
+  contract: string;
+  logKey: string;
   offline: boolean;
 }
 
@@ -27,21 +29,28 @@ export default function verify(args: Args, hre: HardhatRuntimeEnvironment): Prom
 async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   const receipt = await loadReceipt(args);
   const eventBody = await loadBody(args);
-  const offline = verifyReceiptOffline(receipt, { eventBody });
+  const logKey = args.logKey || process.env.KPPE_LOG_VERIFIER_KEY || undefined;
+  const offline = verifyReceiptOffline(receipt, { eventBody, logKey });
   const checks: CheckResult[] = [...offline.checks];
   const { event, batch, anchor } = offline.receipt;
-  console.log(`receipt of ${event.event_id}: sequence ${offline.receipt.ledger_entry.fifo_sequence}, batch #${batch.batch_id} leaf ${batch.leaf_index} of ${batch.event_count}, chain ${anchor.chain_id}, contract ${anchor.contract}, tx ${anchor.tx_hash}`);
+  const when = "block_time" in anchor && anchor.block_time !== null ? ` at ${new Date(anchor.block_time * 1000).toISOString()}` : "";
+  console.log(
+    `receipt of ${event.event_id}: sequence ${offline.receipt.ledger_entry.fifo_sequence}, batch #${batch.batch_id} (leaf ${batch.leaf_index} of ${batch.event_count}), ` +
+      `anchored on chain ${anchor.chain_id}${when} by tx ${anchor.tx_hash}` + ("explorer" in anchor && anchor.explorer ? `\n  ${anchor.explorer}` : ""),
+  );
   if (args.offline) {
-    checks.push({ name: "on chain", ok: true, detail: "skipped (--offline)" });
+    checks.push({ name: "on chain", ok: false, skipped: true, detail: "not checked on chain (--offline): nothing shows the batch was anchored" });
   } else {
-    const { provider, name } = await connectProvider(hre, args.rpcUrl);
+    const { provider, name, chainId } = await reachChain(hre, args.rpcUrl);
+    // The contract comes from the verifier's own configuration, never from the receipt alone.
+    const contract = contractAddress(args.contract, chainId);
     try {
-      checks.push(...(await verifyOnChain(offline.receipt, provider)));
+      checks.push(...(await verifyOnChain(offline.receipt, provider, { contract, chainId })));
     } catch (error) {
       checks.push({ name: "on chain", ok: false, detail: `could not read the contract through ${name}: ${(error as Error).message.split("\n")[0]}` });
     }
   }
-  reportChecks(checks, `${event.event_id} is in batch #${batch.batch_id} anchored on chain ${anchor.chain_id}`);
+  reportChecks(checks, `${event.event_id} is entry ${offline.receipt.ledger_entry.fifo_sequence} of the log anchored in batch #${batch.batch_id} on chain ${anchor.chain_id}`);
 }
 
 async function loadReceipt(args: Args): Promise<AnchorReceipt | string> {

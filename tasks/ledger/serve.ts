@@ -35,6 +35,9 @@ export default async function serve(
   const gateway = createGateway({ store: ledgerStore, host, port, logLevel, profile, storageNodes: nodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, logKey });
   const url = await gateway.listen();
   gateway.app.log.info({ store: ledgerStore.location, url, profile }, `gateway listening on ${url} (ledger: ${ledgerStore.location}, profile: ${profile})`);
+  if (gateway.ephemeralLogKey) {
+    gateway.app.log.warn(`no KPPE_LOG_KEY: checkpoints are signed with a key made for this run only (verifier key ${gateway.logService.verifierKey}); make a lasting one with npx hardhat log:keygen`);
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       gateway.app.log.info(`${signal}: finishing in-flight requests, then stopping`);

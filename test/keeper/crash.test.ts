@@ -58,7 +58,7 @@ for (const makeFixture of STORE_FIXTURES) describe(`keeper crash at every step (
         // All receipts present and valid (a sample across both receipt chunks checked in full).
         assert.equal(await store.anchoring.countReceipts(live[0].id), EVENTS);
         for (const index of [0, 4_000, 8_191, 8_192, EVENTS - 1]) {
-          const receipt = await receiptFromStore(store, ids[index], target);
+          const receipt = await receiptFromStore(store, ids[index], { target });
           assert.ok(receipt && verifyReceiptOffline(receipt).ok, `receipt of ${ids[index]}`);
         }
       } finally {

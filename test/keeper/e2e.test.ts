@@ -49,11 +49,12 @@ describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", fu
       assert.match(status.stdout, /pending \(not in a batch\): 0/);
 
       const receiptFile = join(dir, "e2e-3.json");
-      const verified = await hardhat(["anchor:verify", "--event-id", "e2e-3", "--out", receiptFile, ...common]);
+      const verified = await hardhat(["anchor:verify", "--event-id", "e2e-3", "--out", receiptFile, "--contract", contract, ...common]);
       assert.equal(verified.code, 0, verified.stdout + verified.stderr);
-      assert.match(verified.stdout, /VERIFIED: e2e-3 is in batch #1/);
-      for (const check of ["client hash", "ledger entry hash", "proof to root", "chain id", "batch on chain", "verifyProofView"]) {
-        assert.match(verified.stdout, new RegExp(`ok +${check}`));
+      // Built from the store, the receipt has no signed checkpoint (the log key is the gateway's).
+      assert.match(verified.stdout, /VERIFIED EXCEPT what was not checked \(checkpoint signature\): e2e-3 is entry 4 of the log anchored in batch #1/);
+      for (const check of ["client hash", "entry hash", "content hash", "log inclusion", "batch range", "batch membership", "chain", "contract", "anchoring event", "checkpoint event", "verifyLogInclusion", "verifyProofView"]) {
+        assert.match(verified.stdout, new RegExp(`ok +${check} `));
       }
 
       // The proof in the receipt is the one OpenZeppelin's tree gives for the padded leaves.
@@ -64,15 +65,32 @@ describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", fu
       assert.deepEqual(receipt.batch.proof, oz.getProof(3));
       assert.ok(SimpleMerkleTree.verify(oz.root, clientHash(bodies[3]), receipt.batch.proof));
 
-      // The gateway now serves the same anchor receipt.
+      // The gateway now serves the same anchor receipt, with the checkpoint signed by its log key.
       const served = await (await fetch(`${url}/receipts/e2e-3`)).json();
-      assert.deepEqual(served.anchor_receipt, receipt);
+      const logKey = (await (await fetch(`${url}/log/key`)).text()).trim();
+      assert.deepEqual({ ...served.anchor_receipt, log: { ...served.anchor_receipt.log, checkpoint: null } }, receipt);
+      const servedFile = join(dir, "served.json");
+      writeFileSync(servedFile, JSON.stringify(served.anchor_receipt));
+      const complete = await hardhat(["anchor:verify", "--receipt", servedFile, "--rpc-url", chain.url, "--contract", contract, "--log-key", logKey]);
+      assert.equal(complete.code, 0, complete.stdout + complete.stderr);
+      assert.match(complete.stdout, /^VERIFIED: e2e-3 is entry 4 of the log/m);
+      const offline = await hardhat(["anchor:verify", "--receipt", servedFile, "--offline", "--log-key", logKey]);
+      assert.equal(offline.code, 0, offline.stdout + offline.stderr);
+      assert.match(offline.stdout, /skip +on chain +not checked on chain \(--offline\)/);
+      assert.doesNotMatch(offline.stdout, /^VERIFIED:/m, "a skipped step is never reported as verified");
+
+      // A receipt naming a contract the verifier does not trust fails, naming both.
+      const elsewhere = join(dir, "elsewhere.json");
+      writeFileSync(elsewhere, JSON.stringify({ ...receipt, anchor: { ...receipt.anchor, contract: "0x" + "12".repeat(20) } }));
+      const untrusted = await hardhat(["anchor:verify", "--receipt", elsewhere, "--rpc-url", chain.url, "--contract", contract]);
+      assert.equal(untrusted.code, 1, untrusted.stdout + untrusted.stderr);
+      assert.match(untrusted.stdout, /FAIL +contract +the receipt names 0x1212/);
 
       // A receipt whose event was altered does not verify, and the exit code says so.
       const tampered = { ...receipt, event: { ...receipt.event, body: { ...bodies[3], order: 99 } } };
       const tamperedFile = join(dir, "tampered.json");
       writeFileSync(tamperedFile, JSON.stringify(tampered));
-      const refused = await hardhat(["anchor:verify", "--receipt", tamperedFile, "--rpc-url", chain.url]);
+      const refused = await hardhat(["anchor:verify", "--receipt", tamperedFile, "--rpc-url", chain.url, "--contract", contract]);
       assert.equal(refused.code, 1, refused.stdout + refused.stderr);
       assert.match(refused.stdout, /FAIL +client hash/);
       assert.match(refused.stdout, /NOT VERIFIED/);
@@ -88,6 +106,6 @@ describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", fu
     assert.match(result.stdout, /KPPEAnchor deployed by Ignition at 0x[0-9a-f]{40}/);
     assert.match(result.stdout, /Batch #1 confirmed in block \d+ \| 5 events anchored/);
     assert.match(result.stdout, /5\/5 receipts written to data\/main\/receipts\/ and verified offline and on-chain/);
-    assert.match(result.stdout, /npx hardhat anchor:verify --rpc-url http:\/\/127\.0\.0\.1:\d+ --receipt data\/main\/receipts\//);
+    assert.match(result.stdout, /npx hardhat anchor:verify --rpc-url http:\/\/127\.0\.0\.1:\d+ --contract 0x[0-9a-f]{40} --log-key \S+ --receipt data\/main\/receipts\//);
   });
 });

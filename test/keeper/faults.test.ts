@@ -67,7 +67,7 @@ describe("keeper under a hostile RPC (fault-injecting proxy in front of the real
     assert.ok(proxy.log.includes("eth_sendRawTransaction -> drop-reply"));
     assert.equal((await anchoredRoots(chain, contract)).length, 1);
     const receipt = await receiptFromStore(store, "e-7");
-    assert.ok((await verifyOnChain(receipt!, chain.provider)).every((c) => c.ok));
+    assert.ok((await verifyOnChain(receipt!, chain.provider, { contract: receipt!.anchor.contract })).every((c) => c.ok));
   });
 
   it("abandons the cycle cleanly when the RPC stays down, and finishes the batch once it is back", async () => {
@@ -121,7 +121,7 @@ describe("keeper and the contract's refusals", function () {
     assert.deepEqual([again!.batchNumber, again!.firstSequence, again!.lastSequence, again!.status], [1, 1, 20, "confirmed"]);
   });
 
-  it("a batch id another keeper used: failed as a conflict, events requeued, id resynced from the chain", async () => {
+  it("a batch id another keeper used: failed as a conflict, events requeued; a contract holding another history is refused, never extended", async () => {
     const anchor = await chain.deployAnchor(devWallet(1).address);
     const contract = await anchor.getAddress();
     await (await anchor.setAuthorized(devWallet(2).address, true)).wait();
@@ -132,20 +132,22 @@ describe("keeper and the contract's refusals", function () {
     await store.anchoring.createBatch({
       ...keeper.target, id: crypto.randomUUID(), batchNumber: 1, firstSequence: 1, lastSequence: 8, eventCount: 8, treeDepth: 3,
       merkleRoot: "0x" + "ab".repeat(32), batchTimestamp: 1, status: "pending", txHash: null, txAttempts: [], blockNumber: null,
-      prevRoot: null, error: null, createdAt: new Date().toISOString(), confirmedAt: null,
+      prevRoot: null, error: null, createdAt: new Date().toISOString(), confirmedAt: null, logRoot: null, logProof: null, blockTime: null,
     });
-    // ...meanwhile another keeper anchored batches #1 and #2.
+    // ...meanwhile another keeper anchored batch #1 of some other log (1 entry).
     const other = anchor.connect(devWallet(2).connect(chain.provider)) as Contract;
-    await (await other.anchorMerkleRoot(1, "0x" + "11".repeat(32), 1, 0, 1)).wait();
-    await (await other.anchorMerkleRoot(2, "0x" + "22".repeat(32), 1, 0, 1)).wait();
+    await (await other.anchorCheckpoint(1, "0x" + "11".repeat(32), 1, 0, 1, 1, "0x" + "33".repeat(32), [])).wait();
 
     const summary = await keeper.cycle();
     assert.ok(lines.some((l) => l.includes("ERROR: Batch ID conflict -- latestBatchId mismatch")), lines.join("\n"));
     assert.equal((await store.anchoring.findBatch(keeper.target, 1))!.status, "failed");
     assert.equal(summary.eventsConfirmed, 0, "the cycle stops at a failed batch");
+    // The resynced batch would have to extend the other log: the contract refuses it, and the
+    // keeper says why instead of anchoring this ledger's events on top of another history.
     const next = await keeper.cycle();
-    assert.equal(next.eventsConfirmed, 8);
-    const live = await store.anchoring.lastLiveBatch(keeper.target);
-    assert.deepEqual([live!.batchNumber, live!.firstSequence, live!.lastSequence], [3, 1, 8]);
+    assert.equal(next.eventsConfirmed, 0);
+    assert.ok(lines.some((l) => /TX reverted: batch #2 failed with LogSizeMismatch\(8, 1, 8\)/.test(l)), lines.join("\n"));
+    assert.equal(await store.anchoring.lastLiveBatch(keeper.target), undefined, "no batch of this ledger is live");
+    assert.equal(keeper.status().status, "degraded");
   });
 });

@@ -14,8 +14,8 @@ async function anchorAndVerify(chain: LocalChain, contract: string, store: Sqlit
   const keeper = await openKeeper({ store, url: chain.url, contract, settings: fastSettings({ confirmations }) });
   try {
     assert.equal((await keeper.cycle()).eventsConfirmed, count);
-    const receipt = await receiptFromStore(store, ids[count - 1], keeper.target);
-    assert.ok((await verifyOnChain(receipt!, chain.provider)).every((c) => c.ok));
+    const receipt = await receiptFromStore(store, ids[count - 1], { target: keeper.target });
+    assert.ok((await verifyOnChain(receipt!, chain.provider, { contract: receipt!.anchor.contract })).every((c) => c.ok));
     return Number(receipt!.batch.batch_id);
   } finally {
     await keeper.releaseLease();
@@ -38,7 +38,7 @@ describe("forked-chain integration", function () {
       fork = await startLocalChain({ forkUrl: node.url });
       assert.equal(await anchorAndVerify(fork, contract, store, 30, "on-fork"), 2, "the fork continues after the node's batch #1");
       const receipt = await receiptFromStore(store, "before-fork-0");
-      assert.ok((await verifyOnChain(receipt!, fork.provider)).every((c) => c.ok), "the forked batch verifies on the fork");
+      assert.ok((await verifyOnChain(receipt!, fork.provider, { contract: receipt!.anchor.contract })).every((c) => c.ok), "the forked batch verifies on the fork");
     } finally {
       await store.close();
       await fork?.close();

@@ -1,137 +1,170 @@
 import assert from "node:assert/strict";
-import { network } from "hardhat";
-import {
-  buildReceipt,
-  clientHash,
-  eventHash,
-  GENESIS_PREV_HASH,
-  KppeError,
-  KppeTree,
-  parseReceipt,
-  verifyReceiptOffline,
-  type AnchorReceipt,
-} from "../../src/sdk/index.ts";
+import { contentHash } from "../../src/ledger/ledger.ts";
+import { generateSignerKey, parseSignerKey, signCheckpoint, verifierKeyOf } from "../../src/log/note.ts";
+import { receiptFromStore } from "../../src/keeper/receipts.ts";
 import { verifyOnChain } from "../../src/receipt/onchain.ts";
-import { ZERO_HASH } from "../helpers/random.ts";
+import { eventHash, KppeError, parseReceipt, RECEIPT_FORMAT, verifyReceiptOffline, type AnchorReceipt } from "../../src/sdk/index.ts";
+import type { LedgerStore } from "../../src/store/types.ts";
+import { reportChecks } from "../../tasks/checks.ts";
+import { appendEvents, devWallet, openKeeper, startLocalChain, type LocalChain } from "../helpers/chain.ts";
+import { sqliteFixture } from "../helpers/stores.ts";
 
-const CONTRACT = "0x" + "12".repeat(20);
+// Real receipts from the real pipeline (ledger, log, keeper, KPPEAnchor on the in-process
+// chain), then every attack of issue 15 tried on them, offline and on chain.
+describe("anchor receipts, version 2: what they prove and the attacks they refuse", function () {
+  this.timeout(60_000);
+  let chain: LocalChain;
+  let store: LedgerStore;
+  let contract: string;
+  let receipts: AnchorReceipt[];
+  const signer = parseSignerKey(generateSignerKey("receipts.example/log"));
+  const logKey = verifierKeyOf(signer);
+  const sign = (size: number, root: string) => signCheckpoint(size, root, signer);
 
-/** Five events chained as a ledger, one batch over them, receipts for all. */
-function sampleBatch(anchor: { chainId?: number; contract?: string } = {}) {
-  let prev = GENESIS_PREV_HASH;
-  const events = Array.from({ length: 5 }, (_, i) => {
-    const body = { type: "page_view", data: { path: `/p/${i}`, n: i } };
-    const event = { version: "0.1", event_id: `evt-${i}`, payload_hash: clientHash(body), source_id: "app", local_timestamp: null, body };
-    const fields = { ...event, fifo_sequence: i + 1, observed_prev_hash: prev };
-    const ledgerEntry = { fifo_sequence: i + 1, observed_prev_hash: prev, event_hash: eventHash(fields), accepted_at: "2026-11-23T12:00:00Z" };
-    prev = ledgerEntry.event_hash;
-    return { event, ledgerEntry };
+  before(async function () {
+    chain = await startLocalChain();
+    store = await sqliteFixture().open();
+    contract = await (await chain.deployAnchor(devWallet(1).address)).getAddress();
+    const first = await appendEvents(store, 5, "r");
+    const keeper = await openKeeper({ store, url: chain.url, contract });
+    await keeper.cycle();
+    const second = await appendEvents(store, 4, "s"); // a second batch: its consistency proof is checked on chain
+    await keeper.cycle();
+    receipts = await Promise.all([...first, ...second].map(async (id) => (await receiptFromStore(store, id, { sign }))!));
   });
-  const tree = KppeTree.fromHex(events.map((e) => e.event.payload_hash));
-  const receipts = events.map((e, i) =>
-    buildReceipt({
-      ...e,
-      batchId: 1,
-      leafIndex: i,
-      tree,
-      prevRoot: ZERO_HASH,
-      anchor: { chain_id: anchor.chainId ?? 31337, contract: anchor.contract ?? CONTRACT, tx_hash: "0x" + "cd".repeat(32), block_number: 7 },
-    }),
-  );
-  return { tree, receipts };
-}
+  after(async function () {
+    await store.close();
+    await chain.close();
+  });
 
-const failed = (receipt: unknown, options = {}) =>
-  verifyReceiptOffline(receipt, options).checks.filter((c) => !c.ok).map((c) => c.name);
+  const copy = (i = 6) => structuredClone(receipts[i]);
+  const failed = (receipt: unknown, options = {}) => verifyReceiptOffline(receipt, { logKey, ...options }).checks.filter((c) => !c.ok && !c.skipped).map((c) => c.name);
+  const onChainFailed = async (receipt: AnchorReceipt, trusted = contract) =>
+    (await verifyOnChain(receipt, chain.provider, { contract: trusted })).filter((c) => !c.ok && !c.skipped).map((c) => c.name);
+  /** Changes entry fields and recomputes event_hash, as a forger would. */
+  const reHash = (r: AnchorReceipt) => (r.ledger_entry.event_hash = eventHash({ ...r.event, ...r.ledger_entry }));
 
-describe("anchor receipts", function () {
-  it("verify offline, every check reported, and survive a JSON round trip", function () {
-    const { receipts } = sampleBatch();
+  it("a receipt proves its entry at its position: every check passes offline with the log key, and on chain", async function () {
     for (const receipt of receipts) {
-      const result = verifyReceiptOffline(JSON.stringify(receipt));
-      assert.equal(result.ok, true, JSON.stringify(result.checks));
-      assert.deepEqual(
-        result.checks.map((c) => c.name),
-        ["client hash", "ledger entry hash", "tree depth", "proof length", "leaf index", "proof to root", "explorer arguments"],
-      );
+      assert.equal(receipt.format, RECEIPT_FORMAT);
+      const offline = verifyReceiptOffline(JSON.stringify(receipt), { logKey });
+      assert.equal(offline.ok, true, JSON.stringify(offline.checks));
+      assert.deepEqual(offline.skipped, [], "nothing is left unchecked when the body, data and log key are there");
+      assert.equal(receipt.log!.index, receipt.ledger_entry.fifo_sequence - 1);
+      assert.deepEqual(await onChainFailed(receipt), []);
     }
+    assert.equal(receipts[6].batch.batch_id, "2");
+    assert.ok(receipts[6].anchor.block_time! > 1_700_000_000, "the anchoring time is in the receipt");
   });
 
-  it("carry verifyProofView's arguments as an explorer's Read Contract form takes them", function () {
-    const { receipts, tree } = sampleBatch();
-    const args = receipts[3].verify_proof_view;
-    assert.equal(args.batchId, "1");
-    assert.equal(args.leafIndex, "3");
-    assert.equal(args.eventHash, receipts[3].event.payload_hash);
-    assert.equal(args.proof, `[${tree.proof(3).join(",")}]`);
-  });
-
-  const tampering: Array<[string, (r: AnchorReceipt) => void, string[]]> = [
-    ["the event body", (r) => ((r.event.body as { data: { n: number } }).data.n = 99), ["client hash"]],
-    ["the payload hash", (r) => (r.event.payload_hash = "0x" + "ee".repeat(32)), ["client hash", "ledger entry hash", "proof to root", "explorer arguments"]],
-    ["the sequence", (r) => (r.ledger_entry.fifo_sequence = 9), ["ledger entry hash"]],
-    ["the event hash", (r) => (r.ledger_entry.event_hash = "0x" + "ee".repeat(32)), ["ledger entry hash"]],
-    ["a proof element", (r) => (r.batch.proof[1] = "0x" + "ee".repeat(32)), ["proof to root", "explorer arguments"]],
-    ["the root", (r) => (r.batch.root = "0x" + "ee".repeat(32)), ["proof to root"]],
-    ["the leaf index", (r) => (r.batch.leaf_index = 5), ["leaf index", "proof to root", "explorer arguments"]],
-    ["the event count", (r) => (r.batch.event_count = 9), ["tree depth", "proof to root"]],
-    ["the explorer batch id", (r) => (r.verify_proof_view.batchId = "2"), ["explorer arguments"]],
-  ];
-  for (const [what, tamper, expected] of tampering) {
-    it(`name the failing checks when ${what} is changed`, function () {
-      const receipt = structuredClone(sampleBatch().receipts[2]);
-      tamper(receipt);
-      assert.deepEqual(failed(receipt), expected);
+  for (const field of ["fifo_sequence", "event_id", "source_id", "observed_prev_hash"] as const) {
+    it(`refuses a receipt whose ${field} was changed and event_hash recomputed (offline and on chain)`, async function () {
+      const r = copy();
+      if (field === "fifo_sequence") r.ledger_entry.fifo_sequence += 1;
+      else if (field === "event_id") r.event.event_id = "forged-id";
+      else if (field === "source_id") r.event.source_id = "forged-source";
+      else r.ledger_entry.observed_prev_hash = "0x" + "ab".repeat(32);
+      reHash(r);
+      assert.ok(failed(r).includes("log inclusion"), `offline: ${failed(r)}`);
+      assert.ok((await onChainFailed(r)).includes("verifyLogInclusion"));
     });
   }
 
-  it("check a body given beside a receipt that carries none", function () {
-    const receipt = structuredClone(sampleBatch().receipts[0]);
-    const body = receipt.event.body;
-    delete receipt.event.body;
-    assert.match(verifyReceiptOffline(receipt).checks[0].detail, /skipped/);
-    assert.deepEqual(failed(receipt, { eventBody: body }), []);
-    assert.deepEqual(failed(receipt, { eventBody: { other: true } }), ["client hash"]);
+  it("refuses an accepted_at later than the block that anchored it (earlier ones are the gateway's word: docs/formats.md)", function () {
+    const r = copy();
+    r.ledger_entry.accepted_at = "2099-01-01T00:00:00.000Z";
+    assert.deepEqual(failed(r), ["accepted before anchoring"]);
   });
 
-  const malformed: Array<[string, (r: Record<string, any>) => void, RegExp]> = [
-    ["not JSON", () => undefined, /not valid JSON/],
-    ["a wrong format tag", (r) => (r.format = "kppe-receipt/0"), /format:/],
-    ["a short root", (r) => (r.batch.root = "0x1234"), /batch\.root: expected 0x followed by 64 lower-case hex digits/],
-    ["a numeric batch id", (r) => (r.batch.batch_id = 1), /batch\.batch_id:/],
-    ["a negative leaf index", (r) => (r.batch.leaf_index = -1), /batch\.leaf_index:/],
-    ["a bad proof element", (r) => (r.batch.proof[0] = "0xZZ"), /batch\.proof\.0:/],
-    ["a bad contract address", (r) => (r.anchor.contract = "0x12"), /anchor\.contract:/],
-    ["a missing ledger entry", (r) => delete r.ledger_entry, /ledger_entry:/],
-    ["an unknown field", (r) => (r.batch.extra = 1), /batch: .*extra/i],
-  ];
-  for (const [what, tamper, message] of malformed) {
-    it(`refuse a receipt with ${what}, naming the field`, function () {
-      const receipt = structuredClone(sampleBatch().receipts[0]) as Record<string, any>;
-      tamper(receipt);
-      const input = what === "not JSON" ? "{not json" : receipt;
-      assert.throws(() => parseReceipt(input), (e: unknown) => e instanceof KppeError && e.code === "BAD_RECEIPT" && message.test(e.message));
-    });
-  }
+  it("refuses swapped positions: another K-PPE leaf index, another log index", async function () {
+    const r = copy(6);
+    r.batch.leaf_index = 0;
+    r.verify_proof_view.leafIndex = "0";
+    assert.ok(failed(r).includes("batch range"), `${failed(r)}`);
+    const s = copy(6);
+    s.log!.index = 5;
+    assert.ok(failed(s).includes("log position"));
+    assert.ok((await onChainFailed(s)).includes("verifyLogInclusion"));
+  });
 
-  it("verify against the chain: getBatch and verifyProofView agree; another chain is refused", async function () {
-    const { ethers } = await network.create();
-    const [owner] = await ethers.getSigners();
-    const anchor = await ethers.deployContract("KPPEAnchor", [owner.address]);
-    await (await anchor.setAuthorized(owner.address, true)).wait();
-    const { chainId } = await ethers.provider.getNetwork();
-    const { receipts, tree } = sampleBatch({ chainId: Number(chainId), contract: await anchor.getAddress() });
-    await (await anchor.anchorMerkleRoot(1, tree.root, tree.leafCount, tree.depth, 1_700_000_000)).wait();
+  it("refuses rewritten data, even with content_hash recomputed", async function () {
+    const r = copy();
+    r.ledger_entry.data = { forged: true };
+    r.ledger_entry.content_hash = contentHash({ ...r.event, previous_event_hash: r.event.previous_event_hash ?? null, version: "0.1", data: r.ledger_entry.data });
+    assert.ok(failed(r).includes("log inclusion"));
+    assert.ok((await onChainFailed(r)).includes("verifyLogInclusion"));
+  });
 
-    for (const receipt of receipts) {
-      const checks = await verifyOnChain(receipt, ethers.provider);
-      assert.deepEqual(checks.map((c) => [c.name, c.ok]), [["chain id", true], ["batch on chain", true], ["verifyProofView", true]]);
+  it("refuses another transaction or block, and checks the anchoring event", async function () {
+    const r = copy();
+    r.anchor.block_number += 1;
+    assert.ok((await onChainFailed(r)).includes("anchoring transaction"));
+    const s = copy();
+    s.anchor.tx_hash = receipts[0].anchor.tx_hash; // batch 1's transaction
+    assert.ok((await onChainFailed(s)).includes("anchoring event"));
+  });
+
+  it("refuses a receipt that names the attacker's own KPPEAnchor, naming both contracts", async function () {
+    const theirs = await chain.deployAnchor(devWallet(1).address);
+    const r = copy();
+    r.anchor.contract = (await theirs.getAddress()).toLowerCase();
+    const checks = await verifyOnChain(r, chain.provider, { contract });
+    const check = checks.find((c) => c.name === "contract")!;
+    assert.equal(check.ok, false);
+    assert.match(check.detail, new RegExp(`names ${r.anchor.contract}.*trusts ${contract.toLowerCase()}`));
+  });
+
+  it("checks the checkpoint with the verifier's log key, never the receipt's, and says when it could not", function () {
+    const other = verifierKeyOf(parseSignerKey(generateSignerKey("receipts.example/log")));
+    assert.deepEqual(failed(copy(), { logKey: other }), ["checkpoint signature"]);
+    const r = copy();
+    r.log!.checkpoint = signCheckpoint(r.log!.size, "0x" + "cd".repeat(32), signer); // signed, but another root
+    assert.deepEqual(failed(r), ["checkpoint signature"]);
+    const offline = verifyReceiptOffline(copy(), {});
+    assert.equal(offline.ok, true);
+    assert.deepEqual(offline.skipped, ["checkpoint signature"], "without a key the signature is reported as not checked");
+  });
+
+  it("refuses receipt JSON with a key twice, naming it", function () {
+    const text = JSON.stringify(copy()).replace('"fifo_sequence":', '"fifo_sequence":1,"fifo_sequence":');
+    assert.throws(() => parseReceipt(text), (e: unknown) => e instanceof KppeError && /ledger_entry\.fifo_sequence appears twice/.test(e.message));
+  });
+
+  it("reads a version 1 receipt and says it proves no position", function () {
+    const r = copy();
+    const v1 = {
+      format: "kppe-receipt/1",
+      event: r.event,
+      ledger_entry: { fifo_sequence: r.ledger_entry.fifo_sequence, observed_prev_hash: r.ledger_entry.observed_prev_hash, event_hash: r.ledger_entry.event_hash, accepted_at: r.ledger_entry.accepted_at },
+      batch: { batch_id: r.batch.batch_id, leaf_index: r.batch.leaf_index, event_count: r.batch.event_count, tree_depth: r.batch.tree_depth, root: r.batch.root, prev_root: r.batch.prev_root, proof: r.batch.proof },
+      anchor: { chain_id: r.anchor.chain_id, contract: r.anchor.contract, tx_hash: r.anchor.tx_hash, block_number: r.anchor.block_number },
+      verify_proof_view: r.verify_proof_view,
+    };
+    const offline = verifyReceiptOffline(v1);
+    assert.equal(offline.ok, true);
+    assert.ok(offline.skipped.includes("log position"));
+    assert.match(offline.checks.find((c) => c.name === "log position")!.detail, /not proven/);
+  });
+
+  it("a report never says a bare VERIFIED when something was not checked", function () {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => lines.push(line);
+    try {
+      const offline = verifyReceiptOffline(copy(), { logKey });
+      reportChecks([...offline.checks, { name: "on chain", ok: false, skipped: true, detail: "not checked on chain (--offline)" }], "x");
+    } finally {
+      console.log = log;
     }
-    const forged = structuredClone(receipts[1]);
-    forged.event.payload_hash = "0x" + "ee".repeat(32);
-    assert.deepEqual((await verifyOnChain(forged, ethers.provider)).map((c) => c.ok), [true, true, false]);
-    const elsewhere = structuredClone(receipts[1]);
-    elsewhere.anchor.chain_id = 8453;
-    assert.deepEqual((await verifyOnChain(elsewhere, ethers.provider)).map((c) => c.ok), [false]);
+    assert.match(lines.at(-1)!, /^VERIFIED EXCEPT what was not checked \(on chain\)/);
+    assert.ok(lines.some((l) => l.startsWith("skip  on chain")));
+  });
+
+  it("still checks the client hash of a body given beside the receipt", function () {
+    const r = copy();
+    const body = r.event.body;
+    delete r.event.body;
+    assert.deepEqual(failed(r, { eventBody: body }), []);
+    assert.deepEqual(failed(r, { eventBody: { other: true } }), ["client hash"]);
   });
 });

@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
+import { CHECKPOINT_COLUMNS_MIGRATION } from "../anchorRows.ts";
 import { ENTRY_COLUMNS, entryFromRow, entryValues, headFromRow } from "../rows.ts";
 import { AppendConflict } from "../failures.ts";
 import { SqlPoeStore } from "../sqlPoeStore.ts";
@@ -104,6 +105,7 @@ export const MIGRATIONS: Array<[number, string]> = [
      ${ANALYTICS_EVENTS_VIEW};`,
   ],
   [7, LOG_MIGRATION],
+  [8, CHECKPOINT_COLUMNS_MIGRATION("BIGINT")],
 ];
 
 export interface PostgresStoreOptions {

@@ -4,6 +4,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlit
 import { Worker } from "node:worker_threads";
 import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
+import { CHECKPOINT_COLUMNS_MIGRATION } from "../anchorRows.ts";
 import { entryFromRow, entryValues, headFromRow } from "../rows.ts";
 import { SqlPoeStore, type SqlSession } from "../sqlPoeStore.ts";
 import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, SqliteAnchorStore } from "./sqliteAnchorStore.ts";
@@ -117,6 +118,7 @@ export const MIGRATIONS: Array<[number, string]> = [
      ${ANALYTICS_EVENTS_VIEW};`,
   ],
   [6, LOG_MIGRATION],
+  [7, CHECKPOINT_COLUMNS_MIGRATION("INTEGER")],
 ];
 
 /** Rethrows a taken fifo_sequence or event_id as AppendConflict, anything else as it is. */
