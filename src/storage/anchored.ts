@@ -1,4 +1,5 @@
-import type { ChainBatch } from "../keeper/chain.ts";
+import type { ChainBatch, ChainCheckpoint } from "../keeper/chain.ts";
+import type { StoredLog } from "../log/storedLog.ts";
 import { KppeTree } from "../merkle/kppeTree.ts";
 import { DEFAULT_MAX_LEAVES } from "../merkle/limits.ts";
 import type { LedgerStore } from "../store/types.ts";
@@ -7,6 +8,8 @@ import type { LedgerStore } from "../store/types.ts";
 export interface AnchorReader {
   latestBatchId(): Promise<number>;
   getBatch(batchId: number): Promise<ChainBatch>;
+  firstCheckpointBatchId(): Promise<number>;
+  getCheckpoint(batchId: number): Promise<ChainCheckpoint>;
 }
 
 /** An anchored batch and the ledger range it covers. */
@@ -61,4 +64,52 @@ export async function trustedThrough(store: LedgerStore, ranges: AnchoredRange[]
     trusted = range.lastSequence;
   }
   return { trusted };
+}
+
+/**
+ * With log checkpoints on chain: how far the copy agrees with the chain, in O(log n) chain reads
+ * instead of one per batch. A log root at size n commits to every entry up to n, and the contract
+ * only accepted checkpoints that extend each other, so agreement at one anchored size means
+ * agreement at every smaller one: a binary search over the checkpointed batch ids finds the last
+ * anchored size whose root the copy's log gives (`trusted`), and the anchored batch after it,
+ * which the copy contradicts (`mismatch`), if the copy holds it. `checkpoints` caches reads
+ * (anchored checkpoints do not change; a reorg deeper than the keeper's confirmations aside).
+ */
+export async function trustedByCheckpoints(
+  chain: AnchorReader,
+  log: StoredLog,
+  ids: { first: number; latest: number },
+  checkpoints: Map<number, ChainCheckpoint>,
+): Promise<{ trusted: number; mismatch?: AnchoredRange }> {
+  const size = await log.size();
+  const read = async (id: number) => {
+    let checkpoint = checkpoints.get(id);
+    if (!checkpoint) checkpoints.set(id, (checkpoint = await chain.getCheckpoint(id)));
+    return checkpoint;
+  };
+  const agrees = async (id: number) => {
+    const c = await read(id);
+    return (await log.root(c.logSize)) === c.logRoot.toLowerCase();
+  };
+  // The last checkpointed batch the copy holds in full.
+  let [lo, hi] = [ids.first, ids.latest];
+  let held = ids.first - 1;
+  while (lo <= hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if ((await read(mid)).logSize <= size) [held, lo] = [mid, mid + 1];
+    else hi = mid - 1;
+  }
+  if (held < ids.first) return { trusted: 0 };
+  if (await agrees(held)) return { trusted: (await read(held)).logSize };
+  // The last one it agrees with, before `held`.
+  let good = ids.first - 1;
+  [lo, hi] = [ids.first, held - 1];
+  while (lo <= hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (await agrees(mid)) [good, lo] = [mid, mid + 1];
+    else hi = mid - 1;
+  }
+  const trusted = good < ids.first ? 0 : (await read(good)).logSize;
+  const bad = await read(good + 1);
+  return { trusted, mismatch: { batchId: good + 1, firstSequence: bad.firstSequence, lastSequence: bad.logSize, root: bad.logRoot.toLowerCase() } };
 }

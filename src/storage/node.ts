@@ -2,7 +2,9 @@ import { streamLines } from "../gateway/streamClient.ts";
 import { checkNext } from "../ledger/audit.ts";
 import type { LedgerEntry, LedgerHead } from "../ledger/types.ts";
 import type { LedgerStore } from "../store/types.ts";
-import { anchoredRanges, trustedThrough, type AnchoredRange, type AnchorReader } from "./anchored.ts";
+import type { ChainCheckpoint } from "../keeper/chain.ts";
+import { StoredLog } from "../log/storedLog.ts";
+import { anchoredRanges, trustedByCheckpoints, trustedThrough, type AnchoredRange, type AnchorReader } from "./anchored.ts";
 import { signCommitment, type Commitment, type MessageSigner } from "./commitment.ts";
 
 /** How long to wait before reconnecting after a refused entry or a network error. */
@@ -23,8 +25,10 @@ export type NodeEvent =
  * to its new head. A bad entry stops the append (nothing after it is taken), is reported, and
  * the node reconnects from its last verified entry after RESYNC_DELAY_MS.
  *
- * With `anchors` (KPPEAnchor), the copy is also checked against the anchored roots: each anchored
- * range the node holds must recompute its root. When the gateway's history does not extend the
+ * With `anchors` (KPPEAnchor), the copy is also checked against the anchored roots. On a contract
+ * that anchors log checkpoints, the node keeps the RFC 9162 log over its copy and compares its
+ * root with the anchored log roots (O(log n) chain reads, src/storage/anchored.ts); on an older
+ * one, each anchored range the node holds must recompute its K-PPE root. When the gateway's history does not extend the
  * node's (its next entry does not link to the node's head), the anchored roots decide: the node
  * keeps what they confirm, discards the rest of its copy, and resyncs from there; a gateway
  * whose entries contradict an anchored root is refused.
@@ -44,6 +48,11 @@ export class StorageNode {
   private rangesReadAt = 0;
   /** The copy matches the anchored roots up to here. */
   private trusted = 0;
+  /** The log over this copy, kept in its store. */
+  private readonly log: StoredLog;
+  /** Anchored checkpoints read so far, and the checkpointed batch ids (first 0: none yet). */
+  private readonly checkpoints = new Map<number, ChainCheckpoint>();
+  private checkpointIds = { first: 0, latest: 0 };
 
   constructor(options: {
     gatewayUrl: string;
@@ -60,6 +69,7 @@ export class StorageNode {
     this.onEvent = options.onEvent ?? (() => undefined);
     this.anchors = options.anchors;
     this.anchorRefreshMs = options.anchorRefreshMs ?? 10_000;
+    this.log = new StoredLog(this.store.log);
   }
 
   get id(): string {
@@ -151,12 +161,13 @@ export class StorageNode {
    */
   private async checkAnchored(head: LedgerHead): Promise<boolean> {
     if (!this.anchors) return true;
-    const lastKnown = this.ranges.at(-1)?.lastSequence ?? 0;
+    const lastKnown = this.checkpointIds.first > 0 ? (this.checkpoints.get(this.checkpointIds.latest)?.logSize ?? 0) : (this.ranges.at(-1)?.lastSequence ?? 0);
     if (head.fifo_sequence > lastKnown && Date.now() - this.rangesReadAt >= this.anchorRefreshMs) await this.readRanges();
-    const { trusted, mismatch } = await trustedThrough(this.store, this.ranges, this.trusted);
+    const { trusted, mismatch } = await this.agreement();
     this.trusted = trusted;
     if (!mismatch) return true;
-    const reason = `entries ${mismatch.firstSequence}-${mismatch.lastSequence} do not give batch #${mismatch.batchId}'s anchored root ${mismatch.root}`;
+    const what = this.checkpointIds.first > 0 ? "anchored log root" : "anchored root";
+    const reason = `entries ${mismatch.firstSequence}-${mismatch.lastSequence} do not give batch #${mismatch.batchId}'s ${what} ${mismatch.root}`;
     await this.discard(trusted, head, reason);
     this.problem = { fifo_sequence: mismatch.firstSequence, reason, at: new Date().toISOString() };
     this.onEvent({ type: "refused", fifo_sequence: mismatch.firstSequence, reason });
@@ -166,7 +177,7 @@ export class StorageNode {
   /** The gateway's next entry does not link to our head: keep what the anchored roots confirm, drop the rest. */
   private async diverged(head: LedgerHead): Promise<void> {
     await this.readRanges();
-    const { trusted } = await trustedThrough(this.store, this.ranges, this.trusted);
+    const { trusted } = await this.agreement();
     this.trusted = trusted;
     if (trusted < head.fifo_sequence) {
       await this.discard(trusted, head, `the gateway's history differs after sequence ${trusted}, the end of the last anchored batch this copy matches`);
@@ -177,8 +188,18 @@ export class StorageNode {
     this.onEvent({ type: "refused", fifo_sequence: head.fifo_sequence + 1, reason });
   }
 
+  /** How far the copy agrees with the chain: by the anchored log checkpoints when there are any. */
+  private async agreement(): Promise<{ trusted: number; mismatch?: AnchoredRange }> {
+    if (this.checkpointIds.first === 0) return trustedThrough(this.store, this.ranges, this.trusted);
+    await this.log.integrate();
+    return trustedByCheckpoints(this.anchors!, this.log, this.checkpointIds, this.checkpoints);
+  }
+
   private async readRanges(): Promise<void> {
-    this.ranges = await anchoredRanges(this.anchors!, this.ranges);
+    const anchors = this.anchors!;
+    const first = this.checkpointIds.first || (await anchors.firstCheckpointBatchId());
+    if (first > 0) this.checkpointIds = { first, latest: await anchors.latestBatchId() };
+    else this.ranges = await anchoredRanges(anchors, this.ranges);
     this.rangesReadAt = Date.now();
   }
 

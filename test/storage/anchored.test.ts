@@ -113,7 +113,7 @@ for (const makeFixture of STORE_FIXTURES) {
       startNode(await serve(liar), copy, events);
       await waitFor("a refusal", async () => events.some((e) => e.type === "refused"));
       const refused = events.find((e) => e.type === "refused")!;
-      assert.match(refused.type === "refused" ? refused.reason : "", /^entries 41-60 do not give batch #3's anchored root/);
+      assert.match(refused.type === "refused" ? refused.reason : "", /^entries 41-60 do not give batch #3's anchored log root/);
       await waitFor("the copy to stop at 40", async () => (await copy.head()).fifo_sequence === 40);
       assert.deepEqual(await hashesOf(copy), honestHashes.slice(0, 40));
     });
