@@ -8,7 +8,12 @@ import {PaddedMerkle} from "./libraries/PaddedMerkle.sol";
 /// @title ProofRecorder
 /// @notice FlowPay's `recordProof` contract and Lucid's session registry: write-once records.
 contract ProofRecorder is IProofRecorder, Ownable2Step {
+    /// @notice Bounds on `recordProof`'s and `recordCheckpoint`'s strings, in bytes.
+    uint256 public constant MAX_PIX_CHARGE_ID_BYTES = 256;
+    uint256 public constant MAX_METADATA_BYTES = 4096;
+
     mapping(bytes32 proofId => ProofRecord record) private _proofs;
+    mapping(bytes32 checkpoint => CheckpointRecord record) private _checkpoints;
     mapping(bytes32 sessionId => SessionRecord record) private _sessions;
     mapping(address writer => bool authorized) private _writers;
 
@@ -27,6 +32,8 @@ contract ProofRecorder is IProofRecorder, Ownable2Step {
     {
         if (proofId == bytes32(0)) revert ZeroValue("proofId");
         if (txHash == bytes32(0)) revert ZeroValue("txHash");
+        _checkLength("pixChargeId", bytes(pixChargeId).length, MAX_PIX_CHARGE_ID_BYTES);
+        _checkLength("metadata", bytes(metadata).length, MAX_METADATA_BYTES);
         if (_proofs[proofId].recordedAt != 0) revert ProofAlreadyRecorded(proofId);
         _proofs[proofId] = ProofRecord({
             txHash: txHash,
@@ -37,6 +44,47 @@ contract ProofRecorder is IProofRecorder, Ownable2Step {
         });
         emit ProofRecorded(proofId, txHash, pixChargeId, msg.sender);
         return true;
+    }
+
+    /// @inheritdoc IProofRecorder
+    function recordCheckpoint(bytes32 root, uint64 timestamp, uint256 batchId, uint32 leafCount, string calldata metadata)
+        external
+        onlyWriter
+        returns (bytes32 checkpoint)
+    {
+        if (root == bytes32(0)) revert ZeroValue("root");
+        if (leafCount == 0) revert ZeroValue("leafCount");
+        _checkLength("metadata", bytes(metadata).length, MAX_METADATA_BYTES);
+        checkpoint = flowPayCheckpoint(root, timestamp, batchId);
+        if (_checkpoints[checkpoint].recordedAt != 0) revert CheckpointAlreadyRecorded(checkpoint);
+        _checkpoints[checkpoint] = CheckpointRecord({
+            root: root,
+            timestamp: timestamp,
+            recordedAt: uint64(block.timestamp),
+            leafCount: leafCount,
+            recorder: msg.sender,
+            batchId: batchId,
+            metadata: metadata
+        });
+        emit CheckpointRecorded(checkpoint, root, batchId, leafCount, msg.sender);
+    }
+
+    /// @inheritdoc IProofRecorder
+    function getCheckpointRecord(bytes32 checkpoint) external view returns (CheckpointRecord memory) {
+        return _checkpoints[checkpoint];
+    }
+
+    /// @inheritdoc IProofRecorder
+    function verifyCheckpointProof(bytes32 checkpoint, bytes32 leaf, bytes32[] calldata proof, uint256 leafIndex)
+        external
+        view
+        returns (bool)
+    {
+        CheckpointRecord storage record = _checkpoints[checkpoint];
+        uint256 count = record.leafCount;
+        if (record.recordedAt == 0 || leafIndex >= count) return false;
+        if (proof.length != _flowPayProofLength(leafIndex, count)) return false;
+        return PaddedMerkle.verifySha256(record.root, leaf, proof);
     }
 
     /// @inheritdoc IProofRecorder
@@ -102,8 +150,21 @@ contract ProofRecorder is IProofRecorder, Ownable2Step {
     }
 
     /// @inheritdoc IProofRecorder
-    function flowPayCheckpoint(bytes32 root, uint64 timestamp, uint256 batchId) external pure returns (bytes32) {
+    function flowPayCheckpoint(bytes32 root, uint64 timestamp, uint256 batchId) public pure returns (bytes32) {
         return sha256(abi.encodePacked(root, timestamp, batchId));
+    }
+
+    /// @dev Siblings on the path of sorted position `index` in a FlowPay tree of `count` leaves:
+    /// a level where the node is the odd one out carries it up without a sibling.
+    function _flowPayProofLength(uint256 index, uint256 count) private pure returns (uint256 length) {
+        for (uint256 n = count; n > 1; n = (n + 1) / 2) {
+            if ((index ^ 1) < n) length++;
+            index >>= 1;
+        }
+    }
+
+    function _checkLength(string memory field, uint256 length, uint256 maxLength) private pure {
+        if (length > maxLength) revert StringTooLong(field, length, maxLength);
     }
 
     /// @inheritdoc IProofRecorder
@@ -120,6 +181,6 @@ contract ProofRecorder is IProofRecorder, Ownable2Step {
 
     /// @inheritdoc IProofRecorder
     function version() external pure returns (string memory) {
-        return "1.0.0";
+        return "2.0.0";
     }
 }

@@ -150,7 +150,7 @@ export const poeTasks = [
     .setAction(() => import("./poe/addOrder.ts"))
     .build(),
 
-  task("poe:anchor", "FlowPay anchorActiveBatch: close due batches and record each root and checkpoint with ProofRecorder.recordProof (until Ctrl-C, or --once)")
+  task("poe:anchor", "FlowPay anchorActiveBatch: close due batches and record each root and checkpoint with ProofRecorder.recordCheckpoint (until Ctrl-C, or --once)")
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
     .addOption({ name: "contract", description: RECORDER_HELP.contract, defaultValue: "" })
     .addOption({ name: "rpcUrl", description: RECORDER_HELP.rpcUrl, defaultValue: "" })
@@ -177,7 +177,7 @@ export const poeTasks = [
     .setAction(() => import("./poe/orderProof.ts"))
     .build(),
 
-  task("poe:verify", "Check an order's proof: the SHA-256 path and checkpoint off-chain, then the root recorded on ProofRecorder (verifySha256Proof)")
+  task("poe:verify", "Check an order's proof: the SHA-256 path and checkpoint off-chain, then the batch recorded on ProofRecorder, with the size it recorded (verifyCheckpointProof)")
     .addOption({ name: "proof", description: "A proof file from poe:order-proof", defaultValue: "" })
     .addOption({ name: "orderId", description: "Build the order's proof from the store instead", defaultValue: "" })
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })

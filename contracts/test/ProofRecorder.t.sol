@@ -36,6 +36,42 @@ contract ProofRecorderTest is CheatsTest {
         recorder.recordProof(bytes32("id"), "pix-2", bytes32("other"), "");
     }
 
+    function test_recordProof_refusesStringsOverTheirBounds() public {
+        bytes memory long = new bytes(4097);
+        vm.prank(WRITER);
+        vm.expectRevert(abi.encodeWithSelector(IProofRecorder.StringTooLong.selector, "metadata", 4097, 4096));
+        recorder.recordProof(bytes32("id"), "pix", bytes32("root"), string(long));
+        bytes memory longId = new bytes(257);
+        vm.prank(WRITER);
+        vm.expectRevert(abi.encodeWithSelector(IProofRecorder.StringTooLong.selector, "pixChargeId", 257, 256));
+        recorder.recordProof(bytes32("id"), string(longId), bytes32("root"), "");
+        vm.prank(WRITER);
+        vm.expectRevert(abi.encodeWithSelector(IProofRecorder.StringTooLong.selector, "metadata", 4097, 4096));
+        recorder.recordCheckpoint(bytes32("root"), 1, 1, 1, string(long));
+    }
+
+    /// A batch's checkpoint is predictable, so a co-writer could take it first with recordProof
+    /// and a junk root. Checkpoints live apart and their id is the contract's own hash of the
+    /// content: the squatter's record does not block the batch, and the same id can only ever
+    /// hold the same batch.
+    function test_recordCheckpoint_cannotBeTakenFirstByAnotherWriter() public {
+        address other = address(0xD00D);
+        recorder.setWriter(other, true);
+        bytes32 root = sha256("batch root");
+        bytes32 checkpoint = recorder.flowPayCheckpoint(root, 1_795_000_000, 7);
+        vm.prank(other);
+        recorder.recordProof(checkpoint, "squat", bytes32("junk"), "");
+        vm.prank(WRITER);
+        assertEq(recorder.recordCheckpoint(root, 1_795_000_000, 7, 3, "{}"), checkpoint, "the id is the checkpoint");
+        IProofRecorder.CheckpointRecord memory r = recorder.getCheckpointRecord(checkpoint);
+        assertEq(r.root, root, "the batch's own root");
+        assertEq(r.leafCount, 3, "its size");
+        assertTrue(r.recorder == WRITER, "its writer");
+        vm.prank(other);
+        vm.expectRevert(abi.encodeWithSelector(IProofRecorder.CheckpointAlreadyRecorded.selector, checkpoint));
+        recorder.recordCheckpoint(root, 1_795_000_000, 7, 3, "{}");
+    }
+
     function test_recordProof_revertsForStrangerAndZeroValues() public {
         vm.prank(STRANGER);
         vm.expectRevert(abi.encodeWithSelector(IProofRecorder.UnauthorizedWriter.selector, STRANGER));

@@ -18,19 +18,20 @@ export interface PoeCycle {
   anchored: PoeBatchRecord[];
 }
 
-/** The `recordProof` arguments of a batch whose checkpoint is fixed (docs/flowpay.md). */
-export function recordProofArgs(batch: PoeBatchRecord): [string, string, string, string] {
+/** The `recordCheckpoint` arguments of a batch whose checkpoint is fixed (docs/flowpay.md). */
+export function recordCheckpointArgs(batch: PoeBatchRecord): [string, number, number, number, string] {
   const metadata = { protocol: "flowpay-poe/1", batch_id: batch.id, batch_size: batch.batchSize, checkpoint_timestamp: batch.checkpointTimestamp };
-  return [batch.checkpointHash!, `poe-batch-${batch.id}`, batch.merkleRoot!, JSON.stringify(metadata)];
+  return [batch.merkleRoot!, batch.checkpointTimestamp!, batch.id, batch.batchSize, JSON.stringify(metadata)];
 }
 
 /**
  * FlowPay's `anchorActiveBatch`, crash-safe: closes the open batch when it is due, fixes each
  * closed batch's root and checkpoint in the store before anything is sent, records it with
- * `ProofRecorder.recordProof(checkpoint, "poe-batch-<id>", root, metadata)`, and writes the
- * transaction and its time back to the batch. After a crash at any step the next cycle finds the
- * batch `anchoring` with the same checkpoint: the contract refuses a second record of it, so a
- * batch is never recorded twice, and a batch in the store is never dropped.
+ * `ProofRecorder.recordCheckpoint(root, timestamp, batchId, size, metadata)` (the contract
+ * computes the checkpoint, so no other writer can take its id with other content), and writes
+ * the transaction and its time back to the batch. After a crash at any step the next cycle finds
+ * the batch `anchoring` with the same checkpoint: the contract refuses a second record of it, so
+ * a batch is never recorded twice, and a batch in the store is never dropped.
  */
 export class PoeAnchorer {
   private readonly store: LedgerStore;
@@ -108,12 +109,14 @@ export class PoeAnchorer {
     }
 
     const proofId = batch.checkpointHash!;
-    let record = await this.chain.getProof(proofId);
+    let record = await this.chain.getCheckpointRecord(proofId);
     let txHash = record.recordedAt === 0 ? await this.record(batch) : undefined;
-    if (record.recordedAt === 0) record = await this.chain.getProof(proofId);
-    if (record.recordedAt === 0) throw new KppeError("POE_NOT_RECORDED", `PoE batch #${batch.id}: recordProof was mined but checkpoint ${proofId} is not recorded (a reorg?); the next cycle tries again`);
-    if (record.txHash.toLowerCase() !== batch.merkleRoot) {
-      throw new KppeError("POE_ROOT_MISMATCH", `checkpoint ${proofId} is recorded with root ${record.txHash}, not PoE batch #${batch.id}'s ${batch.merkleRoot}`);
+    if (record.recordedAt === 0) record = await this.chain.getCheckpointRecord(proofId);
+    if (record.recordedAt === 0) throw new KppeError("POE_NOT_RECORDED", `PoE batch #${batch.id}: recordCheckpoint was mined but checkpoint ${proofId} is not recorded (a reorg?); the next cycle tries again`);
+    // The checkpoint is the contract's hash of root, timestamp and batch id, so a record under it
+    // holds this batch's root; its size is checked too.
+    if (record.root.toLowerCase() !== batch.merkleRoot || record.leafCount !== batch.batchSize) {
+      throw new KppeError("POE_ROOT_MISMATCH", `checkpoint ${proofId} is recorded with root ${record.root} and ${record.leafCount} orders, not PoE batch #${batch.id}'s ${batch.merkleRoot} and ${batch.batchSize}`);
     }
     txHash ??= await this.recordingTx(batch);
     const mined = await this.chain.confirmed(txHash, this.settings.confirmations, this.settings.pollMs);
@@ -130,12 +133,12 @@ export class PoeAnchorer {
   }
 
   /**
-   * Gets `recordProof` mined: the transaction signed before a crash if it can still be, else a
+   * Gets `recordCheckpoint` mined: the transaction signed before a crash if it can still be, else a
    * new one. Returns the recording transaction, or undefined when the contract says the
    * checkpoint is already recorded (found afterwards by its log).
    */
   private async record(batch: PoeBatchRecord): Promise<string | undefined> {
-    const args = recordProofArgs(batch);
+    const args = recordCheckpointArgs(batch);
     let mined: MinedTx | undefined;
     if (batch.signedTx) {
       const signed = Transaction.from(batch.signedTx);
@@ -150,12 +153,12 @@ export class PoeAnchorer {
     }
     if (!mined) {
       try {
-        mined = await this.chain.write("recordProof", args, {
+        mined = await this.chain.write("recordCheckpoint", args, {
           confirmations: this.settings.confirmations,
           pollMs: this.settings.pollMs,
           beforeSend: async (signed) => {
             batch = await this.update(batch, { signedTx: signed.raw, anchorTxHash: signed.hash });
-            this.log("info", `TX sent: ${signed.hash} (recordProof, PoE batch #${batch.id})`);
+            this.log("info", `TX sent: ${signed.hash} (recordCheckpoint, PoE batch #${batch.id})`);
           },
           afterSend: () => failpoint("poe-after-send"),
         });
@@ -164,23 +167,23 @@ export class PoeAnchorer {
         throw error;
       }
     }
-    if (!mined.success) return this.refused(batch, await this.chain.revertReason("recordProof", args, mined.blockNumber));
+    if (!mined.success) return this.refused(batch, await this.chain.revertReason("recordCheckpoint", args, mined.blockNumber));
     return mined.hash;
   }
 
   private async refused(batch: PoeBatchRecord, reason: string): Promise<undefined> {
-    if (reason.startsWith("ProofAlreadyRecorded")) return undefined;
+    if (reason.startsWith("CheckpointAlreadyRecorded")) return undefined;
     await this.update(batch, { error: reason });
     const fix = reason.startsWith("UnauthorizedWriter") ? `: the ProofRecorder's owner must call setWriter(${this.chain.wallet.address}, true)` : "";
-    throw new KppeError("POE_REFUSED", `recordProof for PoE batch #${batch.id} reverted: ${reason}${fix}`);
+    throw new KppeError("POE_REFUSED", `recordCheckpoint for PoE batch #${batch.id} reverted: ${reason}${fix}`);
   }
 
   /** The transaction that recorded the batch's checkpoint: ours if it was mined, else the one its log names. */
   private async recordingTx(batch: PoeBatchRecord): Promise<string> {
     if (batch.anchorTxHash && (await this.chain.mined(batch.anchorTxHash))?.success) return batch.anchorTxHash;
     const fromBlock = Number(batch.metadata.from_block ?? 0);
-    const found = await this.chain.proofRecordedTx(batch.checkpointHash!, fromBlock);
-    if (!found) throw new KppeError("POE_NO_LOG", `checkpoint ${batch.checkpointHash} is recorded but no ProofRecorded log was found from block ${fromBlock}`);
+    const found = await this.chain.checkpointRecordedTx(batch.checkpointHash!, fromBlock);
+    if (!found) throw new KppeError("POE_NO_LOG", `checkpoint ${batch.checkpointHash} is recorded but no CheckpointRecorded log was found from block ${fromBlock}`);
     return found;
   }
 }

@@ -77,11 +77,14 @@ export function verifyOrderProofOffline(p: OrderProof): CheckResult[] {
   ];
 }
 
-/** Checks against ProofRecorder: the checkpoint is recorded with this root, and the contract accepts the path. */
+/**
+ * Checks against ProofRecorder: the checkpoint is recorded with this root and the batch size the
+ * proof claims, and the contract accepts the path with the size it recorded (never the proof's).
+ */
 export async function verifyOrderProofOnChain(p: OrderProof, chain: RecorderChain): Promise<CheckResult[]> {
-  const record = await chain.getProof(p.checkpoint);
-  const recorded = record.recordedAt !== 0 && record.txHash.toLowerCase() === p.root.toLowerCase();
-  const accepted = await chain.verifySha256Proof(p.checkpoint, p.tx_hash, p.proof);
+  const record = await chain.getCheckpointRecord(p.checkpoint);
+  const recorded = record.recordedAt !== 0 && record.root.toLowerCase() === p.root.toLowerCase();
+  const accepted = await chain.verifyCheckpointProof(p.checkpoint, p.tx_hash, p.proof, p.leaf_index);
   return [
     {
       name: "recorded root",
@@ -90,9 +93,14 @@ export async function verifyOrderProofOnChain(p: OrderProof, chain: RecorderChai
         record.recordedAt === 0
           ? `checkpoint ${p.checkpoint} is not recorded on chain ${chain.target.chainId} at ${chain.target.contract}`
           : recorded
-            ? `recorded at ${new Date(record.recordedAt * 1000).toISOString()} with root ${record.txHash}`
-            : `recorded with root ${record.txHash}, not ${p.root}`,
+            ? `recorded at ${new Date(record.recordedAt * 1000).toISOString()} with root ${record.root}`
+            : `recorded with root ${record.root}, not ${p.root}`,
     },
-    { name: "verifySha256Proof", ok: accepted, detail: accepted ? "the contract accepts the proof" : "the contract refuses the proof" },
+    {
+      name: "batch size",
+      ok: record.recordedAt !== 0 && record.leafCount === p.batch_size,
+      detail: `${record.leafCount} orders recorded on chain, the proof says ${p.batch_size}`,
+    },
+    { name: "verifyCheckpointProof", ok: accepted, detail: accepted ? `the contract accepts the path at position ${p.leaf_index} of the ${record.leafCount} orders it recorded` : "the contract refuses the proof" },
   ];
 }

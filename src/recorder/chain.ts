@@ -11,25 +11,33 @@ export const PROOF_RECORDER_ABI = [
   "function getProof(bytes32 proofId) view returns (tuple(bytes32 txHash, uint64 recordedAt, address recorder, string pixChargeId, string metadata))",
   "function getSession(bytes32 sessionId) view returns (tuple(bytes32 manifestHash, bytes32 merkleRoot, uint64 startedAt, uint64 registeredAt, uint32 chunkCount, address owner, address recorder))",
   "function verifySha256Proof(bytes32 proofId, bytes32 leaf, bytes32[] proof) view returns (bool)",
+  "function recordCheckpoint(bytes32 root, uint64 timestamp, uint256 batchId, uint32 leafCount, string metadata) returns (bytes32)",
+  "function getCheckpointRecord(bytes32 checkpoint) view returns (tuple(bytes32 root, uint64 timestamp, uint64 recordedAt, uint32 leafCount, address recorder, uint256 batchId, string metadata))",
+  "function verifyCheckpointProof(bytes32 checkpoint, bytes32 leaf, bytes32[] proof, uint256 leafIndex) view returns (bool)",
   "function verifySessionChunk(bytes32 sessionId, bytes32 chunkHash, bytes32[] proof, uint256 chunkIndex) view returns (bool)",
   "function flowPayCheckpoint(bytes32 root, uint64 timestamp, uint256 batchId) pure returns (bytes32)",
   "function isWriter(address writer) view returns (bool)",
   "event ProofRecorded(bytes32 indexed proofId, bytes32 indexed txHash, string pixChargeId, address recorder)",
+  "event CheckpointRecorded(bytes32 indexed checkpoint, bytes32 indexed root, uint256 batchId, uint32 leafCount, address recorder)",
   "event SessionRegistered(bytes32 indexed sessionId, address indexed owner, bytes32 manifestHash, bytes32 merkleRoot, uint32 chunkCount, uint64 startedAt)",
   "error UnauthorizedWriter(address caller)",
   "error ProofAlreadyRecorded(bytes32 proofId)",
+  "error CheckpointAlreadyRecorded(bytes32 checkpoint)",
+  "error StringTooLong(string field, uint256 length, uint256 maxLength)",
   "error SessionAlreadyRegistered(bytes32 sessionId)",
   "error ZeroValue(string field)",
   "error ZeroChunkCount()",
   "error ZeroAddress()",
 ];
 
-/** `getProof`; `recordedAt` 0 means none. */
-export interface ChainProof {
-  txHash: string;
+/** `getCheckpointRecord`: a FlowPay batch recorded under its checkpoint; `recordedAt` 0 means none. */
+export interface ChainCheckpointRecord {
+  root: string;
+  timestamp: number;
   recordedAt: number;
+  leafCount: number;
   recorder: string;
-  pixChargeId: string;
+  batchId: number;
   metadata: string;
 }
 
@@ -55,9 +63,20 @@ export class RecorderChain extends ContractChain {
     return this.read("isWriter", () => this.contract.isWriter(this.wallet.address));
   }
 
-  async getProof(proofId: string): Promise<ChainProof> {
-    const p = await this.read("getProof", () => this.contract.getProof(proofId));
-    return { txHash: p.txHash, recordedAt: Number(p.recordedAt), recorder: p.recorder, pixChargeId: p.pixChargeId, metadata: p.metadata };
+
+  async getCheckpointRecord(checkpoint: string): Promise<ChainCheckpointRecord> {
+    const r = await this.read("getCheckpointRecord", () => this.contract.getCheckpointRecord(checkpoint));
+    return { root: r.root, timestamp: Number(r.timestamp), recordedAt: Number(r.recordedAt), leafCount: Number(r.leafCount), recorder: r.recorder, batchId: Number(r.batchId), metadata: r.metadata };
+  }
+
+  async verifyCheckpointProof(checkpoint: string, leaf: string, proof: readonly string[], leafIndex: number): Promise<boolean> {
+    return this.read("verifyCheckpointProof", () => this.contract.verifyCheckpointProof(checkpoint, leaf, proof, leafIndex));
+  }
+
+  /** The transaction whose CheckpointRecorded log carries `checkpoint`, searched from `fromBlock` on. */
+  async checkpointRecordedTx(checkpoint: string, fromBlock: number): Promise<string | undefined> {
+    const logs = await this.read("eth_getLogs", () => this.contract.queryFilter(this.contract.filters.CheckpointRecorded(checkpoint), fromBlock));
+    return logs.at(-1)?.transactionHash;
   }
 
   async getSession(sessionId: string): Promise<ChainSession> {
@@ -73,9 +92,6 @@ export class RecorderChain extends ContractChain {
     };
   }
 
-  async verifySha256Proof(proofId: string, leaf: string, proof: readonly string[]): Promise<boolean> {
-    return this.read("verifySha256Proof", () => this.contract.verifySha256Proof(proofId, leaf, proof));
-  }
 
   async verifySessionChunk(sessionId: string, chunkHash: string, proof: readonly string[], chunkIndex: number): Promise<boolean> {
     return this.read("verifySessionChunk", () => this.contract.verifySessionChunk(sessionId, chunkHash, proof, chunkIndex));
@@ -85,11 +101,6 @@ export class RecorderChain extends ContractChain {
     return this.read("flowPayCheckpoint", () => this.contract.flowPayCheckpoint(root, timestamp, batchId));
   }
 
-  /** The transaction whose ProofRecorded log carries `proofId`, searched from `fromBlock` on. */
-  async proofRecordedTx(proofId: string, fromBlock: number): Promise<string | undefined> {
-    const logs = await this.read("eth_getLogs", () => this.contract.queryFilter(this.contract.filters.ProofRecorded(proofId), fromBlock));
-    return logs[0]?.transactionHash;
-  }
 
   async blockTimestamp(blockNumber: number): Promise<number> {
     const block = await this.read("eth_getBlockByNumber", () => this.provider.getBlock(blockNumber));

@@ -61,4 +61,34 @@ describe("FlowPay SHA-256 tree", function () {
       assert.equal(await recorder.verifySha256Proof(proofId, randomLeaves(1)[0], tree.proof(0)), false);
     }
   });
+
+  it("ProofRecorder.verifyCheckpointProof takes the batch size from the record: every leaf verifies, an inner node or the bare root does not", async function () {
+    const { ethers } = await network.create();
+    const [owner] = await ethers.getSigners();
+    const recorder = await ethers.deployContract("ProofRecorder", [owner.address]);
+    await (await recorder.setWriter(owner.address, true)).wait();
+    const pair = (a: string, b: string) => "0x" + createHash("sha256").update(Buffer.from((a < b ? a + b.slice(2) : b + a.slice(2)).slice(2), "hex")).digest("hex");
+    for (const n of [1, 2, 3, 6, 17, 100]) {
+      const leaves = randomLeaves(n);
+      const tree = FlowPayTree.fromHex(leaves);
+      const sorted = [...leaves].sort();
+      await (await recorder.recordCheckpoint(tree.root, 1_795_000_000, n, n, "{}")).wait();
+      const checkpoint = await recorder.flowPayCheckpoint(tree.root, 1_795_000_000, n);
+      for (let i = 0; i < n; i++) {
+        const leaf = sorted[i];
+        const proof = tree.proof(i);
+        assert.equal(await recorder.verifyCheckpointProof(checkpoint, leaf, proof, i), true, `n=${n} leaf ${i}`);
+        assert.equal(verifyFlowPayProof({ root: tree.root, leaf, proof, leafIndex: i, leafCount: n }), true);
+        if (proof.length > 0) assert.equal(await recorder.verifyCheckpointProof(checkpoint, leaf, [...proof, proof[0]], i), false, "a longer proof");
+      }
+      // The root with an empty proof, and a level-1 node with the rest of a path, are not leaves.
+      if (n > 1) assert.equal(await recorder.verifyCheckpointProof(checkpoint, tree.root, [], 0), false, `n=${n}: the root posing as a leaf`);
+      if (n >= 4) {
+        const inner = pair(sorted[0], sorted[1]);
+        assert.equal(verifyFlowPayProof({ root: tree.root, leaf: inner, proof: tree.proof(0).slice(1) }), true, "without a size, the inner node passes");
+        assert.equal(await recorder.verifyCheckpointProof(checkpoint, inner, tree.proof(0).slice(1), 0), false, "with the recorded size, it does not");
+      }
+      assert.equal(await recorder.verifyCheckpointProof(checkpoint, sorted[0], tree.proof(0), n), false, "index = count");
+    }
+  });
 });

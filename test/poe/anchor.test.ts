@@ -62,9 +62,10 @@ for (const makeFixture of STORE_FIXTURES) {
       assert.equal(batch.checkpointHash, referenceCheckpoint(batch.merkleRoot!, batch.checkpointTimestamp!, batch.id), "checkpoint byte layout");
       assert.equal(await recorder.flowPayCheckpoint(batch.merkleRoot, batch.checkpointTimestamp, batch.id), batch.checkpointHash, "the contract recomputes the checkpoint");
 
-      const record = await recorder.getProof(batch.checkpointHash);
-      assert.equal(record.txHash, batch.merkleRoot);
-      assert.equal(record.pixChargeId, `poe-batch-${batch.id}`);
+      const record = await recorder.getCheckpointRecord(batch.checkpointHash);
+      assert.equal(record.root, batch.merkleRoot);
+      assert.equal(record.leafCount, 13n, "the batch size is recorded on chain");
+      assert.equal(record.batchId, BigInt(batch.id));
       assert.deepEqual(JSON.parse(record.metadata), { protocol: "flowpay-poe/1", batch_id: batch.id, batch_size: 13, checkpoint_timestamp: batch.checkpointTimestamp });
       const receipt = await chain.provider.getTransactionReceipt(batch.anchorTxHash!);
       assert.equal(receipt?.status, 1);
@@ -99,6 +100,8 @@ for (const makeFixture of STORE_FIXTURES) {
       if (proof.proof.length > 1) {
         const short = { ...proof, proof: proof.proof.slice(1) };
         assert.equal(verifyOrderProofOffline(short)[0].ok, false);
+        const claimed = { ...short, batch_size: 2, leaf_index: proof.leaf_index % 2 }; // a size whose path is that short
+        assert.ok((await verifyOrderProofOnChain(claimed, recorderChain)).some((c) => c.name === "verifyCheckpointProof" && !c.ok), "the contract uses the recorded size");
       }
     });
 

@@ -34,7 +34,7 @@ describe("poe:* tasks (real processes)", function () {
   }
 
   async function recordedLogs(recorder: Contract) {
-    return recorder.queryFilter(recorder.filters.ProofRecorded(), 0);
+    return recorder.queryFilter(recorder.filters.CheckpointRecorded(), 0);
   }
 
   for (const point of FAILPOINTS) {
@@ -56,7 +56,7 @@ describe("poe:* tasks (real processes)", function () {
         const logs = await recordedLogs(recorder);
         assert.equal(logs.length, 1, "recorded once");
         assert.equal(logs[0].transactionHash, after.anchorTxHash);
-        assert.equal((await recorder.getProof(after.checkpointHash)).txHash, after.merkleRoot);
+        assert.equal((await recorder.getCheckpointRecord(after.checkpointHash)).root, after.merkleRoot);
       } finally {
         await store.close();
       }
@@ -89,13 +89,21 @@ describe("poe:* tasks (real processes)", function () {
     const verified = await hardhat(["poe:verify", "--proof", proofFile, "--rpc-url", chain.url]);
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     assert.match(verified.stdout, /VERIFIED: order cli-order is in PoE batch #1/);
-    assert.match(verified.stdout, /^ok +verifySha256Proof +the contract accepts the proof$/m);
+    assert.match(verified.stdout, /^ok +verifyCheckpointProof +the contract accepts the path at position \d+ of the 6 orders it recorded$/m);
 
     const proof = JSON.parse(readFileSync(proofFile, "utf8"));
     const tampered = join(mkdtempSync(join(tmpdir(), "kppe-poe-proof-")), "tampered.json");
     writeFileSync(tampered, JSON.stringify({ ...proof, tx_hash: randomLeaves(1)[0] }));
     const refused = await hardhat(["poe:verify", "--proof", tampered, "--rpc-url", chain.url]);
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
-    assert.match(refused.stdout, /NOT VERIFIED: merkle proof, verifySha256Proof failed/);
+    assert.match(refused.stdout, /NOT VERIFIED: merkle proof, verifyCheckpointProof failed/);
+
+    // A proof that claims a smaller batch (so that a shorter path, an inner node, would pass the
+    // offline length check) fails on chain: the size is the recorded one.
+    const resized = join(mkdtempSync(join(tmpdir(), "kppe-poe-proof-")), "resized.json");
+    writeFileSync(resized, JSON.stringify({ ...proof, batch_size: 2 }));
+    const wrongSize = await hardhat(["poe:verify", "--proof", resized, "--rpc-url", chain.url]);
+    assert.equal(wrongSize.code, 1, wrongSize.stdout + wrongSize.stderr);
+    assert.match(wrongSize.stdout, /FAIL +batch size +6 orders recorded on chain, the proof says 2/);
   });
 });
