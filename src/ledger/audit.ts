@@ -1,4 +1,5 @@
 import { eventHash, GENESIS_PREV_HASH } from "../hashing/eventHash.ts";
+import { CompactRange } from "../log/compactRange.ts";
 import { contentHash } from "./ledger.ts";
 import type { LedgerEntry, LedgerHead } from "./types.ts";
 
@@ -9,6 +10,8 @@ export interface AuditResult {
   /** The last entry that checked out. */
   head: LedgerHead;
   problem?: { fifo_sequence: number; reason: string };
+  /** The log root recomputed from the entries at `logSizeToCheck`, when the audit got that far. */
+  logRoot?: string;
 }
 
 /**
@@ -38,21 +41,31 @@ export function checkNext(head: LedgerHead, entry: LedgerEntry): string | undefi
   return undefined;
 }
 
-/** Walks a ledger from sequence 1 in pages and reports the first entry that fails `checkNext`. */
+/**
+ * Walks a ledger from sequence 1 in pages and reports the first entry that fails `checkNext`.
+ * With `logSizeToCheck`, it also recomputes the log root at that size from the entries (not from
+ * any stored hash), for the caller to compare with the stored log or a served checkpoint.
+ */
 export async function auditLedger(
   read: (from: number, limit: number) => Promise<LedgerEntry[]>,
-  options: { pageSize?: number; onProgress?: (checked: number) => void } = {},
+  options: { pageSize?: number; onProgress?: (checked: number) => void; logSizeToCheck?: number } = {},
 ): Promise<AuditResult> {
   const pageSize = options.pageSize ?? 1000;
   let head: LedgerHead = { fifo_sequence: 0, event_hash: GENESIS_PREV_HASH };
+  const log = new CompactRange();
+  let logRoot = options.logSizeToCheck === 0 ? log.root() : undefined;
   for (;;) {
     const page = await read(head.fifo_sequence + 1, pageSize);
     for (const entry of page) {
       const reason = checkNext(head, entry);
-      if (reason) return { ok: false, checked: head.fifo_sequence, head, problem: { fifo_sequence: entry.fifo_sequence, reason } };
+      if (reason) return { ok: false, checked: head.fifo_sequence, head, problem: { fifo_sequence: entry.fifo_sequence, reason }, logRoot };
       head = { fifo_sequence: entry.fifo_sequence, event_hash: entry.event_hash };
+      if (options.logSizeToCheck !== undefined && log.size < options.logSizeToCheck) {
+        log.append(entry.event_hash, entry.content_hash);
+        if (log.size === options.logSizeToCheck) logRoot = log.root();
+      }
     }
     options.onProgress?.(head.fifo_sequence);
-    if (page.length < pageSize) return { ok: true, checked: head.fifo_sequence, head };
+    if (page.length < pageSize) return { ok: true, checked: head.fifo_sequence, head, logRoot };
   }
 }

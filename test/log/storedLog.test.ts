@@ -79,6 +79,18 @@ for (const makeFixture of STORE_FIXTURES) {
       }
     });
 
+    it("audit recomputes every stored hash from the entries and names the first chunk that differs", async function () {
+      await append(700);
+      const log = new StoredLog(store.log);
+      await log.integrate({ step: 300 });
+      assert.deepEqual(await log.audit({ step: 256 }), { size: 700 });
+      // Level 3 (subtrees of 8 entries): 87 nodes in chunk 0; overwrite node 5.
+      const bytes = kind === "sqlite" ? "x'" + "07".repeat(32) + "'" : "'\\x" + "07".repeat(32) + "'::bytea";
+      const splice = kind === "sqlite" ? `substr(hashes, 1, 160) || ${bytes} || substr(hashes, 193)` : `overlay(hashes placing ${bytes} from 161 for 32)`;
+      await fixture.exec(`UPDATE log_chunks SET hashes = ${splice} WHERE level = 3 AND chunk_index = 0`);
+      assert.deepEqual(await log.audit(), { size: 700, mismatch: { level: 3, index: 0 } });
+    });
+
     it("resumes after a restart from what is durable", async function () {
       await append(300);
       await new StoredLog(store.log).integrate({ upTo: 129 });
