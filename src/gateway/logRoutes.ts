@@ -24,8 +24,8 @@ export async function logInclusionOf(logService: LogService, entry: LedgerEntry)
   const checkpoint = await logService.checkpoint();
   const index = entry.fifo_sequence - 1;
   if (index >= checkpoint.size) return null;
-  const [leaf_hash, proof] = await Promise.all([logService.log.leafHash(index), logService.log.inclusionProof(index, checkpoint.size)]);
-  return { index, size: checkpoint.size, leaf_hash, proof, root: checkpoint.root, checkpoint: checkpoint.note };
+  const { leafHash, proof } = await logService.log.inclusion(index, checkpoint.size);
+  return { index, size: checkpoint.size, leaf_hash: leafHash, proof, root: checkpoint.root, checkpoint: checkpoint.note };
 }
 
 /** A decimal query parameter (digits only: Number() would also take "0x10", "1e3" and " 7"). */
@@ -71,8 +71,8 @@ export function registerLogRoutes(app: FastifyInstance, { store, logService }: {
     if (size === undefined) return badParameter(reply, "size", `expected a decimal integer >= 1, got ${JSON.stringify(query.size)}`);
     if (size > integrated) return badParameter(reply, "size", `${size} is beyond the log, which has ${integrated} integrated entries`);
     if (index >= size) return badParameter(reply, "index", `${index} is not below the tree size ${size}`);
-    const [leaf_hash, proof, root] = await Promise.all([logService.log.leafHash(index), logService.log.inclusionProof(index, size), logService.log.root(size)]);
-    return { index, size, leaf_hash, proof, root };
+    const { leafHash, proof, root } = await logService.log.inclusion(index, size);
+    return { index, size, leaf_hash: leafHash, proof, root };
   });
 
   app.get("/proof/consistency", async (request, reply) => {

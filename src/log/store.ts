@@ -10,6 +10,11 @@ export interface LogStore {
   /** The stored chunks among `keys`; a missing one is left out. */
   readLogChunks(keys: readonly ChunkKey[]): Promise<LogChunk[]>;
   /**
+   * The 32-byte hashes of single nodes (`index` is the node's index in its level), in order;
+   * undefined for a node not stored. Reads only those bytes: what proofs need.
+   */
+  readLogNodes(nodes: readonly NodeKey[]): Promise<Array<Uint8Array | undefined>>;
+  /**
    * Writes `chunks` (replacing stored ones with the same key) and sets the size to `toSize`, in
    * one durable transaction, only if the stored size is still `fromSize`: false, writing
    * nothing, when another integrator got there first.
@@ -22,6 +27,11 @@ export interface LogStore {
 export interface ChunkKey {
   level: number;
   /** The chunk's number within its level: node index >> 8. */
+  index: number;
+}
+
+export interface NodeKey {
+  level: number;
   index: number;
 }
 

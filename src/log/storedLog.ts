@@ -157,33 +157,45 @@ export class StoredLog {
     return this.hashes(consistencyRanges(size1, size2), size2);
   }
 
-  /** The hashes of `ranges`, from one read of every chunk they need. */
-  private async hashes(ranges: Array<[number, number]>, size: number): Promise<string[]> {
-    const integrated = await this.store.logSize();
-    if (size > integrated) {
-      throw new KppeError("LOG_SIZE_BEYOND", `the log has ${integrated} integrated entries; size ${size} is beyond it (integration follows the ledger: retry shortly)`, {
-        details: { size, integrated },
+  /**
+   * The leaf hash, inclusion proof and root of entry `index` in the tree of `size` (default: the
+   * integrated size), from one read of the nodes they need.
+   */
+  async inclusion(index: number, size?: number): Promise<{ size: number; leafHash: string; proof: string[]; root: string }> {
+    const n = size ?? (await this.store.logSize());
+    if (!(index < n)) throw new KppeError("BAD_LOG_INDEX", `index ${index} is not below the tree size ${n}`);
+    const path = inclusionRanges(index, n);
+    const [leafHash, root, ...proof] = await this.hashes([[index, index + 1], [0, n], ...path], n, size === undefined ? n : undefined);
+    return { size: n, leafHash, proof, root };
+  }
+
+  /**
+   * The hashes of `ranges`, from one read of the single nodes they need. `integrated`: the size
+   * the caller already read, else it is read here to refuse sizes beyond the log.
+   */
+  private async hashes(ranges: Array<[number, number]>, size: number, integrated?: number): Promise<string[]> {
+    const logSize = integrated ?? (await this.store.logSize());
+    if (size > logSize) {
+      throw new KppeError("LOG_SIZE_BEYOND", `the log has ${logSize} integrated entries; size ${size} is beyond it (integration follows the ledger: retry shortly)`, {
+        details: { size, integrated: logSize },
       });
     }
-    const nodes = ranges.flatMap(([a, b]) => perfectSubtrees(a, b)).map(([a, b]) => nodeKey(a, b));
-    const keys = new Map<string, ChunkKey>();
-    for (const n of nodes) keys.set(`${n.level}/${n.chunk}`, { level: n.level, index: n.chunk });
-    const chunks = new Map((await this.store.readLogChunks([...keys.values()])).map((c) => [`${c.level}/${c.index}`, c.hashes]));
+    const keys = new Map<string, { level: number; index: number }>();
+    for (const [a, b] of ranges.flatMap(([a, b]) => perfectSubtrees(a, b))) {
+      const level = Math.log2(b - a);
+      keys.set(`${level}/${a / (b - a)}`, { level, index: a / (b - a) });
+    }
+    const nodes = [...keys.values()];
+    const read = await this.store.readLogNodes(nodes);
+    const found = new Map(nodes.map((n, i) => [`${n.level}/${n.index}`, read[i]]));
     const perfect = (a: number, b: number): Uint8Array => {
-      const n = nodeKey(a, b);
-      const bytes = chunks.get(`${n.level}/${n.chunk}`)?.subarray(n.offset * 32, n.offset * 32 + 32);
-      if (!bytes || bytes.length !== 32) throw corrupt(`node ${n.level}/${a / 2 ** n.level} is missing`);
+      const level = Math.log2(b - a);
+      const bytes = found.get(`${level}/${a / (b - a)}`);
+      if (!bytes) throw corrupt(`node ${level}/${a / (b - a)} is missing`);
       return bytes;
     };
     return ranges.map(([a, b]) => toHex(rangeHash(a, b, perfect)));
   }
-}
-
-/** Where the node of the perfect subtree `[a, b)` is stored. */
-function nodeKey(a: number, b: number): { level: number; chunk: number; offset: number } {
-  const level = Math.log2(b - a);
-  const index = a / (b - a);
-  return { level, chunk: Math.floor(index / CHUNK_WIDTH), offset: index % CHUNK_WIDTH };
 }
 
 function corrupt(detail: string): KppeError {

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { ChunkKey, LogChunk, LogStore } from "../../log/store.ts";
+import { CHUNK_WIDTH, type ChunkKey, type LogChunk, type LogStore, type NodeKey } from "../../log/store.ts";
 
 export const LOG_MIGRATION = `
   CREATE TABLE log_chunks (
@@ -36,6 +36,19 @@ export class PostgresLogStore implements LogStore {
       [keys.map((k) => k.level), keys.map((k) => k.index)],
     );
     return rows.map((r) => ({ level: Number(r.level), index: Number(r.chunk_index), hashes: new Uint8Array(r.hashes as Buffer) }));
+  }
+
+  async readLogNodes(nodes: readonly NodeKey[]): Promise<Array<Uint8Array | undefined>> {
+    if (nodes.length === 0) return [];
+    const { rows } = await this.pool.query(
+      `SELECT k.i, substring(c.hashes from k.offset_byte for 32) AS hash
+         FROM unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS k(level, chunk_index, offset_byte, i)
+         JOIN log_chunks c ON c.level = k.level AND c.chunk_index = k.chunk_index`,
+      [nodes.map((n) => n.level), nodes.map((n) => Math.floor(n.index / CHUNK_WIDTH)), nodes.map((n) => (n.index % CHUNK_WIDTH) * 32 + 1), nodes.map((_, i) => i)],
+    );
+    const found: Array<Uint8Array | undefined> = nodes.map(() => undefined);
+    for (const row of rows) if ((row.hash as Buffer).length === 32) found[Number(row.i)] = new Uint8Array(row.hash as Buffer);
+    return found;
   }
 
   writeLogChunks(fromSize: number, toSize: number, chunks: readonly LogChunk[]): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
-import type { ChunkKey, LogChunk, LogStore } from "../../log/store.ts";
+import { CHUNK_WIDTH, type ChunkKey, type LogChunk, type LogStore, type NodeKey } from "../../log/store.ts";
 
 export const LOG_MIGRATION = `
   CREATE TABLE log_chunks (
@@ -36,6 +36,14 @@ export class SqliteLogStore implements LogStore {
       if (row) chunks.push({ ...key, hashes: row.hashes as Uint8Array });
     }
     return chunks;
+  }
+
+  async readLogNodes(nodes: readonly NodeKey[]): Promise<Array<Uint8Array | undefined>> {
+    const select = this.db.prepare("SELECT substr(hashes, ?, 32) AS hash FROM log_chunks WHERE level = ? AND chunk_index = ?");
+    return nodes.map((n) => {
+      const hash = select.get((n.index % CHUNK_WIDTH) * 32 + 1, n.level, Math.floor(n.index / CHUNK_WIDTH))?.hash as Uint8Array | undefined;
+      return hash?.length === 32 ? hash : undefined;
+    });
   }
 
   writeLogChunks(fromSize: number, toSize: number, chunks: readonly LogChunk[]): Promise<boolean> {

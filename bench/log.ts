@@ -1,0 +1,175 @@
+// npm run bench:log — the stored RFC 9162 log: integration of 2^20 entries on SQLite and
+// PostgreSQL (durable writes), then random inclusion and consistency proofs from the store and
+// over HTTP, each next to the same proofs from a naive in-memory tree built in the same run.
+// BENCH_LOG_SIZE (default 2^20), BENCH_STORES=sqlite,postgres. Ends with one JSON line.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createGateway } from "../src/gateway/server.ts";
+import { hashChildren, leafHashBytes } from "../src/log/rfc9162.ts";
+import { consistencyRanges, inclusionRanges } from "../src/log/rfc9162.ts";
+import { StoredLog } from "../src/log/storedLog.ts";
+import type { LedgerEntry } from "../src/ledger/types.ts";
+import { PostgresStore } from "../src/store/postgres/postgresStore.ts";
+import { SqliteStore } from "../src/store/sqlite/sqliteStore.ts";
+import type { LedgerStore } from "../src/store/types.ts";
+
+const SIZE = Number(process.env.BENCH_LOG_SIZE ?? 2 ** 20);
+const STORES = (process.env.BENCH_STORES ?? "sqlite,postgres").split(",");
+const POSTGRES_URL = process.env.KPPE_BENCH_POSTGRES_URL ?? "postgres://root@127.0.0.1:5432/test";
+const INCLUSION_PROOFS = 10_000;
+const CONSISTENCY_PROOFS = 1_000;
+const HTTP_CLIENTS = 8;
+
+const hex = () => "0x" + randomBytes(32).toString("hex");
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const figures: Record<string, number> = {};
+
+/** Fills a fresh ledger with SIZE entries straight through the store (the ledger's rules are not what is measured here). */
+async function fill(store: LedgerStore): Promise<void> {
+  const started = performance.now();
+  const CHUNK = 8192;
+  let prev = "0x" + "00".repeat(32);
+  for (let start = 1; start <= SIZE; start += CHUNK) {
+    const entries: LedgerEntry[] = [];
+    for (let seq = start; seq < Math.min(start + CHUNK, SIZE + 1); seq++) {
+      const event_hash = hex();
+      entries.push({
+        fifo_sequence: seq, version: "0.1", event_id: `b-${seq}`, payload_hash: hex(), source_id: "bench", local_timestamp: null,
+        previous_event_hash: null, observed_prev_hash: prev, event_hash, content_hash: hex(), accepted_at: new Date().toISOString(), data: null,
+      });
+      prev = event_hash;
+    }
+    await store.append(entries);
+    process.stderr.write(`\r  filling the ledger: ${fmt(Math.min(start + CHUNK - 1, SIZE))}/${fmt(SIZE)}`);
+  }
+  process.stderr.write(`  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+}
+
+/** The naive reference: every level of the tree in memory, built once from the leaves. */
+function memoryTree(leaves: Uint8Array[]) {
+  const levels: Uint8Array[][] = [leaves];
+  while (levels[levels.length - 1].length > 1) {
+    const below = levels[levels.length - 1];
+    const level: Uint8Array[] = [];
+    for (let i = 0; i + 1 < below.length; i += 2) level.push(hashChildren(below[i], below[i + 1]));
+    levels.push(level);
+  }
+  const perfect = (a: number, b: number) => levels[Math.log2(b - a)][a / (b - a)];
+  const range = (a: number, b: number): Uint8Array => {
+    let size = 1;
+    while (size * 2 <= b - a) size *= 2;
+    return size === b - a ? perfect(a, b) : hashChildren(perfect(a, a + size), range(a + size, b));
+  };
+  return { proof: (ranges: Array<[number, number]>) => ranges.map(([a, b]) => range(a, b)) };
+}
+
+async function timeEach<T>(count: number, make: (i: number) => T, run: (arg: T) => Promise<unknown> | unknown): Promise<{ perSecond: number; p50: number; p99: number }> {
+  const args = Array.from({ length: count }, (_, i) => make(i));
+  const times: number[] = [];
+  const started = performance.now();
+  for (const arg of args) {
+    const t = performance.now();
+    await run(arg);
+    times.push(performance.now() - t);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  times.sort((a, b) => a - b);
+  return { perSecond: count / seconds, p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+function get(agent: http.Agent, url: URL, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: url.hostname, port: url.port, path, agent }, (response) => {
+        response.resume();
+        response.on("end", () => (response.statusCode === 200 ? resolve() : reject(new Error(`${path}: ${response.statusCode}`))));
+      })
+      .on("error", reject);
+  });
+}
+
+async function overHttp(store: LedgerStore, kind: string): Promise<void> {
+  const gateway = createGateway({ store, port: 0, logLevel: false, readOnly: true });
+  const url = new URL(await gateway.listen());
+  const agent = new http.Agent({ keepAlive: true, maxSockets: HTTP_CLIENTS });
+  const times: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: HTTP_CLIENTS }, async () => {
+      while (next < INCLUSION_PROOFS) {
+        next++;
+        const index = Math.floor(Math.random() * SIZE);
+        const t = performance.now();
+        await get(agent, url, `/proof/inclusion?index=${index}&size=${SIZE}`);
+        times.push(performance.now() - t);
+      }
+    }),
+  );
+  const perSecond = INCLUSION_PROOFS / ((performance.now() - started) / 1000);
+  times.sort((a, b) => a - b);
+  console.log(`  inclusion proofs over HTTP (${HTTP_CLIENTS} clients): ${fmt(perSecond)}/s, p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${percentile(times, 99).toFixed(2)} ms`);
+  figures[`${kind}.http.inclusionPerSecond`] = Math.round(perSecond);
+  agent.destroy();
+  await gateway.close(); // closes the store too (closing it twice is fine)
+}
+
+async function bench(kind: string, open: () => Promise<{ store: LedgerStore; cleanup(): Promise<void> }>): Promise<void> {
+  console.log(`\n${kind}: ${fmt(SIZE)} entries`);
+  const { store, cleanup } = await open();
+  try {
+    await fill(store);
+    const log = new StoredLog(store.log);
+    const started = performance.now();
+    await log.integrate();
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`  integration: ${fmt(SIZE / seconds)} entries/s (${seconds.toFixed(2)} s, durable writes)`);
+    figures[`${kind}.integratePerSecond`] = Math.round(SIZE / seconds);
+
+    const inputs = await store.log.leafInputs(1, SIZE);
+    const memoryStarted = performance.now();
+    const tree = memoryTree(inputs.map(([e, c]) => leafHashBytes(Buffer.from(e.slice(2), "hex"), Buffer.from(c.slice(2), "hex"))));
+    console.log(`  naive in-memory tree built in ${((performance.now() - memoryStarted) / 1000).toFixed(2)} s (the reference below; it holds every level in memory)`);
+
+    const index = () => Math.floor(Math.random() * SIZE);
+    const stored = await timeEach(INCLUSION_PROOFS, index, (i) => log.inclusionProof(i, SIZE));
+    const memory = await timeEach(INCLUSION_PROOFS, index, (i) => tree.proof(inclusionRanges(i, SIZE)));
+    console.log(`  inclusion proofs from the store: ${fmt(stored.perSecond)}/s, p50 ${stored.p50.toFixed(3)} ms, p99 ${stored.p99.toFixed(3)} ms | in memory: ${fmt(memory.perSecond)}/s, p99 ${memory.p99.toFixed(3)} ms`);
+    figures[`${kind}.store.inclusionP99Ms`] = Number(stored.p99.toFixed(3));
+    figures[`${kind}.store.inclusionPerSecond`] = Math.round(stored.perSecond);
+
+    const sizes = () => {
+      const a = 1 + Math.floor(Math.random() * (SIZE - 1));
+      return [a, a + Math.floor(Math.random() * (SIZE - a + 1))] as [number, number];
+    };
+    const storedC = await timeEach(CONSISTENCY_PROOFS, sizes, ([a, b]) => log.consistencyProof(a, b));
+    const memoryC = await timeEach(CONSISTENCY_PROOFS, sizes, ([a, b]) => tree.proof(consistencyRanges(a, b)));
+    console.log(`  consistency proofs from the store: ${fmt(storedC.perSecond)}/s, p50 ${storedC.p50.toFixed(3)} ms, p99 ${storedC.p99.toFixed(3)} ms | in memory: ${fmt(memoryC.perSecond)}/s, p99 ${memoryC.p99.toFixed(3)} ms`);
+    figures[`${kind}.store.consistencyP99Ms`] = Number(storedC.p99.toFixed(3));
+
+    await overHttp(store, kind);
+  } finally {
+    await store.close();
+    await cleanup();
+  }
+}
+
+if (STORES.includes("sqlite")) {
+  await bench("sqlite", async () => ({ store: new SqliteStore(join(mkdtempSync(join(tmpdir(), "kppe-bench-log-")), "ledger.sqlite")), cleanup: async () => undefined }));
+}
+if (STORES.includes("postgres")) {
+  const schema = `kppe_bench_log_${process.pid}`;
+  await bench("postgres", async () => ({
+    store: await PostgresStore.open(POSTGRES_URL, { schema }),
+    cleanup: async () => {
+      const store = await PostgresStore.open(POSTGRES_URL, { schema });
+      await store.dropSchema();
+      await store.close();
+    },
+  }));
+}
+console.log(JSON.stringify(figures));
