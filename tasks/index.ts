@@ -112,6 +112,7 @@ export const ledgerTasks = [
     .addFlag({ name: "anchors", description: "Check the copy against KPPEAnchor's anchored roots; on a divergence keep what they confirm and resync from there" })
     .addOption({ name: "contract", description: `With --anchors: ${CHAIN_OPTIONS_HELP.contract}`, defaultValue: "" })
     .addOption({ name: "rpcUrl", description: `With --anchors: ${CHAIN_OPTIONS_HELP.rpcUrl}`, defaultValue: "" })
+    .addOption({ name: "logKey", description: "The log's verifier key (also KPPE_LOG_VERIFIER_KEY): check every checkpoint the gateway serves against this copy, and refuse a split view", defaultValue: "" })
     .setAction(() => import("./ledger/replicate.ts"))
     .build(),
 

@@ -3,6 +3,8 @@ import { checkNext } from "../ledger/audit.ts";
 import type { LedgerEntry, LedgerHead } from "../ledger/types.ts";
 import type { LedgerStore } from "../store/types.ts";
 import type { ChainCheckpoint } from "../keeper/chain.ts";
+import { openCheckpoint, parseVerifierKey, type Checkpoint, type NoteVerifier } from "../log/note.ts";
+import { verifyConsistency } from "../log/rfc9162.ts";
 import { StoredLog } from "../log/storedLog.ts";
 import { anchoredRanges, trustedByCheckpoints, trustedThrough, type AnchoredRange, type AnchorReader } from "./anchored.ts";
 import { signCommitment, type Commitment, type MessageSigner } from "./commitment.ts";
@@ -32,6 +34,12 @@ export type NodeEvent =
  * node's (its next entry does not link to the node's head), the anchored roots decide: the node
  * keeps what they confirm, discards the rest of its copy, and resyncs from there; a gateway
  * whose entries contradict an anchored root is refused.
+ *
+ * With `logKey` (the log's verifier key), the node also checks every checkpoint the gateway
+ * serves: signed by that key, never smaller than the last one it saw, never a second root for one
+ * size, consistent with the last one (RFC 9162 proof), and, up to the node's own size, giving the
+ * root of the entries the gateway streamed to it. A gateway that signs one history and streams
+ * another (a split view) is refused, with the signed checkpoint as evidence in the reason.
  */
 export class StorageNode {
   problem: { fifo_sequence: number; reason: string; at: string } | undefined;
@@ -53,6 +61,9 @@ export class StorageNode {
   /** Anchored checkpoints read so far, and the checkpointed batch ids (first 0: none yet). */
   private readonly checkpoints = new Map<number, ChainCheckpoint>();
   private checkpointIds = { first: 0, latest: 0 };
+  private readonly logKey: NoteVerifier | undefined;
+  /** The last checkpoint the gateway served that checked out. */
+  private lastCheckpoint: Checkpoint | undefined;
 
   constructor(options: {
     gatewayUrl: string;
@@ -62,6 +73,8 @@ export class StorageNode {
     anchors?: AnchorReader;
     /** How often to look for new anchored batches while the copy grows past them (default 10 s). */
     anchorRefreshMs?: number;
+    /** The log's verifier key: check the checkpoints the gateway serves against the copy. */
+    logKey?: string;
   }) {
     this.gatewayUrl = options.gatewayUrl.replace(/\/$/, "");
     this.store = options.store;
@@ -70,6 +83,7 @@ export class StorageNode {
     this.anchors = options.anchors;
     this.anchorRefreshMs = options.anchorRefreshMs ?? 10_000;
     this.log = new StoredLog(this.store.log);
+    this.logKey = options.logKey ? parseVerifierKey(options.logKey) : undefined;
   }
 
   get id(): string {
@@ -142,6 +156,7 @@ export class StorageNode {
       if (verified.length > 0) {
         await this.append(verified);
         if (!(await this.checkAnchored(head))) return;
+        if (!(await this.checkServedCheckpoint())) return;
       }
       if (forked && this.anchors) {
         await this.diverged(head);
@@ -172,6 +187,45 @@ export class StorageNode {
     this.problem = { fifo_sequence: mismatch.firstSequence, reason, at: new Date().toISOString() };
     this.onEvent({ type: "refused", fifo_sequence: mismatch.firstSequence, reason });
     return false;
+  }
+
+  /** Checks the gateway's latest checkpoint against the last one seen and against this copy; false (and reported) when it does not hold. */
+  private async checkServedCheckpoint(): Promise<boolean> {
+    if (!this.logKey) return true;
+    const response = await fetch(`${this.gatewayUrl}/checkpoint`, { signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(10_000)]) });
+    if (!response.ok) throw new Error(`GET /checkpoint answered ${response.status}`);
+    const note = await response.text();
+    const refuse = (size: number, why: string) => {
+      const reason = `${why}; the gateway's signed checkpoint:\n${note}`;
+      this.problem = { fifo_sequence: size, reason, at: new Date().toISOString() };
+      this.onEvent({ type: "refused", fifo_sequence: size, reason });
+      return false;
+    };
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = openCheckpoint(note, this.logKey);
+    } catch (error) {
+      return refuse(0, `the gateway's checkpoint does not verify with the log key: ${(error as Error).message}`);
+    }
+    const last = this.lastCheckpoint;
+    if (last && checkpoint.size < last.size) return refuse(checkpoint.size, `the gateway's checkpoint went back from size ${last.size} to ${checkpoint.size}`);
+    if (last && checkpoint.size === last.size && checkpoint.root !== last.root) return refuse(checkpoint.size, `the gateway signed two roots for size ${last.size}: ${last.root} and ${checkpoint.root}`);
+    if (last && checkpoint.size > last.size) {
+      const proof = await fetch(`${this.gatewayUrl}/proof/consistency?from=${last.size}&to=${checkpoint.size}`, { signal: this.abort.signal });
+      const body = proof.ok ? ((await proof.json()) as { proof: string[] }) : { proof: [] };
+      if (!verifyConsistency({ size1: last.size, size2: checkpoint.size, root1: last.root, root2: checkpoint.root, proof: body.proof })) {
+        return refuse(checkpoint.size, `the gateway's checkpoint at size ${checkpoint.size} is not consistent with the one it signed at size ${last.size}`);
+      }
+    }
+    await this.log.integrate();
+    if (checkpoint.size <= (await this.log.size())) {
+      const mine = await this.log.root(checkpoint.size);
+      if (mine !== checkpoint.root) {
+        return refuse(checkpoint.size, `split view: the gateway signed root ${checkpoint.root} for size ${checkpoint.size}, but the entries it streamed to this node give ${mine}`);
+      }
+    }
+    this.lastCheckpoint = checkpoint;
+    return true;
   }
 
   /** The gateway's next entry does not link to our head: keep what the anchored roots confirm, drop the rest. */

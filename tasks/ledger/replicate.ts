@@ -19,6 +19,7 @@ interface Args {
   anchors: boolean;
   contract: string;
   rpcUrl: string;
+  logKey: string;
 }
 
 /** KPPEAnchor, read-only, for checking the copy against anchored roots. */
@@ -51,6 +52,7 @@ export default async function replicate(args: Args, hre: HardhatRuntimeEnvironme
     store,
     wallet,
     anchors,
+    logKey: args.logKey || process.env.KPPE_LOG_VERIFIER_KEY || undefined,
     onEvent: (event) => {
       const time = new Date().toISOString();
       if (event.type === "appended") console.log(`${time} appended ${event.count} entries, head ${event.head.fifo_sequence} ${event.head.event_hash}`);
