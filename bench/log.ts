@@ -1,13 +1,15 @@
 // npm run bench:log — the stored RFC 9162 log: integration of 2^20 entries on SQLite and
 // PostgreSQL (durable writes), then random inclusion and consistency proofs from the store and
-// over HTTP, each next to the same proofs from a naive in-memory tree built in the same run.
+// over HTTP (a gateway in its own process, 8 clients in this one), each next to the same proofs
+// from a naive in-memory tree built in the same run.
 // BENCH_LOG_SIZE (default 2^20), BENCH_STORES=sqlite,postgres. Ends with one JSON line.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createGateway } from "../src/gateway/server.ts";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { hashChildren, leafHashBytes } from "../src/log/rfc9162.ts";
 import { consistencyRanges, inclusionRanges } from "../src/log/rfc9162.ts";
 import { StoredLog } from "../src/log/storedLog.ts";
@@ -92,9 +94,20 @@ function get(agent: http.Agent, url: URL, path: string): Promise<void> {
   });
 }
 
-async function overHttp(store: LedgerStore, kind: string): Promise<void> {
-  const gateway = createGateway({ store, port: 0, logLevel: false, readOnly: true });
-  const url = new URL(await gateway.listen());
+/** A gateway in its own process over the same ledger (as bench:gateway runs it), so the load generator here does not share its thread. */
+async function gatewayProcess(location: string): Promise<{ url: URL; stop(): void }> {
+  const serve = fileURLToPath(new URL("../scripts/serve-gateway.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--no-warnings", serve, location, "0"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LOG_LEVEL: "error" } });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once("data", (d) => resolve(String(d).trim()));
+    child.once("exit", (code) => reject(new Error(`gateway exited with ${code}`)));
+  });
+  return { url: new URL(url), stop: () => child.kill("SIGTERM") };
+}
+
+async function overHttp(location: string, kind: string): Promise<void> {
+  const gateway = await gatewayProcess(location);
+  const url = gateway.url;
   const agent = new http.Agent({ keepAlive: true, maxSockets: HTTP_CLIENTS });
   const times: number[] = [];
   let next = 0;
@@ -115,12 +128,12 @@ async function overHttp(store: LedgerStore, kind: string): Promise<void> {
   console.log(`  inclusion proofs over HTTP (${HTTP_CLIENTS} clients): ${fmt(perSecond)}/s, p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${percentile(times, 99).toFixed(2)} ms`);
   figures[`${kind}.http.inclusionPerSecond`] = Math.round(perSecond);
   agent.destroy();
-  await gateway.close(); // closes the store too (closing it twice is fine)
+  gateway.stop();
 }
 
-async function bench(kind: string, open: () => Promise<{ store: LedgerStore; cleanup(): Promise<void> }>): Promise<void> {
+async function bench(kind: string, open: () => Promise<{ store: LedgerStore; location: string; cleanup(): Promise<void> }>): Promise<void> {
   console.log(`\n${kind}: ${fmt(SIZE)} entries`);
-  const { store, cleanup } = await open();
+  const { store, location, cleanup } = await open();
   try {
     await fill(store);
     const log = new StoredLog(store.log);
@@ -151,7 +164,7 @@ async function bench(kind: string, open: () => Promise<{ store: LedgerStore; cle
     console.log(`  consistency proofs from the store: ${fmt(storedC.perSecond)}/s, p50 ${storedC.p50.toFixed(3)} ms, p99 ${storedC.p99.toFixed(3)} ms | in memory: ${fmt(memoryC.perSecond)}/s, p99 ${memoryC.p99.toFixed(3)} ms`);
     figures[`${kind}.store.consistencyP99Ms`] = Number(storedC.p99.toFixed(3));
 
-    await overHttp(store, kind);
+    await overHttp(location, kind);
   } finally {
     await store.close();
     await cleanup();
@@ -159,12 +172,14 @@ async function bench(kind: string, open: () => Promise<{ store: LedgerStore; cle
 }
 
 if (STORES.includes("sqlite")) {
-  await bench("sqlite", async () => ({ store: new SqliteStore(join(mkdtempSync(join(tmpdir(), "kppe-bench-log-")), "ledger.sqlite")), cleanup: async () => undefined }));
+  const file = join(mkdtempSync(join(tmpdir(), "kppe-bench-log-")), "ledger.sqlite");
+  await bench("sqlite", async () => ({ store: new SqliteStore(file), location: file, cleanup: async () => undefined }));
 }
 if (STORES.includes("postgres")) {
   const schema = `kppe_bench_log_${process.pid}`;
   await bench("postgres", async () => ({
     store: await PostgresStore.open(POSTGRES_URL, { schema }),
+    location: `${POSTGRES_URL}?schema=${schema}`,
     cleanup: async () => {
       const store = await PostgresStore.open(POSTGRES_URL, { schema });
       await store.dropSchema();

@@ -1,6 +1,6 @@
 /**
- * What the stored log needs from a database: its node hashes in chunks of 256 per tree level
- * (level 0 holds leaf hashes; a chunk at level 8k is a C2SP tlog-tiles tile), its integrated
+ * What the stored log needs from a database: its node hashes in chunks of CHUNK_WIDTH per tree
+ * level (level 0 holds leaf hashes), its integrated
  * size, and the two fields of each ledger entry that make its leaf. Each store implements it
  * next to the ledger, in the same database; the rules live in src/log.
  */
@@ -40,5 +40,10 @@ export interface LogChunk extends ChunkKey {
   hashes: Uint8Array;
 }
 
-/** Nodes per chunk: the C2SP tlog-tiles width. */
-export const CHUNK_WIDTH = 256;
+/**
+ * Nodes per chunk: 32, so a chunk (1 KiB) is stored inline, in its table's page, by both
+ * databases: at 256 (8 KiB) SQLite spilled every chunk to overflow pages and PostgreSQL to TOAST,
+ * and reading one node of a proof cost reading the chunk (docs/log.md, "Speed"). Eight chunks of
+ * level 8k make one C2SP tlog-tiles tile.
+ */
+export const CHUNK_WIDTH = 32;

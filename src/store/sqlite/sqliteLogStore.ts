@@ -1,4 +1,4 @@
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { CHUNK_WIDTH, type ChunkKey, type LogChunk, type LogStore, type NodeKey } from "../../log/store.ts";
 
 export const LOG_MIGRATION = `
@@ -7,7 +7,7 @@ export const LOG_MIGRATION = `
     chunk_index INTEGER NOT NULL,
     hashes BLOB NOT NULL,
     PRIMARY KEY (level, chunk_index)
-  ) WITHOUT ROWID;
+  );
   CREATE TABLE log_state (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     size INTEGER NOT NULL
@@ -18,6 +18,7 @@ export const LOG_MIGRATION = `
 export class SqliteLogStore implements LogStore {
   private readonly db: DatabaseSync;
   private readonly exclusive: <T>(work: (db: DatabaseSync) => T) => Promise<T>;
+  private readonly nodeSelects = new Map<number, StatementSync>();
 
   constructor(db: DatabaseSync, exclusive: <T>(work: (db: DatabaseSync) => T) => Promise<T>) {
     this.db = db;
@@ -39,11 +40,23 @@ export class SqliteLogStore implements LogStore {
   }
 
   async readLogNodes(nodes: readonly NodeKey[]): Promise<Array<Uint8Array | undefined>> {
-    const select = this.db.prepare("SELECT substr(hashes, ?, 32) AS hash FROM log_chunks WHERE level = ? AND chunk_index = ?");
-    return nodes.map((n) => {
-      const hash = select.get((n.index % CHUNK_WIDTH) * 32 + 1, n.level, Math.floor(n.index / CHUNK_WIDTH))?.hash as Uint8Array | undefined;
-      return hash?.length === 32 ? hash : undefined;
-    });
+    const found: Array<Uint8Array | undefined> = nodes.map(() => undefined);
+    if (nodes.length === 0) return found;
+    // One statement for all of a proof's nodes (a prepared one per node count, reused).
+    let select = this.nodeSelects.get(nodes.length);
+    if (!select) {
+      const values = nodes.map(() => "(?, ?, ?, ?)").join(", ");
+      select = this.db.prepare(
+        `WITH k(level, chunk_index, offset_byte, i) AS (VALUES ${values}) SELECT k.i AS i, substr(c.hashes, k.offset_byte, 32) AS hash FROM k JOIN log_chunks c ON c.level = k.level AND c.chunk_index = k.chunk_index`,
+      );
+      this.nodeSelects.set(nodes.length, select);
+    }
+    const args = nodes.flatMap((n, i) => [n.level, Math.floor(n.index / CHUNK_WIDTH), (n.index % CHUNK_WIDTH) * 32 + 1, i]);
+    for (const row of select.all(...args)) {
+      const hash = row.hash as Uint8Array;
+      if (hash.length === 32) found[Number(row.i)] = hash;
+    }
+    return found;
   }
 
   writeLogChunks(fromSize: number, toSize: number, chunks: readonly LogChunk[]): Promise<boolean> {
