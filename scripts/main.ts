@@ -104,7 +104,7 @@ await connection.close();
 /** The gateway on :8080, or on a free port if that one is taken. */
 async function listenGateway(ledgerStore: SqliteStore, logKey: string): Promise<{ url: string; gateway: Gateway; close(): Promise<void> }> {
   for (const port of [8080, 0]) {
-    const candidate: Gateway = createGateway({ store: ledgerStore, port, logLevel: false, logKey });
+    const candidate: Gateway = createGateway({ store: ledgerStore, storeLocation: LEDGER, port, logLevel: false, logKey });
     try {
       return { url: await candidate.listen(), gateway: candidate, close: () => candidate.close() };
     } catch (error) {

@@ -5,6 +5,6 @@ import { createGateway } from "../src/gateway/server.ts";
 import { openStore } from "../src/store/open.ts";
 
 const [location, port = "8080"] = process.argv.slice(2);
-const gateway = createGateway({ store: await openStore(location), port: Number(port), logLevel: process.env.LOG_LEVEL ?? "warn" });
+const gateway = createGateway({ store: await openStore(location), storeLocation: location, port: Number(port), logLevel: process.env.LOG_LEVEL ?? "warn" });
 console.log(await gateway.listen());
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void gateway.close());

@@ -61,6 +61,12 @@ export interface GatewayOptions extends ConnectionLimits {
    * verify only with the verifier key it printed.
    */
   logKey?: string;
+  /**
+   * The store as `openStore` takes it (a SQLite file or a postgres:// URL): the log is then
+   * integrated on a worker thread with a connection of its own, off the thread that accepts
+   * submissions. Without it, on this thread.
+   */
+  storeLocation?: string;
 }
 
 export interface Gateway {
@@ -123,6 +129,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const state = new StateTracker(store, nodeLag, options.maxNodeLag ?? 10_000);
   const logService = new LogService(store.log, {
     signerKey: options.logKey ?? ephemeralLogKey(),
+    location: options.storeLocation,
     onError: (error) => app.log.warn({ err: error }, "log integration failed; retrying at the next interval"),
   });
   ledger.on("appended", () => logService.nudge());

@@ -1,4 +1,5 @@
 import { KppeError } from "../errors.ts";
+import type { SubmittedContent } from "../hashing/contentText.ts";
 import type { LedgerEntryFields } from "../hashing/eventHash.ts";
 
 /** The Proof of Event v0.1 error codes, exactly. The gateway maps each to an HTTP status. */
@@ -23,14 +24,8 @@ export class LedgerError extends KppeError {
 }
 
 /** An event as a client submits it, after validation. */
-export interface SubmittedEvent {
+export interface SubmittedEvent extends SubmittedContent {
   version: "0.1";
-  event_id: string;
-  previous_event_hash: string | null;
-  payload_hash: string;
-  source_id: string;
-  local_timestamp: string | null;
-  data: unknown;
 }
 
 /** One accepted, immutable ledger entry: the fields its event_hash commits to, and the rest. */

@@ -10,22 +10,23 @@ import { hex32ToBytes, toHex } from "../hashing/hex.ts";
 const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;
 
+/** sha256(prefix || a || b) for two 32-byte values. */
+function hashPrefixed(prefix: number, a: Uint8Array, b: Uint8Array): Uint8Array {
+  const buffer = new Uint8Array(65);
+  buffer[0] = prefix;
+  buffer.set(a, 1);
+  buffer.set(b, 33);
+  return sha256(buffer);
+}
+
 /** sha256(0x01 || left || right). */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const buffer = new Uint8Array(65);
-  buffer[0] = NODE_PREFIX;
-  buffer.set(left, 1);
-  buffer.set(right, 33);
-  return sha256(buffer);
+  return hashPrefixed(NODE_PREFIX, left, right);
 }
 
 /** The log's leaf: sha256(0x00 || event_hash || content_hash), 64 bytes of leaf data (DESIGN section 7). */
 export function leafHashBytes(eventHash: Uint8Array, contentHash: Uint8Array): Uint8Array {
-  const buffer = new Uint8Array(65);
-  buffer[0] = LEAF_PREFIX;
-  buffer.set(eventHash, 1);
-  buffer.set(contentHash, 33);
-  return sha256(buffer);
+  return hashPrefixed(LEAF_PREFIX, eventHash, contentHash);
 }
 
 /** The leaf hash of a ledger entry, from its `event_hash` and `content_hash` (0x hex). */

@@ -1,3 +1,4 @@
+import { Worker } from "node:worker_threads";
 import type { LogStore } from "./store.ts";
 import { StoredLog } from "./storedLog.ts";
 import { generateSignerKey, parseSignerKey, signCheckpoint, verifierKeyOf, type NoteSigner } from "./note.ts";
@@ -28,12 +29,50 @@ export class LogService {
   private running: Promise<number> | undefined;
   private latest: SignedCheckpoint | undefined;
   private readonly onError: (error: unknown) => void;
+  /** The store's location, for integrating on a worker thread with a connection of its own. */
+  private readonly location: string | undefined;
+  private worker: { thread: Worker; call(message: { close?: true }): Promise<number> } | undefined;
 
-  constructor(store: LogStore, options: { signerKey: string; onError?: (error: unknown) => void }) {
+  /**
+   * `location`: the store as `openStore` takes it (a SQLite file, a postgres:// URL). With it,
+   * integration runs on a worker thread; without (an in-memory store, tests), on this one.
+   */
+  constructor(store: LogStore, options: { signerKey: string; onError?: (error: unknown) => void; location?: string }) {
     this.log = new StoredLog(store);
     this.signer = parseSignerKey(options.signerKey);
     this.verifierKey = verifierKeyOf(this.signer);
     this.onError = options.onError ?? (() => undefined);
+    this.location = options.location && options.location !== ":memory:" ? options.location : undefined;
+  }
+
+  /** The integrator's worker thread, started on first use. */
+  private integrator() {
+    if (this.worker || !this.location) return this.worker;
+    const thread = new Worker(new URL("./integratorWorker.ts", import.meta.url), { workerData: { location: this.location }, execArgv: [...process.execArgv, "--no-warnings"] });
+    thread.unref();
+    const pending = new Map<number, { resolve(size: number): void; reject(error: Error): void }>();
+    let next = 0;
+    thread.on("message", ({ id, size, error }: { id: number; size?: number; error?: string }) => {
+      const call = pending.get(id)!;
+      pending.delete(id);
+      if (error === undefined) call.resolve(size!);
+      else call.reject(new Error(error));
+    });
+    thread.on("error", (error) => {
+      for (const call of pending.values()) call.reject(error);
+      pending.clear();
+      this.worker = undefined; // the next integration starts a new one
+    });
+    this.worker = {
+      thread,
+      call: (message) =>
+        new Promise((resolve, reject) => {
+          const id = next++;
+          pending.set(id, { resolve, reject });
+          thread.postMessage({ id, ...message });
+        }),
+    };
+    return this.worker;
   }
 
   /** Follows the ledger until stop(). */
@@ -55,7 +94,8 @@ export class LogService {
 
   /** Brings the log up to the ledger's head; one run at a time in this process. */
   integrate(): Promise<number> {
-    this.running ??= this.log.integrate().finally(() => (this.running = undefined));
+    const worker = this.integrator();
+    this.running ??= (worker ? worker.call({}) : this.log.integrate()).finally(() => (this.running = undefined));
     return this.running;
   }
 
@@ -76,6 +116,11 @@ export class LogService {
     clearTimeout(this.pending);
     this.timer = this.pending = undefined;
     await this.running?.catch(() => undefined);
+    if (this.worker) {
+      await this.worker.call({ close: true }).catch(() => undefined);
+      await this.worker.thread.terminate();
+      this.worker = undefined;
+    }
   }
 }
 

@@ -1,9 +1,18 @@
 import { PostgresStore, type PostgresStoreOptions } from "./postgres/postgresStore.ts";
+import type { DatabaseSync } from "node:sqlite";
+import type { LogStore } from "../log/store.ts";
+import { SqliteLogStore } from "./sqlite/sqliteLogStore.ts";
 import { SqliteStore } from "./sqlite/sqliteStore.ts";
+import { openConnection } from "./sqlite/writer.ts";
 import type { LedgerStore } from "./types.ts";
 
 /** Where the ledger lives when nothing is configured: a SQLite file under the project. */
 export const DEFAULT_STORE = "data/ledger.sqlite";
+
+/** The store a task opens for `given`: it, else KPPE_STORE, else DEFAULT_STORE. */
+export function storeLocation(given?: string): string {
+  return given || process.env.KPPE_STORE || DEFAULT_STORE;
+}
 
 /**
  * Opens a store from one string: `postgres://…` or `postgresql://…` for PostgreSQL (a
@@ -12,7 +21,7 @@ export const DEFAULT_STORE = "data/ledger.sqlite";
  * empty), the KPPE_STORE environment variable, else DEFAULT_STORE.
  */
 export async function openStore(given?: string, options: PostgresStoreOptions = {}): Promise<LedgerStore> {
-  const location = given || process.env.KPPE_STORE || DEFAULT_STORE;
+  const location = storeLocation(given);
   if (/^postgres(ql)?:\/\//.test(location)) {
     const url = new URL(location);
     const schema = url.searchParams.get("schema") ?? options.schema;
@@ -20,4 +29,29 @@ export async function openStore(given?: string, options: PostgresStoreOptions = 
     return PostgresStore.open(url.toString(), { ...options, schema });
   }
   return new SqliteStore(location.replace(/^sqlite:/, ""));
+}
+
+/**
+ * Only the log's tables of an existing (already migrated) store, on a connection of its own: for
+ * the log integrator's worker thread. SQLite gets one plain connection (no writer thread of its
+ * own); its writes wait for the ledger's on the file lock.
+ */
+export async function openLogStore(location: string): Promise<{ log: LogStore; close(): Promise<void> }> {
+  if (/^postgres(ql)?:\/\//.test(location)) {
+    const store = await openStore(location);
+    return { log: store.log, close: () => store.close() };
+  }
+  const db = openConnection(location.replace(/^sqlite:/, ""), 10_000);
+  const exclusive = async <T>(work: (connection: DatabaseSync) => T): Promise<T> => {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = work(db);
+      db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw error;
+    }
+  };
+  return { log: new SqliteLogStore(db, exclusive), close: async () => db.close() };
 }

@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { createGateway } from "../../src/gateway/server.ts";
 import { readSecret } from "../secrets.ts";
-import { openStore } from "../../src/store/open.ts";
+import { openStore, storeLocation } from "../../src/store/open.ts";
 import { userError } from "../errors.ts";
 
 interface Args {
@@ -32,7 +32,7 @@ export default async function serve(
   const nodes = storageNodes ? storageNodes.split(",").map((a) => a.trim()) : undefined;
   const bad = nodes?.find((a) => !/^0x[0-9a-fA-F]{40}$/.test(a));
   if (bad !== undefined) throw userError(`--storage-nodes: ${JSON.stringify(bad)} is not an address (0x followed by 40 hex digits)`);
-  const gateway = createGateway({ store: ledgerStore, host, port, logLevel, profile, storageNodes: nodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, logKey });
+  const gateway = createGateway({ store: ledgerStore, host, port, logLevel, profile, storageNodes: nodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, logKey, storeLocation: storeLocation(store) });
   const url = await gateway.listen();
   gateway.app.log.info({ store: ledgerStore.location, url, profile }, `gateway listening on ${url} (ledger: ${ledgerStore.location}, profile: ${profile})`);
   if (gateway.ephemeralLogKey) {

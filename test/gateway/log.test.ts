@@ -25,7 +25,8 @@ for (const makeFixture of STORE_FIXTURES) {
 
     beforeEach(async function () {
       fixture = makeFixture();
-      gateway = createGateway({ store: await fixture.open(), port: 0, logLevel: false, logKey: signerKey });
+      // With the store's location, integration runs on its worker thread, on its own connection.
+      gateway = createGateway({ store: await fixture.open(), port: 0, logLevel: false, logKey: signerKey, storeLocation: fixture.location });
       url = await gateway.listen();
     });
     afterEach(async function () {

@@ -7,14 +7,7 @@ import { StorageNode, type NodeEvent } from "../../src/storage/node.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
 import { appendEvents, devWallet, fastSettings, openKeeper, startLocalChain, type LocalChain } from "../helpers/chain.ts";
 import { STORE_FIXTURES } from "../helpers/stores.ts";
-
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { waitFor } from "../helpers/wait.ts";
 
 /** 40 shared events, then 20 of `tail`'s own: two ledgers that agree up to 40 and fork after. */
 async function ledgerWithTail(store: LedgerStore, tail: string, tailCount = 20): Promise<void> {

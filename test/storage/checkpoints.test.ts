@@ -7,14 +7,7 @@ import { generateSignerKey, parseSignerKey, verifierKeyOf } from "../../src/log/
 import { StorageNode, type NodeEvent } from "../../src/storage/node.ts";
 import { randomLeaves } from "../helpers/random.ts";
 import { sqliteFixture } from "../helpers/stores.ts";
-
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { waitFor } from "../helpers/wait.ts";
 
 let n = 0;
 async function submit(url: string, count: number): Promise<void> {

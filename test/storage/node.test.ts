@@ -9,14 +9,7 @@ import { StorageNode, type NodeEvent } from "../../src/storage/node.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
 import { randomLeaves } from "../helpers/random.ts";
 import { sqliteFixture } from "../helpers/stores.ts";
-
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { waitFor } from "../helpers/wait.ts";
 
 let n = 0;
 async function submit(url: string, count: number): Promise<void> {

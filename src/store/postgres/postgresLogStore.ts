@@ -66,7 +66,7 @@ export class PostgresLogStore implements LogStore {
   }
 
   async leafInputs(fromSequence: number, limit: number): Promise<Array<[string, string]>> {
-    const { rows } = await this.pool.query("SELECT event_hash, content_hash FROM ledger_entries WHERE fifo_sequence >= $1 ORDER BY fifo_sequence LIMIT $2", [fromSequence, limit]);
-    return rows.map((r) => [String(r.event_hash), String(r.content_hash)]);
+    const { rows } = await this.pool.query({ text: "SELECT event_hash, content_hash FROM ledger_entries WHERE fifo_sequence >= $1 ORDER BY fifo_sequence LIMIT $2", values: [fromSequence, limit], rowMode: "array" });
+    return rows as Array<[string, string]>;
   }
 }
