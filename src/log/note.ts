@@ -15,7 +15,7 @@ const SIGNATURE_PREFIX = "\u2014 ";
 /** Signature lines a note may carry; the spec asks verifiers to accept at least 16. */
 const MAX_SIGNATURES = 100;
 /** A checkpoint with signatures and a few extension lines is well under this. */
-export const MAX_NOTE_BYTES = 64 * 1024;
+const MAX_NOTE_BYTES = 64 * 1024;
 
 export interface NoteSigner {
   name: string;

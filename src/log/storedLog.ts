@@ -33,8 +33,8 @@ interface Edge extends LogChunk {
 
 /**
  * The RFC 9162 log over a ledger, kept in its store: node hashes in chunks, so that integrating
- * n entries costs O(n) hashes and writes, and any root or proof costs one read of O(log n)
- * chunks, never a rebuild from the leaves. Integration is separate from accepting events
+ * n entries costs O(n) hashes and writes, and any root or proof costs one read of O(log n) node
+ * hashes, never a rebuild from the leaves. Integration is separate from accepting events
  * (Tessera's rule): it follows the ledger, and any number of integrators may run, since a write
  * only lands on the size it was computed from.
  */
@@ -144,12 +144,6 @@ export class StoredLog {
   async root(size?: number): Promise<string> {
     const n = size ?? (await this.store.logSize());
     const [hash] = await this.hashes([[0, n]], n);
-    return hash;
-  }
-
-  /** The leaf hash of entry `index` (sequence index + 1). */
-  async leafHash(index: number): Promise<string> {
-    const [hash] = await this.hashes([[index, index + 1]], index + 1);
     return hash;
   }
 
