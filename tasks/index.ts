@@ -12,7 +12,8 @@ const CHAIN_OPTIONS_HELP = {
 
 export const logTasks = [
   task("log:keygen", "Make a new Ed25519 log key that signs checkpoints (prints the signer key for the keystore and the verifier key to publish)")
-    .addOption({ name: "origin", description: "The log's name, a schema-less URL such as example.com/log: the first line of every checkpoint", defaultValue: "" })
+    .addOption({ name: "origin", description: "The log's name, a schema-less URL such as example.com/log: the first line of every checkpoint (with --cosigner: the witness's name)", defaultValue: "" })
+    .addFlag({ name: "cosigner", description: "Make a witness's cosigner key (C2SP tlog-cosignature, type 0x04) instead, for ledger:replicate (WITNESS_KEY)" })
     .setAction(() => import("./log/keygen.ts"))
     .build(),
   task("log:key", "Print the verifier key of the log key in KPPE_LOG_KEY (keystore or environment): what verifiers of your checkpoints are given")
@@ -78,6 +79,7 @@ export const ledgerTasks = [
     .addOption({ name: "maxConnections", description: "Most open connections for this process", type: ArgumentType.INT, defaultValue: DEFAULT_MAX_CONNECTIONS })
     .addOption({ name: "maxConnectionsPerAddress", description: "Most open connections from one client address", type: ArgumentType.INT, defaultValue: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS })
     .addOption({ name: "requestTimeoutMs", description: "Time a whole request (headers and body) may take to arrive", type: ArgumentType.INT, defaultValue: DEFAULT_REQUEST_TIMEOUT_MS })
+    .addOption({ name: "witnesses", description: "Witnesses to ask for cosignatures of each checkpoint, as url=verifierKey pairs separated by commas (also KPPE_WITNESSES); /checkpoint serves their cosignatures, /health says who is behind", defaultValue: "" })
     .setAction(() => import("./ledger/serve.ts"))
     .build(),
 
@@ -113,6 +115,7 @@ export const ledgerTasks = [
     .addOption({ name: "contract", description: `With --anchors: ${CHAIN_OPTIONS_HELP.contract}`, defaultValue: "" })
     .addOption({ name: "rpcUrl", description: `With --anchors: ${CHAIN_OPTIONS_HELP.rpcUrl}`, defaultValue: "" })
     .addOption({ name: "logKey", description: "The log's verifier key (also KPPE_LOG_VERIFIER_KEY): check every checkpoint the gateway serves against this copy, and refuse a split view", defaultValue: "" })
+    .addFlag({ name: "witness", description: "Act as a witness (C2SP tlog-witness POST /add-checkpoint): cosign the log's checkpoints that extend what this node cosigned and match its copy. Needs WITNESS_KEY (npx hardhat log:keygen --cosigner) and --log-key" })
     .setAction(() => import("./ledger/replicate.ts"))
     .build(),
 

@@ -43,7 +43,7 @@ function badParameter(reply: FastifyReply, field: string, message: string): Fast
  */
 export function registerLogRoutes(app: FastifyInstance, { store, logService }: { store: LedgerStore; logService: LogService }): void {
   app.get("/checkpoint", async (_request, reply) => {
-    const { note } = await logService.checkpoint();
+    const note = await logService.cosignedCheckpoint();
     return reply.type("text/plain; charset=utf-8").header("cache-control", "no-store").send(note);
   });
 

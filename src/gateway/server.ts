@@ -12,6 +12,8 @@ import { ephemeralLogKey, LogService } from "../log/service.ts";
 import { httpServerOptions, limitConnections, type ConnectionLimits } from "./connections.ts";
 import { errorBody, HTTP_STATUS, RETRY_AFTER_DOWN_S } from "./errors.ts";
 import { logInclusionOf, registerLogRoutes } from "./logRoutes.ts";
+import { registerWitnessRoute } from "./witnessRoute.ts";
+import type { Witness } from "../storage/witness.ts";
 import { RateLimiter } from "./rateLimit.ts";
 import { StateTracker } from "./state.ts";
 
@@ -67,6 +69,10 @@ export interface GatewayOptions extends ConnectionLimits {
    * submissions. Without it, on this thread.
    */
   storeLocation?: string;
+  /** A storage node's witness: serves `POST /add-checkpoint` (C2SP tlog-witness). */
+  witness?: Witness;
+  /** Witnesses to ask for cosignatures of each new checkpoint: their URL and cosigner key (type 0x04). */
+  witnesses?: Array<{ url: string; key: string }>;
 }
 
 export interface Gateway {
@@ -130,6 +136,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logService = new LogService(store.log, {
     signerKey: options.logKey ?? ephemeralLogKey(),
     location: options.storeLocation,
+    witnesses: options.witnesses,
     onError: (error) => app.log.warn({ err: error }, "log integration failed; retrying at the next interval"),
   });
   ledger.on("appended", () => logService.nudge());
@@ -390,10 +397,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       store: { kind: store.kind, location: store.location },
       profile: production ? "production" : "local",
       storage_nodes: [...nodes.entries()].map(([id, n]) => ({ store_node_id: id, ...n, lag: headSequence - n.last_sequence })),
+      witnesses: logService.witnessStatus(),
     };
   });
 
   registerLogRoutes(app, { store, logService });
+  if (options.witness) registerWitnessRoute(app, options.witness);
 
   app.get("/metrics", async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 

@@ -10,7 +10,10 @@ import { hex32ToBytes, toHex } from "../hashing/hex.ts";
 //   signer key    PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 || 32-byte seed)>
 // Pure and browser-safe (@noble/curves, @noble/hashes, atob/btoa).
 
-const ED25519 = 0x01;
+/** Signature types (C2SP signed-note): Ed25519 note signatures, and timestamped Ed25519 cosignatures (c2sp.org/tlog-cosignature). */
+export const ED25519 = 0x01;
+export const COSIGNATURE_V1 = 0x04;
+export type SignatureType = typeof ED25519 | typeof COSIGNATURE_V1;
 const SIGNATURE_PREFIX = "\u2014 ";
 /** Signature lines a note may carry; the spec asks verifiers to accept at least 16. */
 const MAX_SIGNATURES = 100;
@@ -19,6 +22,7 @@ const MAX_NOTE_BYTES = 64 * 1024;
 
 export interface NoteSigner {
   name: string;
+  type: SignatureType;
   keyId: Uint8Array;
   seed: Uint8Array;
   publicKey: Uint8Array;
@@ -26,6 +30,7 @@ export interface NoteSigner {
 
 export interface NoteVerifier {
   name: string;
+  type: SignatureType;
   keyId: Uint8Array;
   publicKey: Uint8Array;
 }
@@ -49,25 +54,27 @@ function checkName(name: string): void {
   if (name.length === 0 || /[\s+]/u.test(name)) bad("BAD_KEY_NAME", `key name ${JSON.stringify(name)}: must be non-empty, with no spaces or '+'`);
 }
 
-/** SHA-256(name || 0x0A || 0x01 || public key)[:4], as C2SP signed-note recommends. */
-export function keyIdOf(name: string, publicKey: Uint8Array): Uint8Array {
+/** SHA-256(name || 0x0A || type || public key)[:4], as C2SP signed-note recommends (and tlog-cosignature requires). */
+export function keyIdOf(name: string, publicKey: Uint8Array, type: SignatureType = ED25519): Uint8Array {
   const nameBytes = new TextEncoder().encode(name);
   const input = new Uint8Array(nameBytes.length + 2 + publicKey.length);
   input.set(nameBytes);
   input[nameBytes.length] = 0x0a;
-  input[nameBytes.length + 1] = ED25519;
+  input[nameBytes.length + 1] = type;
   input.set(publicKey, nameBytes.length + 2);
   return sha256(input).subarray(0, 4);
 }
 
 const hex = (bytes: Uint8Array) => toHex(bytes).slice(2);
 
-function keyParts(name: string, idHex: string, material: string, what: string): { keyId: Uint8Array; key: Uint8Array } {
+function keyParts(name: string, idHex: string, material: string, what: string): { type: SignatureType; keyId: Uint8Array; key: Uint8Array } {
   checkName(name);
   if (!/^[0-9a-f]{8}$/.test(idHex)) bad("BAD_NOTE_KEY", `${what}: key ID ${JSON.stringify(idHex)} is not 8 lower-case hex digits`);
   const typed = fromBase64(material, what);
-  if (typed.length !== 33 || typed[0] !== ED25519) bad("BAD_NOTE_KEY", `${what}: expected an Ed25519 key (type 0x01 and 32 bytes)`);
-  return { keyId: Uint8Array.from(idHex.match(/../g)!.map((h) => parseInt(h, 16))), key: typed.subarray(1) };
+  if (typed.length !== 33 || (typed[0] !== ED25519 && typed[0] !== COSIGNATURE_V1)) {
+    bad("BAD_NOTE_KEY", `${what}: expected an Ed25519 key: type 0x01 (signatures) or 0x04 (cosignatures), and 32 bytes`);
+  }
+  return { type: typed[0] as SignatureType, keyId: Uint8Array.from(idHex.match(/../g)!.map((h) => parseInt(h, 16))), key: typed.subarray(1) };
 }
 
 /** Parses a verifier key `<name>+<hex key ID>+<base64(0x01 || public key)>`; refuses a key ID that does not match. */
@@ -77,9 +84,9 @@ export function parseVerifierKey(vkey: string): NoteVerifier {
   if (parts.length >= 3) parts.splice(2, parts.length, parts.slice(2).join("+"));
   if (parts.length !== 3) bad("BAD_NOTE_KEY", `verifier key: expected <name>+<key ID>+<base64 key>, got ${JSON.stringify(vkey.slice(0, 120))}`);
   const [name, idHex, material] = parts;
-  const { keyId, key } = keyParts(name, idHex, material, "verifier key");
-  if (hex(keyIdOf(name, key)) !== idHex) bad("BAD_NOTE_KEY", `verifier key: key ID ${idHex} does not match its name and public key`);
-  return { name, keyId, publicKey: key };
+  const { type, keyId, key } = keyParts(name, idHex, material, "verifier key");
+  if (hex(keyIdOf(name, key, type)) !== idHex) bad("BAD_NOTE_KEY", `verifier key: key ID ${idHex} does not match its name and public key`);
+  return { name, type, keyId, publicKey: key };
 }
 
 /** Parses a signer key `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 || seed)>`. */
@@ -88,23 +95,23 @@ export function parseSignerKey(skey: string): NoteSigner {
   if (parts.length >= 5) parts.splice(4, parts.length, parts.slice(4).join("+"));
   if (parts.length !== 5 || parts[0] !== "PRIVATE" || parts[1] !== "KEY") bad("BAD_NOTE_KEY", "signer key: expected PRIVATE+KEY+<name>+<key ID>+<base64 key> (the key itself is not shown)");
   const [, , name, idHex, material] = parts;
-  const { keyId, key: seed } = keyParts(name, idHex, material, "signer key");
+  const { type, keyId, key: seed } = keyParts(name, idHex, material, "signer key");
   const publicKey = ed25519.getPublicKey(seed);
-  if (hex(keyIdOf(name, publicKey)) !== idHex) bad("BAD_NOTE_KEY", `signer key: key ID ${idHex} does not match its name and key`);
-  return { name, keyId, seed, publicKey };
+  if (hex(keyIdOf(name, publicKey, type)) !== idHex) bad("BAD_NOTE_KEY", `signer key: key ID ${idHex} does not match its name and key`);
+  return { name, type, keyId, seed, publicKey };
 }
 
-/** A new Ed25519 signer key for `name`, in the signer-key encoding. */
-export function generateSignerKey(name: string): string {
+/** A new Ed25519 signer key for `name`, in the signer-key encoding (`type` 0x04 for a witness's cosignatures). */
+export function generateSignerKey(name: string, type: SignatureType = ED25519): string {
   checkName(name);
   const seed = crypto.getRandomValues(new Uint8Array(32));
-  const keyId = keyIdOf(name, ed25519.getPublicKey(seed));
-  return `PRIVATE+KEY+${name}+${hex(keyId)}+${toBase64(Uint8Array.of(ED25519, ...seed))}`;
+  const keyId = keyIdOf(name, ed25519.getPublicKey(seed), type);
+  return `PRIVATE+KEY+${name}+${hex(keyId)}+${toBase64(Uint8Array.of(type, ...seed))}`;
 }
 
 /** The verifier key that checks `signer`'s signatures. */
 export function verifierKeyOf(signer: NoteSigner): string {
-  return `${signer.name}+${hex(signer.keyId)}+${toBase64(Uint8Array.of(ED25519, ...signer.publicKey))}`;
+  return `${signer.name}+${hex(signer.keyId)}+${toBase64(Uint8Array.of(signer.type, ...signer.publicKey))}`;
 }
 
 function checkText(text: string): void {
@@ -116,6 +123,7 @@ function checkText(text: string): void {
 
 /** Signs `text` (ending in a newline) and returns the signed note. */
 export function signNote(text: string, signer: NoteSigner): string {
+  if (signer.type !== ED25519) bad("BAD_NOTE_KEY", `${signer.name}: a cosigner key (type 0x04) signs cosignatures, not notes`);
   checkText(text);
   const signature = ed25519.sign(new TextEncoder().encode(text), signer.seed);
   return `${text}\n${SIGNATURE_PREFIX}${signer.name} ${toBase64(Uint8Array.of(...signer.keyId, ...signature))}\n`;
@@ -154,6 +162,7 @@ export function parseNote(note: string): { text: string; signatures: NoteSignatu
  * verify rejects the note.
  */
 export function openNote(note: string, verifier: NoteVerifier): string {
+  if (verifier.type !== ED25519) bad("BAD_NOTE_KEY", `${verifier.name}: a cosigner key (type 0x04) checks cosignatures (openCosigned), not note signatures`);
   const { text, signatures } = parseNote(note);
   const mine = signatures.filter((s) => s.name === verifier.name && hex(s.keyId) === hex(verifier.keyId));
   if (mine.length === 0) bad("NOTE_UNSIGNED", `the note carries no signature by ${verifier.name}+${hex(verifier.keyId)}`);

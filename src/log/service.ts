@@ -1,12 +1,26 @@
 import { Worker } from "node:worker_threads";
 import type { LogStore } from "./store.ts";
 import { StoredLog } from "./storedLog.ts";
-import { generateSignerKey, parseSignerKey, signCheckpoint, verifierKeyOf, type NoteSigner } from "./note.ts";
+import { openCosigned } from "./cosignature.ts";
+import { generateSignerKey, parseSignerKey, parseVerifierKey, signCheckpoint, toBase64, verifierKeyOf, type NoteSigner, type NoteVerifier } from "./note.ts";
+import { hex32ToBytes } from "../hashing/hex.ts";
 
 /** How often the log follows the ledger when nothing nudges it. */
 export const INTEGRATE_INTERVAL_MS = 1_000;
 /** After an append, how long integration waits for more (so a burst integrates once). */
 export const INTEGRATE_DEBOUNCE_MS = 50;
+/** How long a witness may take to answer `add-checkpoint`. */
+export const WITNESS_TIMEOUT_MS = 10_000;
+
+/** A witness the log asks for cosignatures, and how it answered last. */
+export interface WitnessStatus {
+  url: string;
+  name: string;
+  /** The size of the last checkpoint it cosigned (0: none yet). */
+  cosignedSize: number;
+  /** Why the last request did not give a cosignature, or null. */
+  lastError: string | null;
+}
 
 export interface SignedCheckpoint {
   size: number;
@@ -32,17 +46,25 @@ export class LogService {
   /** The store's location, for integrating on a worker thread with a connection of its own. */
   private readonly location: string | undefined;
   private worker: { thread: Worker; call(message: { close?: true }): Promise<number> } | undefined;
+  private readonly witnesses: Array<WitnessStatus & { verifier: NoteVerifier }>;
+  /** Cosignature lines collected for the checkpoint of `size`, by witness URL. */
+  private cosignatures: { size: number; lines: Map<string, string> } = { size: -1, lines: new Map() };
+  private cosigning: Promise<void> | undefined;
 
   /**
    * `location`: the store as `openStore` takes it (a SQLite file, a postgres:// URL). With it,
    * integration runs on a worker thread; without (an in-memory store, tests), on this one.
    */
-  constructor(store: LogStore, options: { signerKey: string; onError?: (error: unknown) => void; location?: string }) {
+  constructor(store: LogStore, options: { signerKey: string; onError?: (error: unknown) => void; location?: string; witnesses?: Array<{ url: string; key: string }> }) {
     this.log = new StoredLog(store);
     this.signer = parseSignerKey(options.signerKey);
     this.verifierKey = verifierKeyOf(this.signer);
     this.onError = options.onError ?? (() => undefined);
     this.location = options.location && options.location !== ":memory:" ? options.location : undefined;
+    this.witnesses = (options.witnesses ?? []).map((w) => {
+      const verifier = parseVerifierKey(w.key);
+      return { url: w.url.replace(/\/$/, ""), name: verifier.name, verifier, cosignedSize: 0, lastError: null };
+    });
   }
 
   /** The integrator's worker thread, started on first use. */
@@ -92,11 +114,70 @@ export class LogService {
     this.pending.unref();
   }
 
-  /** Brings the log up to the ledger's head; one run at a time in this process. */
+  /** Brings the log up to the ledger's head; one run at a time in this process. Then asks the witnesses to cosign. */
   integrate(): Promise<number> {
     const worker = this.integrator();
     this.running ??= (worker ? worker.call({}) : this.log.integrate()).finally(() => (this.running = undefined));
+    void this.running.then((size) => {
+      // A witness that has not cosigned the latest size (behind, or refusing) is asked again at every integration.
+      if (size > 0 && this.witnesses.some((w) => w.cosignedSize < size || this.cosignatures.size < size) && !this.cosigning) {
+        this.cosigning = this.cosignLatest()
+          .catch(this.onError)
+          .finally(() => (this.cosigning = undefined));
+      }
+    }, () => undefined);
     return this.running;
+  }
+
+  /**
+   * Asks every witness to cosign the latest checkpoint (C2SP tlog-witness `add-checkpoint`,
+   * from the last size it cosigned, with the consistency proof), keeps the cosignatures that
+   * verify with its key, and says in `witnessStatus()` which witnesses are behind or refusing.
+   */
+  async cosignLatest(): Promise<void> {
+    const checkpoint = await this.checkpoint();
+    const lines = this.cosignatures.size === checkpoint.size ? this.cosignatures.lines : new Map<string, string>();
+    await Promise.all(
+      this.witnesses.map(async (witness) => {
+        if (lines.has(witness.url)) return;
+        try {
+          for (let attempt = 0; attempt < 2; attempt++) {
+            const old = witness.cosignedSize;
+            if (old > checkpoint.size) throw new Error(`it cosigned size ${old}, beyond this log's ${checkpoint.size}`);
+            const proof = old > 0 && old < checkpoint.size ? await this.log.consistencyProof(old, checkpoint.size) : [];
+            const body = `old ${old}\n${proof.map((h) => toBase64(hex32ToBytes(h)) + "\n").join("")}\n${checkpoint.note}`;
+            const response = await fetch(`${witness.url}/add-checkpoint`, { method: "POST", headers: { "content-type": "text/plain" }, body, signal: AbortSignal.timeout(WITNESS_TIMEOUT_MS) });
+            const answer = await response.text();
+            if (response.status === 409 && response.headers.get("content-type")?.startsWith("text/x.tlog.size")) {
+              witness.cosignedSize = Number(answer.trim()); // its last cosigned size: ask again from there
+              continue;
+            }
+            if (response.status !== 200) throw new Error(`${response.status} ${answer.trim().slice(0, 300)}`);
+            openCosigned(checkpoint.note + answer, parseVerifierKey(this.verifierKey), [witness.verifier], 1);
+            lines.set(witness.url, answer);
+            witness.cosignedSize = checkpoint.size;
+            witness.lastError = null;
+            return;
+          }
+          throw new Error("its last cosigned size kept changing");
+        } catch (error) {
+          witness.lastError = (error as Error).message;
+        }
+      }),
+    );
+    if (checkpoint.size >= this.cosignatures.size) this.cosignatures = { size: checkpoint.size, lines };
+  }
+
+  /** The latest checkpoint with the witnesses' cosignatures collected for it (none if they have not cosigned it). */
+  async cosignedCheckpoint(): Promise<string> {
+    const checkpoint = await this.checkpoint();
+    return checkpoint.note + (this.cosignatures.size === checkpoint.size ? [...this.cosignatures.lines.values()].join("") : "");
+  }
+
+  /** Each configured witness: what it last cosigned, how far behind the latest checkpoint, and why it refused. */
+  witnessStatus(): Array<WitnessStatus & { behind: number }> {
+    const size = this.latest?.size ?? 0;
+    return this.witnesses.map(({ url, name, cosignedSize, lastError }) => ({ url, name, cosignedSize, behind: Math.max(0, size - cosignedSize), lastError }));
   }
 
   /** The signed checkpoint at the integrated size (signed once per size). */
@@ -116,6 +197,7 @@ export class LogService {
     clearTimeout(this.pending);
     this.timer = this.pending = undefined;
     await this.running?.catch(() => undefined);
+    await this.cosigning;
     if (this.worker) {
       await this.worker.call({ close: true }).catch(() => undefined);
       await this.worker.thread.terminate();

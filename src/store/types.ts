@@ -1,5 +1,6 @@
 import type { Source } from "../ledger/sources.ts";
 import type { LogStore } from "../log/store.ts";
+import type { WitnessStore } from "../log/witnessStore.ts";
 import type { LedgerEntry, LedgerHead } from "../ledger/types.ts";
 
 /** What the ledger needs inside one write transaction. */
@@ -28,6 +29,8 @@ export interface LedgerStore {
   readonly poe: PoeStore;
   /** The RFC 9162 log's node hashes over the ledger, in the same database (src/log). */
   readonly log: LogStore;
+  /** A storage node's witness state: the last checkpoint it cosigned, per log. */
+  readonly witness: WitnessStore;
   /**
    * Runs `work` in one durable write transaction, serialized against every other writer of the
    * same ledger, other processes included. Commits when `work` resolves, rolls back when it throws.

@@ -6,7 +6,10 @@ import { AnchorChain } from "../../src/keeper/chain.ts";
 import { DEFAULT_RETRY } from "../../src/keeper/retry.ts";
 import { StorageNode } from "../../src/storage/node.ts";
 import { openStore } from "../../src/store/open.ts";
-import { userError } from "../errors.ts";
+import { parseSignerKey, parseVerifierKey, verifierKeyOf } from "../../src/log/note.ts";
+import { StoredLog } from "../../src/log/storedLog.ts";
+import { Witness } from "../../src/storage/witness.ts";
+import { userError, userFacing } from "../errors.ts";
 import { readSecret } from "../secrets.ts";
 import { contractAddress, reachChain, readOnlyWallet } from "../anchor/connect.ts";
 
@@ -20,6 +23,7 @@ interface Args {
   contract: string;
   rpcUrl: string;
   logKey: string;
+  witness: boolean;
 }
 
 /** KPPEAnchor, read-only, for checking the copy against anchored roots. */
@@ -42,17 +46,24 @@ export default async function replicate(args: Args, hre: HardhatRuntimeEnvironme
     throw userError("STORAGE_NODE_KEY is not a valid private key (expected 0x followed by 64 hex digits)");
   }
   const anchors = args.anchors ? await openAnchors(hre, args) : undefined;
+  const logKey = args.logKey || process.env.KPPE_LOG_VERIFIER_KEY || undefined;
+  const witnessKey = args.witness ? await readSecret(hre, "WITNESS_KEY") : undefined;
+  if (args.witness && (!witnessKey || !logKey)) {
+    throw userError("--witness needs a cosigner key in WITNESS_KEY (npx hardhat log:keygen --cosigner --origin <name>, then npx hardhat keystore set WITNESS_KEY) and the log's verifier key (--log-key)");
+  }
   const store = await openStore(args.store);
-  const server = createGateway({ store, host: args.host, port: args.port, readOnly: true, logLevel: "warn" });
+  const witness = witnessKey ? await userFacing(async () => new Witness({ signer: parseSignerKey(witnessKey), logKey: parseVerifierKey(logKey!), state: store.witness, log: new StoredLog(store.log) })) : undefined;
+  const server = createGateway({ store, host: args.host, port: args.port, readOnly: true, logLevel: "warn", witness });
   const url = await server.listen();
   console.log(`storage node ${wallet.address}${key ? "" : " (ephemeral key)"} | copy: ${store.location} | serving ${url}/head and /stream`);
   if (anchors) console.log(`checking the copy against KPPEAnchor ${anchors.target.contract} on chain ${anchors.target.chainId}`);
+  if (witness) console.log(`witness ${verifierKeyOf(parseSignerKey(witnessKey!))}: cosigning ${parseVerifierKey(logKey!).name} at ${url}/add-checkpoint`);
   const node = new StorageNode({
     gatewayUrl: args.gateway,
     store,
     wallet,
     anchors,
-    logKey: args.logKey || process.env.KPPE_LOG_VERIFIER_KEY || undefined,
+    logKey,
     onEvent: (event) => {
       const time = new Date().toISOString();
       if (event.type === "appended") console.log(`${time} appended ${event.count} entries, head ${event.head.fifo_sequence} ${event.head.event_hash}`);

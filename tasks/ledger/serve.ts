@@ -1,6 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { createGateway } from "../../src/gateway/server.ts";
 import { readSecret } from "../secrets.ts";
+import { COSIGNATURE_V1, parseVerifierKey } from "../../src/log/note.ts";
 import { openStore, storeLocation } from "../../src/store/open.ts";
 import { userError } from "../errors.ts";
 
@@ -14,10 +15,11 @@ interface Args {
   maxConnections: number;
   maxConnectionsPerAddress: number;
   requestTimeoutMs: number;
+  witnesses: string;
 }
 
 export default async function serve(
-  { store, host, port, logLevel, profile, storageNodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs }: Args,
+  { store, host, port, logLevel, profile, storageNodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, witnesses }: Args,
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   if (profile !== "local" && profile !== "production") throw userError(`--profile: expected local or production, got ${JSON.stringify(profile)}`);
@@ -28,11 +30,12 @@ export default async function serve(
   if (profile === "production" && !logKey) {
     throw userError("the production profile signs checkpoints with your log key: make one with npx hardhat log:keygen --origin <your.domain/log>, then npx hardhat keystore set KPPE_LOG_KEY");
   }
+  const witnessList = parseWitnesses(witnesses || process.env.KPPE_WITNESSES || "");
   const ledgerStore = await openStore(store);
   const nodes = storageNodes ? storageNodes.split(",").map((a) => a.trim()) : undefined;
   const bad = nodes?.find((a) => !/^0x[0-9a-fA-F]{40}$/.test(a));
   if (bad !== undefined) throw userError(`--storage-nodes: ${JSON.stringify(bad)} is not an address (0x followed by 40 hex digits)`);
-  const gateway = createGateway({ store: ledgerStore, host, port, logLevel, profile, storageNodes: nodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, logKey, storeLocation: storeLocation(store) });
+  const gateway = createGateway({ store: ledgerStore, host, port, logLevel, profile, storageNodes: nodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, logKey, storeLocation: storeLocation(store), witnesses: witnessList });
   const url = await gateway.listen();
   gateway.app.log.info({ store: ledgerStore.location, url, profile }, `gateway listening on ${url} (ledger: ${ledgerStore.location}, profile: ${profile})`);
   if (gateway.ephemeralLogKey) {
@@ -45,5 +48,22 @@ export default async function serve(
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+}
+
+/** `url=verifierKey,url=verifierKey` (a verifier key's base64 may end in '=', a URL here has none before it). */
+function parseWitnesses(list: string): Array<{ url: string; key: string }> {
+  if (!list) return [];
+  return list.split(",").map((pair) => {
+    const at = pair.indexOf("=");
+    const url = pair.slice(0, at).trim();
+    const key = pair.slice(at + 1).trim();
+    if (at < 0 || !/^https?:\/\/[^\s=]+$/.test(url)) throw userError(`--witnesses: expected url=verifierKey pairs separated by commas, got ${JSON.stringify(pair.slice(0, 200))}`);
+    try {
+      if (parseVerifierKey(key).type !== COSIGNATURE_V1) throw new Error("not a cosigner key (type 0x04): make one with npx hardhat log:keygen --cosigner");
+    } catch (error) {
+      throw userError(`--witnesses: the key of ${url}: ${(error as Error).message}`);
+    }
+    return { url, key };
   });
 }

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { CHUNK_WIDTH, type ChunkKey, type LogChunk, type LogStore, type NodeKey } from "../../log/store.ts";
+import type { WitnessStore } from "../../log/witnessStore.ts";
 
 export const LOG_MIGRATION = `
   CREATE TABLE log_chunks (
@@ -68,5 +69,33 @@ export class PostgresLogStore implements LogStore {
   async leafInputs(fromSequence: number, limit: number): Promise<Array<[string, string]>> {
     const { rows } = await this.pool.query({ text: "SELECT event_hash, content_hash FROM ledger_entries WHERE fifo_sequence >= $1 ORDER BY fifo_sequence LIMIT $2", values: [fromSequence, limit], rowMode: "array" });
     return rows as Array<[string, string]>;
+  }
+}
+
+/** The witness's last cosigned checkpoints on PostgreSQL (migration 9). */
+export class PostgresWitnessStore implements WitnessStore {
+  private readonly pool: pg.Pool;
+  private readonly locked: <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
+
+  constructor(pool: pg.Pool, locked: <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>) {
+    this.pool = pool;
+    this.locked = locked;
+  }
+
+  async lastCosigned(origin: string): Promise<{ size: number; root: string } | undefined> {
+    const { rows } = await this.pool.query("SELECT size, root FROM witness_state WHERE origin = $1", [origin]);
+    return rows[0] ? { size: Number(rows[0].size), root: String(rows[0].root) } : undefined;
+  }
+
+  advance(origin: string, fromSize: number, size: number, root: string): Promise<boolean> {
+    return this.locked(async (client) => {
+      const { rows } = await client.query("SELECT size FROM witness_state WHERE origin = $1", [origin]);
+      if (Number(rows[0]?.size ?? 0) !== fromSize) return false;
+      await client.query(
+        "INSERT INTO witness_state (origin, size, root, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT (origin) DO UPDATE SET size = EXCLUDED.size, root = EXCLUDED.root, updated_at = EXCLUDED.updated_at",
+        [origin, size, root],
+      );
+      return true;
+    });
   }
 }

@@ -7,13 +7,15 @@ import { AppendConflict } from "../failures.ts";
 import { SqlPoeStore } from "../sqlPoeStore.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, PostgresAnchorStore } from "./postgresAnchorStore.ts";
-import { LOG_MIGRATION, PostgresLogStore } from "./postgresLogStore.ts";
+import { WITNESS_MIGRATION } from "../../log/witnessStore.ts";
+import { LOG_MIGRATION, PostgresLogStore, PostgresWitnessStore } from "./postgresLogStore.ts";
 
 /** Advisory lock keys ('KPPE', 'KPPF', 'KPPG'): appending, migrating, FlowPay batches. */
 const APPEND_LOCK = 0x4b505045;
 const MIGRATE_LOCK = 0x4b505046;
 const POE_LOCK = 0x4b505047;
 const LOG_LOCK = 0x4b505048;
+const WITNESS_LOCK = 0x4b505049;
 
 /** How long to wait for a new connection before the store counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -106,6 +108,7 @@ export const MIGRATIONS: Array<[number, string]> = [
   ],
   [7, LOG_MIGRATION],
   [8, CHECKPOINT_COLUMNS_MIGRATION("BIGINT")],
+  [9, WITNESS_MIGRATION("BIGINT")],
 ];
 
 export interface PostgresStoreOptions {
@@ -128,6 +131,7 @@ export class PostgresStore implements LedgerStore {
   readonly anchoring: PostgresAnchorStore;
   readonly poe: SqlPoeStore;
   readonly log: PostgresLogStore;
+  readonly witness: PostgresWitnessStore;
   private closing: Promise<void> | undefined;
 
   private constructor(url: string, options: PostgresStoreOptions) {
@@ -148,6 +152,7 @@ export class PostgresStore implements LedgerStore {
     this.pool.on("error", () => undefined);
     this.anchoring = new PostgresAnchorStore(this.pool);
     this.log = new PostgresLogStore(this.pool, (work) => this.locked(LOG_LOCK, work));
+    this.witness = new PostgresWitnessStore(this.pool, (work) => this.locked(WITNESS_LOCK, work));
     this.poe = new SqlPoeStore({
       query: async (sql, args = []) => (await this.pool.query(numbered(sql), [...args])).rows,
       transaction: (work) => this.locked(POE_LOCK, (client) => work({ query: async (sql, args = []) => (await client.query(numbered(sql), [...args])).rows })),

@@ -1,5 +1,6 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { CHUNK_WIDTH, type ChunkKey, type LogChunk, type LogStore, type NodeKey } from "../../log/store.ts";
+import type { WitnessStore } from "../../log/witnessStore.ts";
 
 export const LOG_MIGRATION = `
   CREATE TABLE log_chunks (
@@ -75,5 +76,35 @@ export class SqliteLogStore implements LogStore {
     this.selectLeafInputs ??= this.db.prepare("SELECT event_hash, content_hash FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?");
     this.selectLeafInputs.setReturnArrays(true);
     return this.selectLeafInputs.all(fromSequence, limit) as unknown as Array<[string, string]>;
+  }
+}
+
+/** The witness's last cosigned checkpoints on SQLite (migration 8). */
+export class SqliteWitnessStore implements WitnessStore {
+  private readonly db: DatabaseSync;
+  private readonly exclusive: <T>(work: (db: DatabaseSync) => T) => Promise<T>;
+
+  constructor(db: DatabaseSync, exclusive: <T>(work: (db: DatabaseSync) => T) => Promise<T>) {
+    this.db = db;
+    this.exclusive = exclusive;
+  }
+
+  async lastCosigned(origin: string): Promise<{ size: number; root: string } | undefined> {
+    const row = this.db.prepare("SELECT size, root FROM witness_state WHERE origin = ?").get(origin);
+    return row ? { size: Number(row.size), root: String(row.root) } : undefined;
+  }
+
+  advance(origin: string, fromSize: number, size: number, root: string): Promise<boolean> {
+    return this.exclusive((db) => {
+      const row = db.prepare("SELECT size FROM witness_state WHERE origin = ?").get(origin);
+      if (Number(row?.size ?? 0) !== fromSize) return false;
+      db.prepare("INSERT INTO witness_state (origin, size, root, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, updated_at = excluded.updated_at").run(
+        origin,
+        size,
+        root,
+        new Date().toISOString(),
+      );
+      return true;
+    });
   }
 }

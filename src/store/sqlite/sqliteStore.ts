@@ -8,7 +8,8 @@ import { CHECKPOINT_COLUMNS_MIGRATION } from "../anchorRows.ts";
 import { entryFromRow, entryValues, headFromRow } from "../rows.ts";
 import { SqlPoeStore, type SqlSession } from "../sqlPoeStore.ts";
 import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, SqliteAnchorStore } from "./sqliteAnchorStore.ts";
-import { LOG_MIGRATION, SqliteLogStore } from "./sqliteLogStore.ts";
+import { WITNESS_MIGRATION } from "../../log/witnessStore.ts";
+import { LOG_MIGRATION, SqliteLogStore, SqliteWitnessStore } from "./sqliteLogStore.ts";
 import { openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
 import { AppendConflict } from "../failures.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
@@ -119,6 +120,7 @@ export const MIGRATIONS: Array<[number, string]> = [
   ],
   [6, LOG_MIGRATION],
   [7, CHECKPOINT_COLUMNS_MIGRATION("INTEGER")],
+  [8, WITNESS_MIGRATION("INTEGER")],
 ];
 
 /** Rethrows a taken fifo_sequence or event_id as AppendConflict, anything else as it is. */
@@ -157,6 +159,7 @@ export class SqliteStore implements LedgerStore {
   readonly anchoring: SqliteAnchorStore;
   readonly poe: SqlPoeStore;
   readonly log: SqliteLogStore;
+  readonly witness: SqliteWitnessStore;
   private closing: Promise<void> | undefined;
 
   constructor(location: string, options: { busyTimeoutMs?: number } = {}) {
@@ -198,6 +201,7 @@ export class SqliteStore implements LedgerStore {
     this.selectRange = this.db.prepare("SELECT * FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?");
     this.anchoring = new SqliteAnchorStore(this.db, (work) => this.exclusive(work));
     this.log = new SqliteLogStore(this.db, (work) => this.exclusive(work));
+    this.witness = new SqliteWitnessStore(this.db, (work) => this.exclusive(work));
     const session: SqlSession = { query: async (sql, args = []) => this.db.prepare(sql).all(...(args as SQLInputValue[])) };
     this.poe = new SqlPoeStore({ ...session, transaction: (work) => this.exclusiveAsync(() => work(session)) });
   }

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from "fastify";
+import type { Witness } from "../storage/witness.ts";
+
+/** A checkpoint with its signatures and a full consistency proof is a few KiB. */
+const ADD_CHECKPOINT_BODY_LIMIT = 64 * 1024;
+
+/**
+ * `POST /add-checkpoint` (C2SP tlog-witness) on a storage node's server: the body is the
+ * protocol's plain text, so it is read as text in this route's own scope (the gateway's other
+ * routes take JSON only).
+ */
+export function registerWitnessRoute(app: FastifyInstance, witness: Witness): void {
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", { parseAs: "string", bodyLimit: ADD_CHECKPOINT_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    scope.post("/add-checkpoint", async (request, reply) => {
+      const answer = await witness.addCheckpoint(typeof request.body === "string" ? request.body : "");
+      for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
+      return reply.code(answer.status).type(answer.contentType).send(answer.body);
+    });
+  });
+}
