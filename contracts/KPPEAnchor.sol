@@ -2,6 +2,8 @@
 pragma solidity ^0.8.28;
 
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IKPPEAnchor} from "./interfaces/IKPPEAnchor.sol";
 import {LogMerkle} from "./libraries/LogMerkle.sol";
 import {PaddedMerkle} from "./libraries/PaddedMerkle.sol";
@@ -16,8 +18,13 @@ import {PaddedMerkle} from "./libraries/PaddedMerkle.sol";
 /// authorization check) shares one slot, so a keeper that anchors repeatedly pays for no mapping
 /// read. Ids are consecutive, so `prevRoot` is the root of batch `batchId - 1`, read, not stored.
 /// Once checkpoints begin, the running total is the log size.
-contract KPPEAnchor is IKPPEAnchor, Ownable2Step {
+contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
     string private constant PROTOCOL = "K-PPE-v1";
+    bytes32 private constant CHECKPOINT_TYPEHASH = keccak256("Checkpoint(string origin,uint64 size,bytes32 root)");
+    /// @notice How long a proposed witness set waits before it is in force.
+    uint64 public constant WITNESS_SET_DELAY = 1 days;
+    uint8 private constant CHECKPOINTS = 1; // Head.flags: checkpoints began
+    uint8 private constant WITNESSED = 2; // Head.flags: a witness set was ever proposed
 
     struct StoredBatch {
         bytes32 merkleRoot;
@@ -33,7 +40,16 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step {
         address lastAnchor; // authorized when written; cleared when revoked
         uint40 latestBatchId;
         uint48 totalEventsAnchored;
-        bool checkpoints; // true from the first anchorCheckpoint on
+        uint8 flags; // CHECKPOINTS, WITNESSED: read in the slot the hot path loads anyway
+    }
+
+    /// @dev A set is identified by its version; the pending one is in force from `pendingFrom` on.
+    struct WitnessConfig {
+        uint32 version;
+        uint8 threshold;
+        uint32 pendingVersion;
+        uint8 pendingThreshold;
+        uint64 pendingFrom;
     }
 
     mapping(uint256 batchId => StoredBatch batch) private _batches;
@@ -41,8 +57,11 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step {
     mapping(address anchor => bool authorized) private _authorized;
     Head private _head;
     uint256 private _firstCheckpointBatchId;
+    WitnessConfig private _witnessConfig;
+    mapping(uint256 version => bytes32 originHash) private _witnessOrigins;
+    mapping(uint256 version => mapping(address witness => bool member)) private _witnesses;
 
-    constructor(address initialOwner) Ownable(initialOwner) {}
+    constructor(address initialOwner) Ownable(initialOwner) EIP712("KPPEAnchor", "2") {}
 
     /// @inheritdoc IKPPEAnchor
     function anchorMerkleRoot(
@@ -53,7 +72,7 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step {
         uint64 timestamp
     ) external {
         Head memory head = _checkAnchor(batchId, merkleRoot, eventCount, treeDepth);
-        if (head.checkpoints) revert LogCheckpointRequired(_firstCheckpointBatchId);
+        if (head.flags & CHECKPOINTS != 0) revert LogCheckpointRequired(_firstCheckpointBatchId);
         uint256 total = uint256(head.totalEventsAnchored) + eventCount;
         if (total > type(uint48).max) revert TotalEventsOverflow(total);
         _store(head, batchId, merkleRoot, eventCount, treeDepth, timestamp, 0, total);
@@ -68,26 +87,95 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step {
         uint64 timestamp,
         uint64 logSize,
         bytes32 logRoot,
-        bytes32[] calldata consistencyProof
+        bytes32[] calldata consistencyProof,
+        bytes calldata witnessSignatures
     ) external {
         Head memory head = _checkAnchor(batchId, merkleRoot, eventCount, treeDepth);
         if (logRoot == bytes32(0)) revert ZeroLogRoot();
+        if (head.flags & WITNESSED != 0) _checkWitnesses(logSize, logRoot, witnessSignatures);
         uint256 previousSize = head.totalEventsAnchored;
         if (uint256(logSize) != previousSize + eventCount) revert LogSizeMismatch(logSize, previousSize, eventCount);
         if (logSize > type(uint48).max) revert TotalEventsOverflow(logSize);
-        if (head.checkpoints) {
+        if (head.flags & CHECKPOINTS != 0) {
             bytes32 previousRoot = _logRoots[head.latestBatchId];
             if (!LogMerkle.verifyConsistency(previousSize, logSize, previousRoot, logRoot, consistencyProof)) {
                 revert LogNotConsistent(previousSize, logSize);
             }
         } else {
             if (consistencyProof.length != 0) revert UnexpectedConsistencyProof(consistencyProof.length);
-            head.checkpoints = true;
+            head.flags |= CHECKPOINTS;
             _firstCheckpointBatchId = batchId;
         }
         _logRoots[batchId] = logRoot;
         _store(head, batchId, merkleRoot, eventCount, treeDepth, timestamp, uint48(logSize), logSize);
         emit LogCheckpointAnchored(batchId, logSize, logRoot, msg.sender);
+    }
+
+    /// @dev Reverts unless `signatures` hold at least the active set's threshold of its members'
+    /// signatures over the checkpoint; each signature costs an ecrecover and a cold membership read.
+    function _checkWitnesses(uint64 logSize, bytes32 logRoot, bytes calldata signatures) private view {
+        (uint256 version, uint8 threshold) = _activeWitnessSet();
+        if (threshold == 0) return;
+        bytes32 digest = _checkpointDigest(version, logSize, logRoot);
+        uint256 count = signatures.length / 65;
+        if (signatures.length % 65 != 0 || count < threshold) revert WitnessQuorumNotMet(count, threshold);
+        address previous;
+        for (uint256 i; i < count; ++i) {
+            (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signatures[i * 65:i * 65 + 65]);
+            if (error != ECDSA.RecoverError.NoError) revert InvalidWitnessSignature(i);
+            if (signer <= previous) revert WitnessSignaturesUnordered(signer);
+            if (!_witnesses[version][signer]) revert NotAWitness(signer);
+            previous = signer;
+        }
+    }
+
+    function _activeWitnessSet() private view returns (uint256 version, uint8 threshold) {
+        WitnessConfig memory config = _witnessConfig;
+        if (config.pendingVersion != 0 && block.timestamp >= config.pendingFrom) return (config.pendingVersion, config.pendingThreshold);
+        return (config.version, config.threshold);
+    }
+
+    function _checkpointDigest(uint256 version, uint64 logSize, bytes32 logRoot) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(CHECKPOINT_TYPEHASH, _witnessOrigins[version], logSize, logRoot)));
+    }
+
+    /// @inheritdoc IKPPEAnchor
+    function proposeWitnessSet(address[] calldata witnesses, uint8 threshold, string calldata origin) external onlyOwner {
+        if (threshold > witnesses.length || (threshold == 0 && witnesses.length != 0)) revert BadWitnessSet(witnesses.length, threshold);
+        WitnessConfig memory config = _witnessConfig;
+        // A pending set already in force becomes the current one before the next is proposed.
+        if (config.pendingVersion != 0 && block.timestamp >= config.pendingFrom) {
+            (config.version, config.threshold) = (config.pendingVersion, config.pendingThreshold);
+        }
+        uint32 version = (config.pendingVersion > config.version ? config.pendingVersion : config.version) + 1;
+        address previous;
+        for (uint256 i; i < witnesses.length; ++i) {
+            if (witnesses[i] <= previous) revert BadWitnessSet(witnesses.length, threshold);
+            _witnesses[version][witnesses[i]] = true;
+            previous = witnesses[i];
+        }
+        _witnessOrigins[version] = keccak256(bytes(origin));
+        uint64 from = uint64(block.timestamp) + WITNESS_SET_DELAY;
+        (config.pendingVersion, config.pendingThreshold, config.pendingFrom) = (version, threshold, from);
+        _witnessConfig = config;
+        _head.flags |= WITNESSED;
+        emit WitnessSetProposed(version, witnesses, threshold, origin, from);
+    }
+
+    /// @inheritdoc IKPPEAnchor
+    function activeWitnessSet(address witness)
+        external
+        view
+        returns (uint256 version, uint8 threshold, bytes32 originHash, bool member)
+    {
+        (version, threshold) = _activeWitnessSet();
+        return (version, threshold, _witnessOrigins[version], _witnesses[version][witness]);
+    }
+
+    /// @inheritdoc IKPPEAnchor
+    function checkpointDigest(uint64 logSize, bytes32 logRoot) external view returns (bytes32) {
+        (uint256 version,) = _activeWitnessSet();
+        return _checkpointDigest(version, logSize, logRoot);
     }
 
     /// @dev The checks both anchoring calls share; returns the head with the caller cached.

@@ -38,6 +38,11 @@ interface IKPPEAnchor {
     /// `logSize - eventCount + 1 .. logSize` (ledger sequences). `anchor` sent it.
     event LogCheckpointAnchored(uint256 indexed batchId, uint64 logSize, bytes32 logRoot, address indexed anchor);
 
+    /// @notice The owner proposed witness set `version`: from `activatesAt` on, `anchorCheckpoint`
+    /// needs EIP-712 signatures of at least `threshold` of `witnesses` over each checkpoint of the
+    /// log `origin`. A threshold of 0 (and no witnesses) removes the requirement, with the same delay.
+    event WitnessSetProposed(uint256 indexed version, address[] witnesses, uint8 threshold, string origin, uint64 activatesAt);
+
     /// @notice `anchor` was granted (`authorized` true) or denied the right to anchor.
     event AnchorAuthorizationChanged(address indexed anchor, bool authorized);
 
@@ -73,6 +78,17 @@ interface IKPPEAnchor {
     error ZeroLogRoot();
     /// @notice Ownership cannot be renounced: anchors could then never be revoked.
     error OwnershipCannotBeRenounced();
+    /// @notice A witness set needs 1 <= threshold <= its size (or no witnesses and threshold 0),
+    /// and distinct, non-zero addresses in increasing order.
+    error BadWitnessSet(uint256 witnesses, uint8 threshold);
+    /// @notice Only `valid` witness signatures of the `threshold` the active witness set requires.
+    error WitnessQuorumNotMet(uint256 valid, uint256 threshold);
+    /// @notice Signature `index` (65 bytes each, r || s || v) is not a valid secp256k1 signature.
+    error InvalidWitnessSignature(uint256 index);
+    /// @notice `signer` signed the checkpoint but is not in the active witness set.
+    error NotAWitness(address signer);
+    /// @notice Signatures must come from distinct witnesses, in increasing address order; `signer` repeats or is out of order.
+    error WitnessSignaturesUnordered(address signer);
 
     /// @notice Anchors the root of batch `batchId`. Only authorized anchors may call it.
     /// @dev Reverts unless `batchId == latestBatchId() + 1`, `merkleRoot != 0`, `eventCount > 0` and
@@ -95,7 +111,9 @@ interface IKPPEAnchor {
     /// event can be anchored twice or skipped); and `consistencyProof` must prove, by RFC 9162,
     /// that the new log extends the previously anchored one (the first checkpoint takes an empty
     /// proof and extends the `totalEventsAnchored()` events anchored before it). From the first
-    /// checkpoint on, `anchorMerkleRoot` is refused. `merkleRoot` is the K-PPE tree over the
+    /// checkpoint on, `anchorMerkleRoot` is refused. When a witness set is active,
+    /// `witnessSignatures` (65 bytes each, distinct signers in increasing address order) must hold
+    /// at least its threshold of members' signatures over `checkpointDigest(logSize, logRoot)`. `merkleRoot` is the K-PPE tree over the
     /// batch's `payload_hash` values, kept for `verifyProofView` and explorers.
     function anchorCheckpoint(
         uint256 batchId,
@@ -105,8 +123,26 @@ interface IKPPEAnchor {
         uint64 timestamp,
         uint64 logSize,
         bytes32 logRoot,
-        bytes32[] calldata consistencyProof
+        bytes32[] calldata consistencyProof,
+        bytes calldata witnessSignatures
     ) external;
+
+    /// @notice Proposes the witness set whose signatures `anchorCheckpoint` will require, from
+    /// `WITNESS_SET_DELAY` after now (so anchors and readers see a change coming). Only the owner.
+    /// `witnesses` in increasing address order; `origin` is the log's name (its checkpoints' first line).
+    function proposeWitnessSet(address[] calldata witnesses, uint8 threshold, string calldata origin) external;
+
+    /// @notice The witness set in force now: its version, threshold, the keccak256 of its log
+    /// origin, and whether `witness` is in it.
+    function activeWitnessSet(address witness)
+        external
+        view
+        returns (uint256 version, uint8 threshold, bytes32 originHash, bool member);
+
+    /// @notice The EIP-712 digest witnesses sign for a checkpoint of the active set's log:
+    /// `Checkpoint(string origin,uint64 size,bytes32 root)` in the domain ("KPPEAnchor", "2",
+    /// this chain's id, this contract), so a signature is good for one log, one chain and one contract.
+    function checkpointDigest(uint64 logSize, bytes32 logRoot) external view returns (bytes32);
 
     /// @notice True when the ledger entry with `eventHash` and `contentHash` is entry `index`
     /// (ledger sequence `index + 1`) of the log anchored with batch `batchId`. Works for any

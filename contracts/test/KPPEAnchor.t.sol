@@ -115,10 +115,10 @@ contract KPPEAnchorTest is CheatsTest {
 
     function test_anchor_revertsWhenTotalWouldOverflow() public {
         anchorLeaves(1, leavesFrom(1, 1));
-        // Head slot (after Ownable's owner, Ownable2Step's pendingOwner, _batches, _logRoots,
-        // _authorized): lastAnchor in bits 0-159, latestBatchId in 160-199, totalEventsAnchored
-        // in 200-247, checkpoints in 248.
-        bytes32 headSlot = bytes32(uint256(5));
+        // Head slot (after Ownable's owner, Ownable2Step's pendingOwner, EIP712's two fallback
+        // strings, _batches, _logRoots, _authorized): lastAnchor in bits 0-159, latestBatchId in
+        // 160-199, totalEventsAnchored in 200-247, flags in 248-255.
+        bytes32 headSlot = bytes32(uint256(7));
         uint256 head = uint256(vm.load(address(anchor), headSlot));
         assertEq((head >> 200) & type(uint48).max, 1, "head slot layout as documented");
         uint256 nearMax = uint256(type(uint48).max) - 1;

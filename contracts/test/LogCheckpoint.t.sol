@@ -52,7 +52,7 @@ contract LogCheckpointTest is CheatsTest {
         uint256 nextId = anchor.latestBatchId() + 1;
         bytes32 logRoot = ReferenceLog.root(leaves, size);
         vm.prank(KEEPER);
-        anchor.anchorCheckpoint(nextId, root, count, depth, 1, uint64(size), logRoot, proof);
+        anchor.anchorCheckpoint(nextId, root, count, depth, 1, uint64(size), logRoot, proof, "");
         anchoredSize = size;
     }
 
@@ -103,7 +103,7 @@ contract LogCheckpointTest is CheatsTest {
         bytes32 forgedRoot = ReferenceLog.root(leaves, size);
         vm.prank(KEEPER);
         vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.LogNotConsistent.selector, 6, size));
-        anchor.anchorCheckpoint(2, root, count, depth, 1, uint64(size), forgedRoot, proof);
+        anchor.anchorCheckpoint(2, root, count, depth, 1, uint64(size), forgedRoot, proof, "");
     }
 
     function test_checkpoint_batchIsExactlyTheNewRange() public {
@@ -116,12 +116,12 @@ contract LogCheckpointTest is CheatsTest {
         // Re-anchoring old events, or fewer or more than the log grew by, is refused.
         vm.prank(KEEPER);
         vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.LogSizeMismatch.selector, 8, 4, 8));
-        anchor.anchorCheckpoint(2, root, 8, 3, 1, 8, logRoot, proof);
+        anchor.anchorCheckpoint(2, root, 8, 3, 1, 8, logRoot, proof, "");
         vm.prank(KEEPER);
         vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.LogSizeMismatch.selector, 8, 4, 3));
-        anchor.anchorCheckpoint(2, root, 3, 2, 1, 8, logRoot, proof);
+        anchor.anchorCheckpoint(2, root, 3, 2, 1, 8, logRoot, proof, "");
         vm.prank(KEEPER);
-        anchor.anchorCheckpoint(2, root, 4, 2, 1, 8, logRoot, proof);
+        anchor.anchorCheckpoint(2, root, 4, 2, 1, 8, logRoot, proof, "");
     }
 
     function test_checkpoint_closesThePlainSideDoor() public {
@@ -143,10 +143,10 @@ contract LogCheckpointTest is CheatsTest {
         bytes32 logRoot = ReferenceLog.root(leaves, 5);
         vm.prank(KEEPER);
         vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.UnexpectedConsistencyProof.selector, 1));
-        anchor.anchorCheckpoint(2, root, 2, 1, 1, 5, logRoot, oneHash);
+        anchor.anchorCheckpoint(2, root, 2, 1, 1, 5, logRoot, oneHash, "");
         vm.prank(KEEPER);
         vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.ZeroLogRoot.selector));
-        anchor.anchorCheckpoint(2, root, 2, 1, 1, 5, bytes32(0), new bytes32[](0));
+        anchor.anchorCheckpoint(2, root, 2, 1, 1, 5, bytes32(0), new bytes32[](0), "");
         anchorGrowth();
         (uint64 size,, uint64 first) = anchor.getCheckpoint(2);
         assertEq(size, 5, "log size");
@@ -159,7 +159,7 @@ contract LogCheckpointTest is CheatsTest {
         grow(7, 1);
         vm.prank(address(0xBAD));
         vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.UnauthorizedAnchor.selector, address(0xBAD)));
-        anchor.anchorCheckpoint(1, keccak256("r"), 1, 0, 1, 1, leaves[0], new bytes32[](0));
+        anchor.anchorCheckpoint(1, keccak256("r"), 1, 0, 1, 1, leaves[0], new bytes32[](0), "");
     }
 
     /// Random growth sequences: every honest extension is accepted; the same growth over a log
@@ -179,7 +179,7 @@ contract LogCheckpointTest is CheatsTest {
                 bytes32 forgedRoot = ReferenceLog.root(leaves, size);
                 vm.prank(KEEPER);
                 vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.LogNotConsistent.selector, anchoredSize, size));
-                anchor.anchorCheckpoint(nextId, root, count, depth, 1, uint64(size), forgedRoot, proof);
+                anchor.anchorCheckpoint(nextId, root, count, depth, 1, uint64(size), forgedRoot, proof, "");
                 leaves[victim] = saved;
             }
             anchorGrowth();

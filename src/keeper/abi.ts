@@ -4,7 +4,7 @@
  */
 export const KPPE_ANCHOR_ABI = [
   "function anchorMerkleRoot(uint256 batchId, bytes32 merkleRoot, uint32 eventCount, uint8 treeDepth, uint64 timestamp)",
-  "function anchorCheckpoint(uint256 batchId, bytes32 merkleRoot, uint32 eventCount, uint8 treeDepth, uint64 timestamp, uint64 logSize, bytes32 logRoot, bytes32[] consistencyProof)",
+  "function anchorCheckpoint(uint256 batchId, bytes32 merkleRoot, uint32 eventCount, uint8 treeDepth, uint64 timestamp, uint64 logSize, bytes32 logRoot, bytes32[] consistencyProof, bytes witnessSignatures)",
   "function verifyLogInclusion(uint256 batchId, uint256 index, bytes32 eventHash, bytes32 contentHash, bytes32[] proof) view returns (bool)",
   "function getCheckpoint(uint256 batchId) view returns (uint64 logSize, bytes32 logRoot, uint64 firstSequence)",
   "function firstCheckpointBatchId() view returns (uint256)",
@@ -24,6 +24,12 @@ export const KPPE_ANCHOR_ABI = [
   "error LogNotConsistent(uint256 previousLogSize, uint256 newLogSize)",
   "error UnexpectedConsistencyProof(uint256 length)",
   "error ZeroLogRoot()",
+  "error WitnessQuorumNotMet(uint256 valid, uint256 threshold)",
+  "error InvalidWitnessSignature(uint256 index)",
+  "error NotAWitness(address signer)",
+  "error WitnessSignaturesUnordered(address signer)",
+  "function activeWitnessSet(address witness) view returns (uint256 version, uint8 threshold, bytes32 originHash, bool member)",
+  "function checkpointDigest(uint64 logSize, bytes32 logRoot) view returns (bytes32)",
   "error ZeroMerkleRoot()",
   "error ZeroEventCount()",
   "error TreeDepthMismatch(uint32 eventCount, uint8 treeDepth, uint8 expectedDepth)",

@@ -232,7 +232,7 @@ function anchorFunction(call: AnchorCall): [string, readonly unknown[]] {
   const base = [call.batchNumber, call.merkleRoot, call.eventCount, call.treeDepth, call.batchTimestamp] as const;
   if (!call.checkpoint) return ["anchorMerkleRoot", base];
   const { logSize, logRoot, consistencyProof } = call.checkpoint;
-  return ["anchorCheckpoint", [...base, logSize, logRoot, consistencyProof]];
+  return ["anchorCheckpoint", [...base, logSize, logRoot, consistencyProof, "0x"]];
 }
 
 /** Everything the keeper asks of a KPPEAnchor. */

@@ -31,13 +31,13 @@ describe("gas of log-checked anchoring (gas-snapshot-log.json)", function () {
       await (await anchor.setAuthorized(owner.address, true)).wait();
       await (await anchor.setAuthorized(second.address, true)).wait();
       const depth = Math.ceil(Math.log2(start));
-      let tx = await anchor.anchorCheckpoint(1, K_PPE_ROOT, start, depth, 1, start, root(start), []);
+      let tx = await anchor.anchorCheckpoint(1, K_PPE_ROOT, start, depth, 1, start, root(start), [], "0x");
       if (label === "2^20") measured["anchorCheckpoint.first"] = Number((await tx.wait())!.gasUsed);
       let size = start;
       for (let batchId = 2; batchId <= 4; batchId++) {
         const signer = batchId === 4 ? second : owner; // the last one is a keeper switch
         const next = size + BATCH;
-        tx = await anchor.connect(signer).anchorCheckpoint(batchId, K_PPE_ROOT, BATCH, 8, 1, next, root(next), proof(consistencyRanges(size, next)));
+        tx = await anchor.connect(signer).anchorCheckpoint(batchId, K_PPE_ROOT, BATCH, 8, 1, next, root(next), proof(consistencyRanges(size, next)), "0x");
         const gas = Number((await tx.wait())!.gasUsed);
         if (batchId === 3) measured[`anchorCheckpoint.steady.log${label}`] = gas;
         if (batchId === 4 && label === "2^20") measured["anchorCheckpoint.keeperSwitch.log2^20"] = gas;

@@ -136,7 +136,7 @@ describe("keeper and the contract's refusals", function () {
     });
     // ...meanwhile another keeper anchored batch #1 of some other log (1 entry).
     const other = anchor.connect(devWallet(2).connect(chain.provider)) as Contract;
-    await (await other.anchorCheckpoint(1, "0x" + "11".repeat(32), 1, 0, 1, 1, "0x" + "33".repeat(32), [])).wait();
+    await (await other.anchorCheckpoint(1, "0x" + "11".repeat(32), 1, 0, 1, 1, "0x" + "33".repeat(32), [], "0x")).wait();
 
     const summary = await keeper.cycle();
     assert.ok(lines.some((l) => l.includes("ERROR: Batch ID conflict -- latestBatchId mismatch")), lines.join("\n"));
