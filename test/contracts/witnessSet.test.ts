@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Wallet, type Contract, type TypedDataDomain } from "ethers";
+import { Wallet, type Contract, type HDNodeWallet, type TypedDataDomain } from "ethers";
 import { network } from "hardhat";
 
 // KPPEAnchor's witness set: k of n secp256k1 signatures over an EIP-712 checkpoint message, made
@@ -14,7 +14,7 @@ describe("KPPEAnchor witness set: k of n EIP-712 witness signatures on anchorChe
   let domain: TypedDataDomain;
   let ethers: Awaited<ReturnType<typeof network.create>>["ethers"];
   const witnesses = Array.from({ length: 3 }, () => Wallet.createRandom()).sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
-  const sign = (wallet: Wallet, size: number, root = LOG_ROOT, d: TypedDataDomain = domain) => wallet.signTypedData(d, TYPES, { origin: ORIGIN, size, root });
+  const sign = (wallet: HDNodeWallet, size: number, root = LOG_ROOT, d: TypedDataDomain = domain) => wallet.signTypedData(d, TYPES, { origin: ORIGIN, size, root });
   const concat = (signatures: string[]) => "0x" + signatures.map((s) => s.slice(2)).join("");
   const anchorWith = (signatures: string) => anchor.anchorCheckpoint(1, ROOT, 5, 3, 1, 5, LOG_ROOT, [], signatures);
   /** The in-process chain reports a revert as "reverted with custom error 'Name(args)'". */
@@ -65,7 +65,7 @@ describe("KPPEAnchor witness set: k of n EIP-712 witness signatures on anchorChe
     await refusedWith(concat([await sign(a, 5), await sign(a, 5)]), "WitnessSignaturesUnordered", [a.address]);
     await refusedWith(concat([await sign(b, 5), await sign(a, 5)]), "WitnessSignaturesUnordered", [a.address]);
     const stranger = Wallet.createRandom();
-    const ordered = async (x: Wallet, y: Wallet, f = sign) => concat(BigInt(x.address) < BigInt(y.address) ? [await f(x, 5), await f(y, 5)] : [await f(y, 5), await f(x, 5)]);
+    const ordered = async (x: HDNodeWallet, y: HDNodeWallet, f = sign) => concat(BigInt(x.address) < BigInt(y.address) ? [await f(x, 5), await f(y, 5)] : [await f(y, 5), await f(x, 5)]);
     await refusedWith(await ordered(a, stranger), "NotAWitness", [stranger.address]);
     for (const other of [{ ...domain, chainId: 8453 }, { ...domain, verifyingContract: "0x" + "12".repeat(20) }]) {
       await refusedWithOneOf(anchorWith(concat([await sign(a, 5, LOG_ROOT, other), await sign(b, 5, LOG_ROOT, other)])), ["NotAWitness", "WitnessSignaturesUnordered"]);
