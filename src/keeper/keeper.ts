@@ -303,6 +303,8 @@ export class Keeper {
       }
       const last = batch.txAttempts[batch.txAttempts.length - 1];
       if ((await this.chain.nonce("latest")) > last.nonce) {
+        // A block may have taken one of our attempts since we looked: look again before deciding.
+        if (await this.findMined(batch)) continue;
         // The nonce was used, and by none of our attempts (none is mined): sign again with a new one.
         this.log("warn", `WARNING: nonce ${last.nonce} of batch #${batch.batchNumber} was used by another transaction -- sending again with a new nonce`);
         const sent = await this.send(batch);

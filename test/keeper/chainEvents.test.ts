@@ -43,7 +43,7 @@ describe("keeper and the chain's moods: stuck transactions, fee spikes, reorgs",
     await until(() => lines.some((l) => l.includes("-- replaced by")), "the replacement");
     const miner = setInterval(() => void chain.rpc("evm_mine").catch(() => undefined), 50);
     try {
-      assert.equal((await cycle).eventsConfirmed, 5);
+      assert.equal((await cycle).eventsConfirmed, 5, lines.join("\n"));
     } finally {
       clearInterval(miner);
     }
