@@ -35,6 +35,7 @@ export const anchorTasks = [
     .addOption({ name: "leaseTtlMs", description: "Lease on the store in ms: a second keeper takes over this long after the first stops; 0 = $LEASE_TTL_MS or 30000", type: ArgumentType.INT, defaultValue: 0 })
     .addOption({ name: "healthHost", description: "Address for the health endpoint", defaultValue: "127.0.0.1" })
     .addOption({ name: "healthPort", description: "Port for GET /health and /kpe/health; 0 for none", type: ArgumentType.INT, defaultValue: 8081 })
+    .addOption({ name: "witnesses", description: "Witness URLs (comma-separated; also KPPE_KEEPER_WITNESSES) asked for EIP-712 checkpoint signatures when the contract's witness set requires them", defaultValue: "" })
     .setAction(() => import("./anchor/run.ts"))
     .build(),
 

@@ -21,7 +21,7 @@ export interface AnchorCall {
   treeDepth: number;
   batchTimestamp: number;
   /** The log checkpoint the batch completes: `anchorCheckpoint` instead of `anchorMerkleRoot`. */
-  checkpoint?: { logSize: number; logRoot: string; consistencyProof: string[] };
+  checkpoint?: { logSize: number; logRoot: string; consistencyProof: string[]; witnessSignatures: string };
 }
 
 /** A batch's checkpoint as `getCheckpoint` returns it (all zero for a batch without one). */
@@ -231,8 +231,8 @@ export class ContractChain {
 function anchorFunction(call: AnchorCall): [string, readonly unknown[]] {
   const base = [call.batchNumber, call.merkleRoot, call.eventCount, call.treeDepth, call.batchTimestamp] as const;
   if (!call.checkpoint) return ["anchorMerkleRoot", base];
-  const { logSize, logRoot, consistencyProof } = call.checkpoint;
-  return ["anchorCheckpoint", [...base, logSize, logRoot, consistencyProof, "0x"]];
+  const { logSize, logRoot, consistencyProof, witnessSignatures } = call.checkpoint;
+  return ["anchorCheckpoint", [...base, logSize, logRoot, consistencyProof, witnessSignatures]];
 }
 
 /** Everything the keeper asks of a KPPEAnchor. */
@@ -299,6 +299,17 @@ export class AnchorChain extends ContractChain {
   async anchorsCheckpoints(): Promise<boolean> {
     const version: string = await this.read("version", () => this.contract.version());
     return Number(version.split(".")[0]) >= 2;
+  }
+
+  /** The number of witness signatures an anchor needs now (0: no witness set in force). */
+  async witnessThreshold(): Promise<number> {
+    const set = await this.read("activeWitnessSet", () => this.contract.activeWitnessSet(this.wallet.address));
+    return Number(set.threshold);
+  }
+
+  /** The EIP-712 digest the active witness set signs for (`size`, `root`). */
+  async checkpointDigest(size: number, root: string): Promise<string> {
+    return this.read("checkpointDigest", () => this.contract.checkpointDigest(size, root));
   }
 
   /** The batch id of the first checkpoint on chain, 0 while none is anchored. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { formatUnits, parseUnits } from "ethers";
+import { formatUnits, parseUnits, recoverAddress } from "ethers";
 import { KppeError } from "../errors.ts";
 import { StoredLog } from "../log/storedLog.ts";
 import { KppeTree, verifyKppeProof } from "../merkle/kppeTree.ts";
@@ -61,6 +61,8 @@ export class Keeper {
   private readonly ledgerLog: StoredLog;
   /** Whether the contract takes checkpoints (KPPEAnchor 2.x); asked once. */
   private checkpoints: boolean | undefined;
+  /** Witness URLs to ask for EIP-712 signatures when the contract's witness set requires them. */
+  private readonly witnesses: string[];
   private readonly holder: string;
   private readonly leaseName: string;
   private readonly maxFeeWei: bigint;
@@ -70,10 +72,11 @@ export class Keeper {
   private wake: AbortController | undefined;
   private health: KeeperHealth;
 
-  constructor(options: { store: LedgerStore; chain: AnchorChain; settings: KeeperSettings; log?: KeeperLog; networkName?: string }) {
+  constructor(options: { store: LedgerStore; chain: AnchorChain; settings: KeeperSettings; log?: KeeperLog; networkName?: string; witnesses?: string[] }) {
     this.store = options.store;
     this.anchoring = options.store.anchoring;
     this.ledgerLog = new StoredLog(options.store.log);
+    this.witnesses = (options.witnesses ?? []).map((url) => url.replace(/\/$/, ""));
     this.chain = options.chain;
     this.settings = options.settings;
     this.log = options.log ?? consoleLog;
@@ -243,6 +246,7 @@ export class Keeper {
       logRoot: checkpoint?.logRoot ?? null,
       logProof: checkpoint?.consistencyProof ?? null,
       blockTime: null,
+      witnessSignatures: checkpoint?.witnessSignatures ?? null,
     };
     await this.anchoring.createBatch(batch);
     this.log(
@@ -265,9 +269,43 @@ export class Keeper {
     if (!this.checkpoints) return undefined;
     const integrated = await this.ledgerLog.integrate({ upTo: end });
     if (integrated < end) throw new KppeError("LOG_BEHIND", `the log holds ${integrated} entries, batch needs ${end}; run npx hardhat ledger:audit`);
-    const [logRoot, firstCheckpoint] = await Promise.all([this.ledgerLog.root(end), this.chain.firstCheckpointBatchId()]);
+    const [logRoot, firstCheckpoint, threshold] = await Promise.all([this.ledgerLog.root(end), this.chain.firstCheckpointBatchId(), this.chain.witnessThreshold()]);
     const consistencyProof = firstCheckpoint === 0 || first === 1 ? [] : await this.ledgerLog.consistencyProof(first - 1, end);
-    return { logSize: end, logRoot, consistencyProof };
+    const witnessSignatures = threshold > 0 ? await this.witnessSignatures(end, logRoot, threshold) : "0x";
+    return { logSize: end, logRoot, consistencyProof, witnessSignatures };
+  }
+
+  /**
+   * Asks the configured witnesses to sign the checkpoint (`GET /checkpoint-signature`), keeps the
+   * signatures that recover to their claimed signer, and returns them sorted by signer, as the
+   * contract takes them; throws (the cycle is retried later) while fewer than `threshold` sign.
+   */
+  private async witnessSignatures(size: number, root: string, threshold: number): Promise<string> {
+    const { chainId, contract } = this.target;
+    // The contract's own digest of the message: a signature over anything else recovers to another address.
+    const digest = await this.chain.checkpointDigest(size, root);
+    const signed: Array<{ signer: string; signature: string }> = [];
+    const refusals: string[] = [];
+    await Promise.all(
+      this.witnesses.map(async (url) => {
+        try {
+          const query = new URLSearchParams({ size: String(size), root, chain_id: String(chainId), contract });
+          const response = await fetch(`${url}/checkpoint-signature?${query}`, { signal: AbortSignal.timeout(10_000) });
+          const body = (await response.json()) as { signer?: string; signature?: string; message?: string };
+          if (!response.ok) throw new Error(`${response.status} ${body.message ?? ""}`);
+          const recovered = recoverAddress(digest, body.signature!);
+          if (recovered.toLowerCase() !== body.signer?.toLowerCase()) throw new Error(`its signature recovers to ${recovered}, not ${body.signer}`);
+          signed.push({ signer: recovered, signature: body.signature! });
+        } catch (error) {
+          refusals.push(`${url}: ${(error as Error).message}`);
+        }
+      }),
+    );
+    if (signed.length < threshold) {
+      throw new KppeError("WITNESS_QUORUM", `${signed.length} of the ${this.witnesses.length} configured witnesses signed checkpoint ${size}; the contract needs ${threshold}${refusals.length ? ` (${refusals.join("; ")})` : ""}`);
+    }
+    signed.sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1));
+    return "0x" + signed.map((s) => s.signature.slice(2)).join("");
   }
 
   /** Takes a batch from wherever it is to `confirmed` (or `failed`, or paused by the fee cap). */
@@ -550,7 +588,7 @@ export function leaseName(target: AnchorTarget): string {
 
 function callOf(batch: BatchRecord): AnchorCall {
   const call: AnchorCall = { batchNumber: batch.batchNumber, merkleRoot: batch.merkleRoot, eventCount: batch.eventCount, treeDepth: batch.treeDepth, batchTimestamp: batch.batchTimestamp };
-  if (batch.logRoot !== null) call.checkpoint = { logSize: batch.lastSequence, logRoot: batch.logRoot, consistencyProof: batch.logProof ?? [] };
+  if (batch.logRoot !== null) call.checkpoint = { logSize: batch.lastSequence, logRoot: batch.logRoot, consistencyProof: batch.logProof ?? [], witnessSignatures: batch.witnessSignatures ?? "0x" };
   return call;
 }
 

@@ -10,6 +10,16 @@ const MAX_PROOF_LINES = 63;
 /** Seconds a caller should wait when this node has not yet replicated the checkpoint's entries. */
 export const RETRY_AFTER_REPLICATION_S = 2;
 
+/** What signs EIP-712 messages for KPPEAnchor's witness set: an ethers Wallet does. */
+export interface TypedDataSigner {
+  address: string;
+  signTypedData(domain: Record<string, unknown>, types: Record<string, Array<{ name: string; type: string }>>, value: Record<string, unknown>): Promise<string>;
+}
+
+/** The EIP-712 message KPPEAnchor's witnesses sign (contracts/KPPEAnchor.sol, `checkpointDigest`). */
+export const CHECKPOINT_TYPES = { Checkpoint: [{ name: "origin", type: "string" }, { name: "size", type: "uint64" }, { name: "root", type: "bytes32" }] };
+export const checkpointDomain = (chainId: number, contract: string) => ({ name: "KPPEAnchor", version: "2", chainId, verifyingContract: contract });
+
 export interface WitnessAnswer {
   status: number;
   body: string;
@@ -33,12 +43,38 @@ export class Witness {
   private readonly logKey: NoteVerifier;
   private readonly state: WitnessStore;
   private readonly log: StoredLog;
+  private readonly ethSigner: TypedDataSigner | undefined;
 
-  constructor(options: { signer: NoteSigner; logKey: NoteVerifier; state: WitnessStore; log: StoredLog }) {
+  /** `ethSigner`: the node's Ethereum key, to sign the EIP-712 checkpoint message KPPEAnchor's witness set checks. */
+  constructor(options: { signer: NoteSigner; logKey: NoteVerifier; state: WitnessStore; log: StoredLog; ethSigner?: TypedDataSigner }) {
     this.signer = options.signer;
     this.logKey = options.logKey;
     this.state = options.state;
     this.log = options.log;
+    this.ethSigner = options.ethSigner;
+  }
+
+  /**
+   * Signs KPPEAnchor's EIP-712 checkpoint message for (`size`, `root`) of this log, bound to
+   * `chainId` and `contract`, when the entries this node replicated give that root at that size:
+   * the on-chain counterpart of a cosignature, for a keeper to carry into `anchorCheckpoint`.
+   */
+  async signForContract(query: Record<string, unknown>): Promise<WitnessAnswer> {
+    const json = (status: number, body: unknown, headers?: Record<string, string>): WitnessAnswer => ({ status, body: JSON.stringify(body), contentType: "application/json", headers });
+    if (!this.ethSigner) return json(404, { error: "NOT_FOUND", message: "this witness has no Ethereum key: it cosigns off chain only" });
+    const size = typeof query.size === "string" && /^[1-9][0-9]{0,15}$/.test(query.size) ? Number(query.size) : NaN;
+    const chainId = typeof query.chain_id === "string" && /^[1-9][0-9]{0,15}$/.test(query.chain_id) ? Number(query.chain_id) : NaN;
+    const { root, contract } = query;
+    for (const [field, ok] of [["size", Number.isSafeInteger(size)], ["chain_id", Number.isSafeInteger(chainId)], ["root", typeof root === "string" && /^0x[0-9a-f]{64}$/.test(root)], ["contract", typeof contract === "string" && /^0x[0-9a-fA-F]{40}$/.test(contract)]] as const) {
+      if (!ok) return json(400, { error: "ERR_BAD_FORMAT", field, message: `${field}: missing or malformed` });
+    }
+    await this.log.integrate();
+    const held = await this.log.size();
+    if (held < size) return json(503, { error: "NOT_REPLICATED", message: `this node holds ${held} entries; it signs size ${size} once it has replicated them` }, { "Retry-After": String(RETRY_AFTER_REPLICATION_S) });
+    const mine = await this.log.root(size);
+    if (mine !== root) return json(422, { error: "SPLIT_VIEW", message: `the entries this node replicated give root ${mine} at size ${size}, not ${root as string}` });
+    const signature = await this.ethSigner.signTypedData(checkpointDomain(chainId, contract as string), CHECKPOINT_TYPES, { origin: this.logKey.name, size, root });
+    return json(200, { signer: this.ethSigner.address, signature });
   }
 
   /** Answers one `POST /add-checkpoint` body, with the status codes of C2SP tlog-witness. */

@@ -23,6 +23,7 @@ export const BATCH_COLUMNS = [
   "log_root",
   "log_proof",
   "block_time",
+  "witness_signatures",
 ] as const;
 
 /** Column order of `event_receipts` INSERTs in both stores. */
@@ -63,6 +64,7 @@ export function batchValues(b: BatchRecord): Array<string | number | null> {
     b.logRoot,
     b.logProof === null ? null : JSON.stringify(b.logProof),
     b.blockTime,
+    b.witnessSignatures,
   ];
 }
 
@@ -104,6 +106,7 @@ export function batchFromRow(row: Record<string, unknown>): BatchRecord {
     logRoot: (row.log_root as string | null) ?? null,
     logProof: row.log_proof === null || row.log_proof === undefined ? null : json(row.log_proof),
     blockTime: maybeNumber(row.block_time),
+    witnessSignatures: (row.witness_signatures as string | null) ?? null,
   };
 }
 
@@ -132,6 +135,9 @@ export function splitJoined(row: Record<string, unknown>): { receipt: ReceiptRec
 
 /** `b.col AS b_col, …` for a join that splitJoined can take apart. */
 export const BATCH_SELECT_PREFIXED = BATCH_COLUMNS.map((c) => `b.${c} AS b_${c}`).join(", ");
+
+/** Migration of both stores: the witness signatures a checkpoint was anchored with. */
+export const WITNESS_SIGNATURES_MIGRATION = "ALTER TABLE merkle_batches ADD COLUMN witness_signatures TEXT;";
 
 /** Migration of both stores: the checkpoint a batch anchors, and its block's time. */
 export const CHECKPOINT_COLUMNS_MIGRATION = (integer: string) => `

@@ -117,6 +117,8 @@ export interface BatchRecord extends AnchorTarget {
   logProof: string[] | null;
   /** Unix seconds of the block that holds the anchoring transaction, once confirmed. */
   blockTime: number | null;
+  /** The witnesses' EIP-712 signatures the checkpoint is anchored with (0x, 65 bytes each), when the contract requires them. */
+  witnessSignatures: string | null;
 }
 
 /** What may change on a batch after it is cut. */

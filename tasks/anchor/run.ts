@@ -21,6 +21,7 @@ interface Args {
   leaseTtlMs: number;
   healthHost: string;
   healthPort: number;
+  witnesses: string;
 }
 
 /** 0 means "not given": the environment variable or the default applies. */
@@ -46,7 +47,10 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
     if (!(await chain.isAuthorized())) {
       throw userError(`${chain.wallet.address} is not an authorized anchor of ${chain.target.contract}: the owner must call setAuthorized(${chain.wallet.address}, true)`);
     }
-    const keeper = new Keeper({ store, chain, settings, log, networkName });
+    const witnesses = (args.witnesses || process.env.KPPE_KEEPER_WITNESSES || "").split(",").map((u) => u.trim()).filter(Boolean);
+    const bad = witnesses.find((u) => !/^https?:\/\/\S+$/.test(u));
+    if (bad !== undefined) throw userError(`--witnesses: ${JSON.stringify(bad)} is not an http(s) URL`);
+    const keeper = new Keeper({ store, chain, settings, log, networkName, witnesses });
     keeper.logStart();
     if (args.once) {
       // A keeper that just crashed still holds the lease until it expires: wait for it, once.

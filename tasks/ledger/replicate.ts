@@ -8,7 +8,7 @@ import { StorageNode } from "../../src/storage/node.ts";
 import { openStore } from "../../src/store/open.ts";
 import { parseSignerKey, parseVerifierKey, verifierKeyOf } from "../../src/log/note.ts";
 import { StoredLog } from "../../src/log/storedLog.ts";
-import { Witness } from "../../src/storage/witness.ts";
+import { Witness, type TypedDataSigner } from "../../src/storage/witness.ts";
 import { userError, userFacing } from "../errors.ts";
 import { readSecret } from "../secrets.ts";
 import { contractAddress, reachChain, readOnlyWallet } from "../anchor/connect.ts";
@@ -39,7 +39,7 @@ export default async function replicate(args: Args, hre: HardhatRuntimeEnvironme
       "no signing key: store one with `npx hardhat keystore set STORAGE_NODE_KEY` (or set the STORAGE_NODE_KEY environment variable), or pass --ephemeral-key for a throwaway identity",
     );
   }
-  let wallet: MessageSigner;
+  let wallet: MessageSigner & TypedDataSigner;
   try {
     wallet = key ? new Wallet(key) : Wallet.createRandom();
   } catch {
@@ -52,7 +52,7 @@ export default async function replicate(args: Args, hre: HardhatRuntimeEnvironme
     throw userError("--witness needs a cosigner key in WITNESS_KEY (npx hardhat log:keygen --cosigner --origin <name>, then npx hardhat keystore set WITNESS_KEY) and the log's verifier key (--log-key)");
   }
   const store = await openStore(args.store);
-  const witness = witnessKey ? await userFacing(async () => new Witness({ signer: parseSignerKey(witnessKey), logKey: parseVerifierKey(logKey!), state: store.witness, log: new StoredLog(store.log) })) : undefined;
+  const witness = witnessKey ? await userFacing(async () => new Witness({ signer: parseSignerKey(witnessKey), logKey: parseVerifierKey(logKey!), state: store.witness, log: new StoredLog(store.log), ethSigner: wallet })) : undefined;
   const server = createGateway({ store, host: args.host, port: args.port, readOnly: true, logLevel: "warn", witness });
   const url = await server.listen();
   console.log(`storage node ${wallet.address}${key ? "" : " (ephemeral key)"} | copy: ${store.location} | serving ${url}/head and /stream`);

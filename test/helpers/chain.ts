@@ -71,7 +71,7 @@ export function fastSettings(overrides: Partial<KeeperSettings> = {}): KeeperSet
 }
 
 /** A keeper over `store` anchoring on `contract` through `url`, signing with dev account `keyIndex`. */
-export async function openKeeper(options: { store: LedgerStore; url: string; contract: string; settings?: KeeperSettings; keyIndex?: number; log?: KeeperLog; timeoutMs?: number }): Promise<Keeper> {
+export async function openKeeper(options: { store: LedgerStore; url: string; contract: string; settings?: KeeperSettings; keyIndex?: number; log?: KeeperLog; timeoutMs?: number; witnesses?: string[] }): Promise<Keeper> {
   const settings = options.settings ?? fastSettings();
   const log = options.log ?? (() => undefined);
   const chain = await AnchorChain.open({
@@ -81,7 +81,7 @@ export async function openKeeper(options: { store: LedgerStore; url: string; con
     retry: settings.retry,
     onRetry: (message) => log("warn", message),
   });
-  return new Keeper({ store: options.store, chain, settings, log });
+  return new Keeper({ store: options.store, chain, settings, log, witnesses: options.witnesses });
 }
 
 /** A ProofRecorder writer at `contract` through `url`, signing with dev account `keyIndex`. */

@@ -132,7 +132,7 @@ describe("keeper and the contract's refusals", function () {
     await store.anchoring.createBatch({
       ...keeper.target, id: crypto.randomUUID(), batchNumber: 1, firstSequence: 1, lastSequence: 8, eventCount: 8, treeDepth: 3,
       merkleRoot: "0x" + "ab".repeat(32), batchTimestamp: 1, status: "pending", txHash: null, txAttempts: [], blockNumber: null,
-      prevRoot: null, error: null, createdAt: new Date().toISOString(), confirmedAt: null, logRoot: null, logProof: null, blockTime: null,
+      prevRoot: null, error: null, createdAt: new Date().toISOString(), confirmedAt: null, logRoot: null, logProof: null, blockTime: null, witnessSignatures: null,
     });
     // ...meanwhile another keeper anchored batch #1 of some other log (1 entry).
     const other = anchor.connect(devWallet(2).connect(chain.provider)) as Contract;

@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
-import { CHECKPOINT_COLUMNS_MIGRATION } from "../anchorRows.ts";
+import { CHECKPOINT_COLUMNS_MIGRATION, WITNESS_SIGNATURES_MIGRATION } from "../anchorRows.ts";
 import { ENTRY_COLUMNS, entryFromRow, entryValues, headFromRow } from "../rows.ts";
 import { AppendConflict } from "../failures.ts";
 import { SqlPoeStore } from "../sqlPoeStore.ts";
@@ -109,6 +109,7 @@ export const MIGRATIONS: Array<[number, string]> = [
   [7, LOG_MIGRATION],
   [8, CHECKPOINT_COLUMNS_MIGRATION("BIGINT")],
   [9, WITNESS_MIGRATION("BIGINT")],
+  [10, WITNESS_SIGNATURES_MIGRATION],
 ];
 
 export interface PostgresStoreOptions {

@@ -4,7 +4,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlit
 import { Worker } from "node:worker_threads";
 import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
-import { CHECKPOINT_COLUMNS_MIGRATION } from "../anchorRows.ts";
+import { CHECKPOINT_COLUMNS_MIGRATION, WITNESS_SIGNATURES_MIGRATION } from "../anchorRows.ts";
 import { entryFromRow, entryValues, headFromRow } from "../rows.ts";
 import { SqlPoeStore, type SqlSession } from "../sqlPoeStore.ts";
 import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, SqliteAnchorStore } from "./sqliteAnchorStore.ts";
@@ -121,6 +121,7 @@ export const MIGRATIONS: Array<[number, string]> = [
   [6, LOG_MIGRATION],
   [7, CHECKPOINT_COLUMNS_MIGRATION("INTEGER")],
   [8, WITNESS_MIGRATION("INTEGER")],
+  [9, WITNESS_SIGNATURES_MIGRATION],
 ];
 
 /** Rethrows a taken fifo_sequence or event_id as AppendConflict, anything else as it is. */
