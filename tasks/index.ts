@@ -49,6 +49,8 @@ export const anchorTasks = [
     .addOption({ name: "rpcUrl", description: "JSON-RPC URL of the receipt's chain instead of the --network's (also RPC_URL)", defaultValue: "" })
     .addOption({ name: "contract", description: "The KPPEAnchor you trust (also KPPE_CONTRACT_ADDRESS; default: this chain's Ignition deployment). A receipt naming another contract fails", defaultValue: "" })
     .addOption({ name: "logKey", description: "The log's verifier key, to check the checkpoint's signature (also KPPE_LOG_VERIFIER_KEY; print it with npx hardhat log:key)", defaultValue: "" })
+    .addOption({ name: "witnessKeys", description: "Witnesses' cosigner keys you trust, comma-separated (also KPPE_WITNESS_KEYS): check that they cosigned a checkpoint extending the receipt's", defaultValue: "" })
+    .addOption({ name: "threshold", description: "How many of --witness-keys must have cosigned; 0 = all of them", type: ArgumentType.INT, defaultValue: 0 })
     .addFlag({ name: "offline", description: "Skip the on-chain checks (the verdict then says they were not checked)" })
     .setAction(() => import("./anchor/verify.ts"))
     .build(),

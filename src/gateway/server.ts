@@ -331,7 +331,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...receiptOf(entry),
       entry,
       log: await logInclusionOf(logService, entry),
-      anchor_receipt: anchored ? await assembleReceipt(entry, anchored.receipt, anchored.batch, logService.log, logService.sign) : null,
+      anchor_receipt: anchored ? await assembleReceipt(entry, anchored.receipt, anchored.batch, logService.log, logService.sign, () => logService.latestCosigned()) : null,
     };
   });
 

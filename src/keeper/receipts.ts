@@ -9,11 +9,14 @@ import type { AnchorTarget, BatchRecord, LedgerStore, ReceiptRecord } from "../s
 /** Signs the checkpoint (size, root) with the log key: what a receipt's maker adds when it holds the key. */
 export type CheckpointSigner = (size: number, root: string) => string;
 
+/** The latest checkpoint witnesses cosigned, when the receipt's maker has one (the gateway does). */
+export type CosignedSource = () => { size: number; note: string } | undefined;
+
 /**
  * The self-contained receipt of an event, from its ledger entry, its stored K-PPE receipt and
  * batch, and the log (whose inclusion proof at the batch's checkpoint is read, O(log n)).
  */
-export async function assembleReceipt(entry: LedgerEntry, receipt: ReceiptRecord, batch: BatchRecord, log: StoredLog, sign?: CheckpointSigner): Promise<AnchorReceipt> {
+export async function assembleReceipt(entry: LedgerEntry, receipt: ReceiptRecord, batch: BatchRecord, log: StoredLog, sign?: CheckpointSigner, cosigned?: CosignedSource): Promise<AnchorReceipt> {
   let logSection: AnchorReceipt["log"] = null;
   if (batch.logRoot !== null) {
     const index = entry.fifo_sequence - 1;
@@ -26,6 +29,10 @@ export async function assembleReceipt(entry: LedgerEntry, receipt: ReceiptRecord
       proof: await log.inclusionProof(index, size),
       checkpoint: sign ? sign(size, batch.logRoot) : null,
     };
+    const witnessed = cosigned?.();
+    if (witnessed && witnessed.size >= size) {
+      logSection.witnessed = { checkpoint: witnessed.note, consistency_proof: witnessed.size === size ? [] : await log.consistencyProof(size, witnessed.size) };
+    }
   }
   return buildReceipt({
     event: {

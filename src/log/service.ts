@@ -50,6 +50,7 @@ export class LogService {
   /** Cosignature lines collected for the checkpoint of `size`, by witness URL. */
   private cosignatures: { size: number; lines: Map<string, string> } = { size: -1, lines: new Map() };
   private cosigning: Promise<void> | undefined;
+  private lastCosigned: { size: number; note: string } | undefined;
 
   /**
    * `location`: the store as `openStore` takes it (a SQLite file, a postgres:// URL). With it,
@@ -172,6 +173,14 @@ export class LogService {
   async cosignedCheckpoint(): Promise<string> {
     const checkpoint = await this.checkpoint();
     return checkpoint.note + (this.cosignatures.size === checkpoint.size ? [...this.cosignatures.lines.values()].join("") : "");
+  }
+
+  /** The latest checkpoint with cosignatures, if any witness has cosigned one (its size and note). */
+  latestCosigned(): { size: number; note: string } | undefined {
+    const latest = this.latest;
+    if (!latest || this.cosignatures.size !== latest.size || this.cosignatures.lines.size === 0) return this.lastCosigned;
+    this.lastCosigned = { size: latest.size, note: latest.note + [...this.cosignatures.lines.values()].join("") };
+    return this.lastCosigned;
   }
 
   /** Each configured witness: what it last cosigned, how far behind the latest checkpoint, and why it refused. */

@@ -80,6 +80,11 @@ export const receiptSchema = z.strictObject({
       proof: z.array(hex32),
       /** The C2SP signed checkpoint (size, root) by the log key, when the receipt's maker had it. */
       checkpoint: z.string().max(65_536).nullable(),
+      /**
+       * A later checkpoint cosigned by witnesses, and the consistency proof from this one to it:
+       * the batch's log is part of a history the witnesses saw (absent when none was cosigned yet).
+       */
+      witnessed: z.strictObject({ checkpoint: z.string().max(65_536), consistency_proof: z.array(hex32) }).optional(),
     })
     .nullable(),
   anchor: z.strictObject({

@@ -3,8 +3,9 @@ import { clientHash } from "../hashing/canonical.ts";
 import { contentText } from "../hashing/contentText.ts";
 import { eventHash } from "../hashing/eventHash.ts";
 import { toHex } from "../hashing/hex.ts";
+import { openCosigned } from "../log/cosignature.ts";
 import { openCheckpoint, parseVerifierKey } from "../log/note.ts";
-import { logLeafHash, verifyInclusion } from "../log/rfc9162.ts";
+import { logLeafHash, verifyConsistency, verifyInclusion } from "../log/rfc9162.ts";
 import { depthFor } from "../merkle/limits.ts";
 import { verifyKppeProof } from "../merkle/kppeTree.ts";
 import { explorerProof, parseReceipt, RECEIPT_FORMAT_V1, type AnchorReceipt, type AnchorReceiptV1 } from "./format.ts";
@@ -36,6 +37,9 @@ export interface OfflineOptions {
   eventBody?: unknown;
   /** The log's verifier key (C2SP encoding), from the verifier's own configuration, never from the receipt. */
   logKey?: string;
+  /** Witnesses' cosigner keys (type 0x04) the verifier trusts, and how many must have cosigned. */
+  witnessKeys?: string[];
+  threshold?: number;
 }
 
 /**
@@ -134,6 +138,7 @@ function checkLog(receipt: AnchorReceipt, options: OfflineOptions, check: Check,
       `accepted_at ${entry.accepted_at}, anchored at ${new Date(blockTime * 1000).toISOString()} (the gateway's clock may be ${CLOCK_SKEW_S} s ahead)`,
     );
   }
+  checkWitnessed(log, options, check, skip);
   if (!options.logKey) skip("checkpoint signature", "no log key given (--log-key): the checkpoint's signature is not checked");
   else if (log.checkpoint === null) check("checkpoint signature", false, "a log key was given but the receipt carries no signed checkpoint");
   else {
@@ -143,5 +148,32 @@ function checkLog(receipt: AnchorReceipt, options: OfflineOptions, check: Check,
     } catch (error) {
       check("checkpoint signature", false, (error as Error).message);
     }
+  }
+}
+
+/** k of n witnesses cosigned a checkpoint that the batch's log is a prefix of. */
+function checkWitnessed(log: NonNullable<AnchorReceipt["log"]>, options: OfflineOptions, check: Check, skip: (name: string, detail: string) => void): void {
+  const name = "witness cosignatures";
+  // A receipt that claims no witnessing, checked by a verifier that asks for none, has nothing to report here.
+  if (!options.witnessKeys?.length && !log.witnessed) return;
+  if (!options.witnessKeys?.length) return skip(name, "the receipt carries a cosigned checkpoint, but no witness keys were given (--witness-keys): not checked");
+  if (!options.logKey) return skip(name, "witness cosignatures are checked with the log key (--log-key): not checked");
+  if (!log.witnessed) return check(name, false, "witness keys were given but the receipt carries no cosigned checkpoint");
+  try {
+    const threshold = options.threshold ?? options.witnessKeys.length;
+    const { checkpoint, cosigners } = openCosigned(log.witnessed.checkpoint, parseVerifierKey(options.logKey), options.witnessKeys.map(parseVerifierKey), threshold);
+    const extends_ =
+      checkpoint.size === log.size
+        ? checkpoint.root === log.root && log.witnessed.consistency_proof.length === 0
+        : verifyConsistency({ size1: log.size, size2: checkpoint.size, root1: log.root, root2: checkpoint.root, proof: log.witnessed.consistency_proof });
+    check(
+      name,
+      extends_,
+      extends_
+        ? `${cosigners.length} of ${options.witnessKeys.length} witnesses (${cosigners.map((c) => c.name).join(", ")}; ${threshold} required) cosigned size ${checkpoint.size}, which extends this log of ${log.size}`
+        : `the cosigned checkpoint (size ${checkpoint.size}) is not an extension of this log of ${log.size} entries`,
+    );
+  } catch (error) {
+    check(name, false, (error as Error).message);
   }
 }

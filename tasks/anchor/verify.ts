@@ -19,6 +19,8 @@ interface Args {
   rpcUrl: string;
   contract: string;
   logKey: string;
+  witnessKeys: string;
+  threshold: number;
   offline: boolean;
 }
 
@@ -30,7 +32,8 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   const receipt = await loadReceipt(args);
   const eventBody = await loadBody(args);
   const logKey = args.logKey || process.env.KPPE_LOG_VERIFIER_KEY || undefined;
-  const offline = verifyReceiptOffline(receipt, { eventBody, logKey });
+  const witnessKeys = (args.witnessKeys || process.env.KPPE_WITNESS_KEYS || "").split(",").map((k) => k.trim()).filter(Boolean);
+  const offline = verifyReceiptOffline(receipt, { eventBody, logKey, witnessKeys, threshold: args.threshold || undefined });
   const checks: CheckResult[] = [...offline.checks];
   const { event, batch, anchor } = offline.receipt;
   const when = "block_time" in anchor && anchor.block_time !== null ? ` at ${new Date(anchor.block_time * 1000).toISOString()}` : "";
