@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { createGateway, type Gateway } from "../../src/gateway/server.ts";
 import type { LedgerEntry } from "../../src/ledger/types.ts";
 import { generateSignerKey, openCheckpoint, parseVerifierKey } from "../../src/log/note.ts";
@@ -110,6 +111,46 @@ for (const makeFixture of STORE_FIXTURES) {
       const missing = await json(await fetch(`${url}/proof/inclusion?event_id=nope`));
       assert.equal(missing.status, 404);
       assert.equal(missing.body.error, "NOT_FOUND");
+    });
+
+    it("serves the log as C2SP tlog-tiles: an independent reader rebuilds the checkpoint's root from tiles and entry bundles", async function () {
+      // 600 entries: full level-0 tiles 000 and 001, a partial level-0 tile of 88, a partial level-1 tile of 2.
+      for (let i = 0; i < 600; i += 200) await submitAndIntegrate(200);
+      const verifier = parseVerifierKey(await (await fetch(`${url}/log/key`)).text());
+      const checkpoint = openCheckpoint(await (await fetch(`${url}/checkpoint`)).text(), verifier);
+      assert.equal(checkpoint.size, 600);
+      const get = async (path: string) => {
+        const response = await fetch(url + path);
+        assert.equal(response.status, 200, path);
+        assert.equal(response.headers.get("content-type"), "application/octet-stream");
+        return Buffer.from(await response.arrayBuffer());
+      };
+      const sha = (...parts: Buffer[]) => createHash("sha256").update(Buffer.concat(parts)).digest();
+      const hashes = (tile: Buffer) => Array.from({ length: tile.length / 32 }, (_, i) => tile.subarray(i * 32, i * 32 + 32));
+      const level0 = [...hashes(await get("/tile/0/000")), ...hashes(await get("/tile/0/001")), ...hashes(await get("/tile/0/002.p/88"))];
+      assert.equal(level0.length, 600);
+      // Entry bundles: uint16 length-prefixed entries, each hashing (RFC 6962 leaf) to its level-0 hash.
+      const bundles = [await get("/tile/entries/000"), await get("/tile/entries/001"), await get("/tile/entries/002.p/88")];
+      let at = 0;
+      for (const bundle of bundles) {
+        for (let o = 0; o < bundle.length; o += 66, at++) {
+          assert.equal(bundle.readUInt16BE(o), 64);
+          assert.deepEqual(sha(Buffer.from([0]), bundle.subarray(o + 2, o + 66)), level0[at], `entry ${at}`);
+        }
+      }
+      // The root, by RFC 6962's recursive definition over the leaf hashes, and level 1 from level 0.
+      const mth = (leaves: Buffer[]): Buffer => {
+        if (leaves.length === 1) return leaves[0];
+        let k = 1;
+        while (k * 2 < leaves.length) k *= 2;
+        return sha(Buffer.from([1]), mth(leaves.slice(0, k)), mth(leaves.slice(k)));
+      };
+      assert.equal("0x" + mth(level0).toString("hex"), checkpoint.root);
+      const level1 = hashes(await get("/tile/1/000.p/2"));
+      assert.deepEqual(level1, [mth(level0.slice(0, 256)), mth(level0.slice(256, 512))]);
+      for (const missing of ["/tile/0/002", "/tile/0/003", "/tile/0/2", "/tile/1/000", "/tile/64/000", "/tile/entries/002.p/89"]) {
+        assert.equal((await fetch(url + missing)).status, 404, missing);
+      }
     });
   });
 }
