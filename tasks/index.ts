@@ -122,6 +122,17 @@ export const ledgerTasks = [
     .setAction(() => import("./ledger/replicate.ts"))
     .build(),
 
+  task("ledger:monitor", "Follow a gateway's signed checkpoints: each must extend the last one seen and the log anchored on KPPEAnchor; a split view or rewritten history is an alarm with both signed statements as evidence")
+    .addOption({ name: "gateway", description: "The gateway to follow", defaultValue: GATEWAY_URL })
+    .addOption({ name: "logKey", description: "The log's verifier key (also KPPE_LOG_VERIFIER_KEY)", defaultValue: "" })
+    .addFlag({ name: "anchors", description: "Also check each checkpoint against the latest one anchored on KPPEAnchor" })
+    .addOption({ name: "contract", description: `With --anchors: ${CHAIN_OPTIONS_HELP.contract}`, defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: `With --anchors: ${CHAIN_OPTIONS_HELP.rpcUrl}`, defaultValue: "" })
+    .addOption({ name: "intervalMs", description: "Time between looks", type: ArgumentType.INT, defaultValue: 10_000 })
+    .addFlag({ name: "once", description: "Look once; exit code 1 on an alarm" })
+    .setAction(() => import("./ledger/monitor.ts"))
+    .build(),
+
   task("ledger:source", "Create a source (prints its API key once) or add credits to one; used by the production profile")
     .addOption({ name: "sourceId", description: "The source's id (events carry it as source_id)", defaultValue: "" })
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
