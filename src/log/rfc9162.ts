@@ -177,10 +177,7 @@ export function verifyInclusion(claim: InclusionClaim): boolean {
     if (sn === 0) return false;
     if (odd(fn) || fn === sn) {
       r = hashChildren(p, r);
-      while (!odd(fn) && fn !== 0) {
-        fn = half(fn);
-        sn = half(sn);
-      }
+      [fn, sn] = climbRightEdge(fn, sn);
     } else {
       r = hashChildren(r, p);
     }
@@ -227,10 +224,7 @@ export function verifyConsistency(claim: ConsistencyClaim): boolean {
     if (odd(fn) || fn === sn) {
       fr = hashChildren(c, fr);
       sr = hashChildren(c, sr);
-      while (!odd(fn) && fn !== 0) {
-        fn = half(fn);
-        sn = half(sn);
-      }
+      [fn, sn] = climbRightEdge(fn, sn);
     } else {
       sr = hashChildren(sr, c);
     }
@@ -238,6 +232,15 @@ export function verifyConsistency(claim: ConsistencyClaim): boolean {
     sn = half(sn);
   }
   return sn === 0 && equal(fr, root1) && equal(sr, root2);
+}
+
+/** RFC 9162's "right-shift both fn and sn equally until either LSB(fn) is set or fn is 0": up a right edge. */
+function climbRightEdge(fn: number, sn: number): [number, number] {
+  while (!odd(fn) && fn !== 0) {
+    fn = half(fn);
+    sn = half(sn);
+  }
+  return [fn, sn];
 }
 
 function isPowerOfTwo(n: number): boolean {
