@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { realpathSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import { createHash, createPublicKey, verify } from "node:crypto";
 import { Wallet } from "ethers";
 import { createGateway, type Gateway } from "../../src/gateway/server.ts";
@@ -11,6 +15,7 @@ import { Witness } from "../../src/storage/witness.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
 import { randomLeaves } from "../helpers/random.ts";
 import { STORE_FIXTURES, type StoreFixture } from "../helpers/stores.ts";
+import { kill } from "../helpers/processes.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 let n = 0;
@@ -159,4 +164,73 @@ for (const makeFixture of STORE_FIXTURES) {
 /** The same log key, as the gateway option takes it (a signer-key string). */
 function generateSignerKeyFor(signer: ReturnType<typeof parseSignerKey>): string {
   return `PRIVATE+KEY+${signer.name}+${Buffer.from(signer.keyId).toString("hex")}+${Buffer.from([1, ...signer.seed]).toString("base64")}`;
+}
+
+describe("a witness process killed with SIGKILL still refuses what it refused before, once restarted", function () {
+  this.timeout(120_000);
+
+  it("ledger:replicate --witness: 200, SIGKILL, restart on the same copy, then 409 for the old size and a second root", async () => {
+    const logSigner = parseSignerKey(generateSignerKey("killed.example/log"));
+    const fixture = STORE_FIXTURES[0]();
+    const gateway = createGateway({ store: await fixture.open(), port: 0, logLevel: false, logKey: generateSignerKeyFor(logSigner) });
+    const gatewayUrl = await gateway.listen();
+    try {
+      await submit(gatewayUrl, 10);
+      await gateway.logService.integrate();
+      const root = await gateway.logService.log.root(10);
+      const copy = STORE_FIXTURES[0]().location;
+      const port = await freePort();
+      const env = { WITNESS_KEY: generateSignerKey("killed.example/witness", COSIGNATURE_V1), STORAGE_NODE_KEY: Wallet.createRandom().privateKey, KPPE_LOG_VERIFIER_KEY: verifierKeyOf(logSigner) };
+      const witnessUrl = `http://127.0.0.1:${port}`;
+      const args = ["ledger:replicate", "--gateway", gatewayUrl, "--store", copy, "--port", String(port), "--witness"];
+      const post = async (body: string) => {
+        const response = await fetch(`${witnessUrl}/add-checkpoint`, { method: "POST", body });
+        return { status: response.status, body: await response.text() };
+      };
+
+      let node = await startTask(args, env, /cosigning killed\.example\/log/);
+      await waitFor("the copy", async () => (await (await fetch(`${witnessUrl}/head`)).json()).fifo_sequence === 10);
+      assert.equal((await post(`old 0\n\n${signCheckpoint(10, root, logSigner)}`)).status, 200);
+      await kill(node, "SIGKILL");
+
+      node = await startTask(args, env, /cosigning killed\.example\/log/);
+      try {
+        assert.deepEqual(await post(`old 0\n\n${signCheckpoint(10, root, logSigner)}`), { status: 409, body: "10\n" });
+        const second = await post(`old 10\n\n${signCheckpoint(10, "0x" + "ab".repeat(32), logSigner)}`);
+        assert.equal(second.status, 409);
+        assert.match(second.body, /never cosigns a second root/);
+      } finally {
+        await kill(node, "SIGTERM");
+      }
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `npx hardhat <args>` as a long-running process; resolves once its stdout matches `ready`. */
+function startTask(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--no-warnings", realpathSync(new URL("../../node_modules/.bin/hardhat", import.meta.url)), ...args], {
+    cwd: fileURLToPath(new URL("../..", import.meta.url)),
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  return new Promise((resolve, reject) => {
+    child.stdout!.on("data", (d) => {
+      output += d;
+      if (ready.test(output)) resolve(child);
+    });
+    child.stderr!.on("data", (d) => (output += d));
+    child.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}: ${output}`)));
+  });
 }
