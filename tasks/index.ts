@@ -90,7 +90,7 @@ export const ledgerTasks = [
     .addOption({ name: "body", description: 'The event body as JSON, e.g. \'{"type":"click"}\' (or use --file)', defaultValue: "" })
     .addOption({ name: "file", description: "A file holding the event body as JSON", defaultValue: "" })
     .addOption({ name: "sourceId", description: "Your application's source id", defaultValue: "cli" })
-    .addOption({ name: "eventId", description: "Event id (default: a random UUID); resubmitting the same id and body is safe", defaultValue: "" })
+    .addOption({ name: "eventId", description: "Event id (default: a random UUID, and the event carries the local time). With an id the event carries no local_timestamp, so resubmitting the same id and body is a safe retry that returns the original receipt", defaultValue: "" })
     .addOption({ name: "previousEventHash", description: "Append only if this is still the head's event_hash", defaultValue: "" })
     .addOption({ name: "url", description: "Gateway URL", defaultValue: GATEWAY_URL })
     .setAction(() => import("./ledger/submit.ts"))

@@ -36,7 +36,9 @@ async function run(args: Args): Promise<void> {
     event_id: args.eventId || randomUUID(),
     payload_hash: clientHash(body),
     source_id: args.sourceId,
-    local_timestamp: new Date().toISOString(),
+    // With a chosen event id the submission must be repeatable (a safe retry returns the original
+    // receipt), so it carries no timestamp of its own; a fresh random id gets the local time.
+    local_timestamp: args.eventId ? null : new Date().toISOString(),
     ...(args.previousEventHash ? { previous_event_hash: args.previousEventHash } : {}),
     data: body,
   };

@@ -40,6 +40,9 @@ describe("ledger tasks", function () {
     const receipt = JSON.parse(printed);
     assert.equal(receipt.fifo_sequence, 1);
     assert.match(await runTask("ledger:head", { url }), new RegExp(`sequence 1  event_hash ${receipt.event_hash}  state ACCEPTING`));
+    // Resubmitting the same id and body is a safe retry: the original receipt, nothing new written.
+    const again = JSON.parse(await runTask("ledger:submit", { body: '{"type":"click","n":1}', file: "", sourceId: "cli", eventId: "t-1", previousEventHash: "", url }));
+    assert.deepEqual([again.fifo_sequence, again.event_hash, again.duplicate], [1, receipt.event_hash, true]);
     await assert.rejects(
       runTask("ledger:submit", { body: '{"type":"click","n":2}', file: "", sourceId: "cli", eventId: "t-1", previousEventHash: "", url }),
       /409 ERR_DUPLICATE_EVENT/,
