@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { createHash, createPublicKey, verify } from "node:crypto";
 import { Wallet } from "ethers";
 import { createGateway, type Gateway } from "../../src/gateway/server.ts";
-import { openCosigned } from "../../src/log/cosignature.ts";
+import { cosign, openCosigned } from "../../src/log/cosignature.ts";
 import { COSIGNATURE_V1, generateSignerKey, parseSignerKey, parseVerifierKey, signCheckpoint, verifierKeyOf } from "../../src/log/note.ts";
 import { StoredLog } from "../../src/log/storedLog.ts";
 import { KppeError } from "../../src/errors.ts";
@@ -39,6 +39,20 @@ function nodeVerifiesCosignature(text: string, line: string, vkey: string): bool
 }
 
 const b64 = (hex: string) => Buffer.from(hex.slice(2), "hex").toString("base64");
+
+describe("cosignature vector (docs/formats.md)", function () {
+  const skey = "PRIVATE+KEY+witness.example/w1+0ad7d35e+BAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB";
+  const vkey = "witness.example/w1+0ad7d35e+BIqI4910CfGV/VLbLTy6XXLKZwm/HZQSG/N0iAG0D29c";
+  const text = "kppe.example/log\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n";
+  const line = "\u2014 witness.example/w1 CtfTXgAAAABrEQ7AwM07a5pw0hiPPYzeuz/ujtLjXHdLERREq3OwJ1lJ/NG7MV1BFvt106FdXbG4agAaewtDM3O/KJSoC/egpWsiAw==\n";
+
+  it("is what our cosigner writes, and an independent node:crypto reader accepts it", function () {
+    assert.equal(verifierKeyOf(parseSignerKey(skey)), vkey);
+    assert.equal(cosign(text, parseSignerKey(skey), 1796280000), line);
+    assert.equal(nodeVerifiesCosignature(text, line, vkey), true);
+    assert.equal(nodeVerifiesCosignature(text.replace("\n8\n", "\n9\n"), line, vkey), false, "another size");
+  });
+});
 
 for (const makeFixture of STORE_FIXTURES) {
   const kind = makeFixture().kind;
