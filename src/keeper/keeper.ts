@@ -40,6 +40,8 @@ export interface KeeperHealth {
 
 type DriveOutcome = "confirmed" | "failed" | "paused";
 
+/** Polls without a new block, while waiting for confirmations, before the keeper says the chain looks stalled. */
+const STALLED_CHAIN_POLLS = 15;
 const FEE_BUMP_NUMERATOR = 5n; // replacements pay 5/4 of the previous fees (nodes want at least +10%)
 const FEE_BUMP_DENOMINATOR = 4n;
 
@@ -444,11 +446,26 @@ export class Keeper {
 
   /** Waits until the block holding `mined` has enough blocks on top; false if the transaction left the chain meanwhile. */
   private async awaitConfirmations(mined: MinedTx): Promise<boolean> {
+    let lastBlock = -1;
+    let lastBlockAt = Date.now();
+    let warned = false;
     while (true) {
-      const depth = (await this.chain.blockNumber()) - mined.blockNumber + 1;
+      const block = await this.chain.blockNumber();
+      const depth = block - mined.blockNumber + 1;
       if (depth >= this.settings.confirmations) {
         const again = await this.chain.mined(mined.hash);
         return again !== undefined && again.blockNumber === mined.blockNumber;
+      }
+      if (block !== lastBlock) [lastBlock, lastBlockAt] = [block, Date.now()];
+      else if (!warned && Date.now() - lastBlockAt >= STALLED_CHAIN_POLLS * this.settings.pollMs) {
+        // A chain that mines only on transactions (npx hardhat node, automine) never adds the
+        // blocks that confirmations count: say so once, and what to do.
+        warned = true;
+        const message =
+          `no new block for ${Math.round((Date.now() - lastBlockAt) / 1000)} s while waiting for ${this.settings.confirmations} confirmation(s) (have ${depth}): ` +
+          "this chain seems to mine only on transactions (a local automining node); run with --confirmations 1 (CONFIRMATIONS=1) there, or send it transactions";
+        this.log("warn", `WARNING: ${message}`);
+        this.setHealth("degraded", message);
       }
       await this.renewLease();
       await this.pause();

@@ -56,6 +56,19 @@ describe("keeper and the chain's moods: stuck transactions, fee spikes, reorgs",
     assert.equal(receipt!.anchor.tx_hash, batch.txHash);
   });
 
+  it("on a chain that mines only on transactions, says that confirmations are not accruing and what to do", async () => {
+    await setUp(0); // automine only: no block comes without a transaction
+    await appendEvents(store, 3);
+    const { log, lines } = captureLog();
+    const keeper = await openKeeper({ store, url: chain.url, contract, log, settings: fastSettings({ confirmations: 2 }) });
+    const cycle = keeper.cycle();
+    await until(() => lines.some((l) => l.includes("no new block for")), "the stalled-chain warning");
+    assert.ok(lines.some((l) => /WARNING: no new block for \d+ s while waiting for 2 confirmation\(s\) \(have 1\): this chain seems to mine only on transactions .* --confirmations 1/.test(l)), lines.join("\n"));
+    assert.equal(keeper.status().status, "degraded");
+    await chain.rpc("evm_mine"); // one more block: the second confirmation
+    assert.equal((await cycle).eventsConfirmed, 3);
+  });
+
   it("pauses when a replacement would pass the fee cap, and finishes when the fees fall", async () => {
     await setUp(0);
     await appendEvents(store, 3);
