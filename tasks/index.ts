@@ -27,6 +27,7 @@ export const anchorTasks = [
     .addOption({ name: "contract", description: CHAIN_OPTIONS_HELP.contract, defaultValue: "" })
     .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
     .addFlag({ name: "once", description: "Run one cycle (anchor every pending event, wait for confirmations, write receipts) and exit" })
+    .addOption({ name: "timeoutMs", description: "With --once: give up after this many ms, saying what it was waiting for; 0 = $ANCHOR_ONCE_TIMEOUT_MS or 600000", type: ArgumentType.INT, defaultValue: 0 })
     .addOption({ name: "intervalMs", description: "Time between cycles in ms; 0 = $BATCH_INTERVAL_MS or 60000", type: ArgumentType.INT, defaultValue: 0 })
     .addOption({ name: "maxEventsPerBatch", description: "Most events per batch, up to 1048576; 0 = $MAX_EVENTS_PER_BATCH or 256", type: ArgumentType.INT, defaultValue: 0 })
     .addOption({ name: "confirmations", description: "Blocks, the anchor's included, before receipts are written; 0 = $CONFIRMATIONS or 2", type: ArgumentType.INT, defaultValue: 0 })

@@ -22,7 +22,11 @@ interface Args {
   healthHost: string;
   healthPort: number;
   witnesses: string;
+  timeoutMs: number;
 }
+
+/** How long `--once` may take by default before it gives up, saying what it was waiting for. */
+const ONCE_TIMEOUT_MS = 600_000;
 
 /** 0 means "not given": the environment variable or the default applies. */
 const given = (value: number) => (value === 0 ? undefined : value);
@@ -53,17 +57,19 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
     const keeper = new Keeper({ store, chain, settings, log, networkName, witnesses });
     keeper.logStart();
     if (args.once) {
-      // A keeper that just crashed still holds the lease until it expires: wait for it, once.
-      const deadline = Date.now() + settings.leaseTtlMs * 1.5;
-      let summary = await keeper.cycle();
-      while (summary.outcome === "standby" && Date.now() < deadline) {
-        await sleep(Math.min(1_000, settings.leaseTtlMs / 4));
-        summary = await keeper.cycle();
+      // Bounded: a cycle waits for the chain (confirmations, a lease, fees); past the timeout it
+      // stops and says what it was at. Everything done so far is recorded: the next run continues.
+      const timeoutMs = args.timeoutMs || Number(process.env.ANCHOR_ONCE_TIMEOUT_MS ?? ONCE_TIMEOUT_MS);
+      if (!(timeoutMs >= 1_000)) throw userError(`--timeout-ms: expected at least 1000, got ${timeoutMs}`);
+      const timer = setTimeout(() => {
+        log("error", `ERROR: --once gave up after ${Math.round(timeoutMs / 1000)} s: ${keeper.status().message ?? "the cycle was still waiting for the chain"}. Everything done so far is recorded; the next run continues from there`);
+        void keeper.releaseLease().finally(() => process.exit(1));
+      }, timeoutMs);
+      try {
+        await runOnce(keeper, settings.leaseTtlMs);
+      } finally {
+        clearTimeout(timer);
       }
-      await keeper.releaseLease();
-      if (summary.outcome === "failed") throw userError(`the cycle ended with a failed batch: ${keeper.status().message}`);
-      if (summary.outcome === "paused") throw userError(`anchoring is paused: ${keeper.status().message}`);
-      if (summary.outcome === "standby") throw userError(`another keeper holds the lease: ${keeper.status().message}`);
       return;
     }
     const health = args.healthPort > 0 ? await serveHealth(keeper, { host: args.healthHost, port: args.healthPort }) : undefined;
@@ -79,4 +85,19 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   } finally {
     await store.close();
   }
+}
+
+/** One cycle, after waiting (once) for a crashed keeper's lease to expire. */
+async function runOnce(keeper: Keeper, leaseTtlMs: number): Promise<void> {
+  // A keeper that just crashed still holds the lease until it expires: wait for it, once.
+  const deadline = Date.now() + leaseTtlMs * 1.5;
+  let summary = await keeper.cycle();
+  while (summary.outcome === "standby" && Date.now() < deadline) {
+    await sleep(Math.min(1_000, leaseTtlMs / 4));
+    summary = await keeper.cycle();
+  }
+  await keeper.releaseLease();
+  if (summary.outcome === "failed") throw userError(`the cycle ended with a failed batch: ${keeper.status().message}`);
+  if (summary.outcome === "paused") throw userError(`anchoring is paused: ${keeper.status().message}`);
+  if (summary.outcome === "standby") throw userError(`another keeper holds the lease: ${keeper.status().message}`);
 }

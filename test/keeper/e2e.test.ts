@@ -7,7 +7,7 @@ import { createGateway } from "../../src/gateway/server.ts";
 import { clientHash } from "../../src/hashing/canonical.ts";
 import { parseReceipt } from "../../src/receipt/format.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
-import { devWallet, startLocalChain } from "../helpers/chain.ts";
+import { appendEvents, devWallet, startLocalChain } from "../helpers/chain.ts";
 import { hardhat } from "../helpers/hardhatCli.ts";
 
 const ZERO = "0x" + "00".repeat(32);
@@ -96,6 +96,29 @@ describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", fu
       assert.match(refused.stdout, /NOT VERIFIED/);
     } finally {
       await gateway.close();
+      await chain.close();
+    }
+  });
+
+  it("anchor --once gives up after --timeout-ms on a chain that makes no blocks, saying so; the next run continues the batch", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kppe-e2e-timeout-"));
+    const file = join(dir, "ledger.sqlite");
+    const chain = await startLocalChain({ blockMs: 0 }); // mines only on transactions, like npx hardhat node
+    try {
+      const contract = await (await chain.deployAnchor(devWallet(0).address)).getAddress();
+      const store = new SqliteStore(file);
+      await appendEvents(store, 3, "timeout");
+      await store.close();
+      const common = ["--rpc-url", chain.url, "--store", file, "--contract", contract];
+      const stuck = await hardhat(["anchor", "--once", "--timeout-ms", "3000", ...common], { env: { PRIVATE_KEY: "" } });
+      assert.equal(stuck.code, 1, stuck.stdout + stuck.stderr);
+      assert.match(stuck.stdout, /TX submitted: 0x[0-9a-f]{64} \| batch #1, nonce \d+ \| waiting for 2 confirmation\(s\)/);
+      assert.match(stuck.stderr, /ERROR: --once gave up after 3 s: .*Everything done so far is recorded; the next run continues from there/);
+      const resumed = await hardhat(["anchor", "--once", "--confirmations", "1", ...common], { env: { PRIVATE_KEY: "" } });
+      assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+      assert.match(resumed.stdout, /Resuming batch #1 \(submitted, sequences 1\.\.3\)/);
+      assert.match(resumed.stdout, /Batch #1 confirmed in block \d+ \| 3 events anchored/);
+    } finally {
       await chain.close();
     }
   });
