@@ -1,5 +1,5 @@
-import type { FastifyInstance } from "fastify";
-import type { Witness } from "../storage/witness.ts";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { Witness, WitnessAnswer } from "../storage/witness.ts";
 
 /** A checkpoint with its signatures and a full consistency proof is a few KiB. */
 const ADD_CHECKPOINT_BODY_LIMIT = 64 * 1024;
@@ -14,15 +14,12 @@ export function registerWitnessRoute(app: FastifyInstance, witness: Witness): vo
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", { parseAs: "string", bodyLimit: ADD_CHECKPOINT_BODY_LIMIT }, (_request, body, done) => done(null, body));
-    scope.get("/checkpoint-signature", async (request, reply) => {
-      const answer = await witness.signForContract(request.query as Record<string, unknown>);
-      for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
-      return reply.code(answer.status).type(answer.contentType).send(answer.body);
-    });
-    scope.post("/add-checkpoint", async (request, reply) => {
-      const answer = await witness.addCheckpoint(typeof request.body === "string" ? request.body : "");
-      for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
-      return reply.code(answer.status).type(answer.contentType).send(answer.body);
-    });
+    scope.get("/checkpoint-signature", async (request, reply) => send(reply, await witness.signForContract(request.query as Record<string, unknown>)));
+    scope.post("/add-checkpoint", async (request, reply) => send(reply, await witness.addCheckpoint(typeof request.body === "string" ? request.body : "")));
   });
+}
+
+function send(reply: FastifyReply, answer: WitnessAnswer): FastifyReply {
+  for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
+  return reply.code(answer.status).type(answer.contentType).send(answer.body);
 }

@@ -38,6 +38,7 @@ export class LogService {
   readonly signer: NoteSigner;
   /** The key verifiers are given (C2SP verifier-key encoding). */
   readonly verifierKey: string;
+  private readonly verifier: NoteVerifier;
   private timer: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
@@ -60,6 +61,7 @@ export class LogService {
     this.log = new StoredLog(store);
     this.signer = parseSignerKey(options.signerKey);
     this.verifierKey = verifierKeyOf(this.signer);
+    this.verifier = parseVerifierKey(this.verifierKey);
     this.onError = options.onError ?? (() => undefined);
     this.location = options.location && options.location !== ":memory:" ? options.location : undefined;
     this.witnesses = (options.witnesses ?? []).map((w) => {
@@ -154,7 +156,7 @@ export class LogService {
               continue;
             }
             if (response.status !== 200) throw new Error(`${response.status} ${answer.trim().slice(0, 300)}`);
-            openCosigned(checkpoint.note + answer, parseVerifierKey(this.verifierKey), [witness.verifier], 1);
+            openCosigned(checkpoint.note + answer, this.verifier, [witness.verifier], 1);
             lines.set(witness.url, answer);
             witness.cosignedSize = checkpoint.size;
             witness.lastError = null;
@@ -171,16 +173,20 @@ export class LogService {
 
   /** The latest checkpoint with the witnesses' cosignatures collected for it (none if they have not cosigned it). */
   async cosignedCheckpoint(): Promise<string> {
-    const checkpoint = await this.checkpoint();
-    return checkpoint.note + (this.cosignatures.size === checkpoint.size ? [...this.cosignatures.lines.values()].join("") : "");
+    return this.withCosignatures(await this.checkpoint());
   }
 
   /** The latest checkpoint with cosignatures, if any witness has cosigned one (its size and note). */
   latestCosigned(): { size: number; note: string } | undefined {
     const latest = this.latest;
     if (!latest || this.cosignatures.size !== latest.size || this.cosignatures.lines.size === 0) return this.lastCosigned;
-    this.lastCosigned = { size: latest.size, note: latest.note + [...this.cosignatures.lines.values()].join("") };
+    this.lastCosigned = { size: latest.size, note: this.withCosignatures(latest) };
     return this.lastCosigned;
+  }
+
+  /** The checkpoint's note followed by the cosignature lines collected for its size. */
+  private withCosignatures(checkpoint: SignedCheckpoint): string {
+    return checkpoint.note + (this.cosignatures.size === checkpoint.size ? [...this.cosignatures.lines.values()].join("") : "");
   }
 
   /** Each configured witness: what it last cosigned, how far behind the latest checkpoint, and why it refused. */

@@ -10,12 +10,17 @@ export interface CheckpointReader {
 }
 
 export interface MonitorAlarm {
+  /** The size of the checkpoint the alarm is about (0 when it could not be read). */
+  size: number;
   reason: string;
   /** The two signed checkpoints (or a signed checkpoint and the anchored one) that cannot both be true. */
   evidence: string[];
 }
 
 export type MonitorEvent = { type: "checked"; size: number; root: string } | { type: "alarm"; alarm: MonitorAlarm };
+
+/** A further condition on a checkpoint before it is accepted: a reason to refuse it, or undefined. */
+export type CheckpointCondition = (checkpoint: Checkpoint) => Promise<string | undefined>;
 
 /**
  * Follows a log's checkpoints as a reader would, trusting none of them: each must be signed by the
@@ -28,32 +33,40 @@ export class LogMonitor {
   private readonly gatewayUrl: string;
   private readonly logKey: NoteVerifier;
   private readonly chain: CheckpointReader | undefined;
+  private readonly signal: () => AbortSignal | undefined;
   private last: { checkpoint: Checkpoint; note: string } | undefined;
 
-  constructor(options: { gatewayUrl: string; logKey: NoteVerifier; chain?: CheckpointReader }) {
+  /** `signal`: aborts a look in progress (a storage node that stops). */
+  constructor(options: { gatewayUrl: string; logKey: NoteVerifier; chain?: CheckpointReader; signal?: () => AbortSignal }) {
     this.gatewayUrl = options.gatewayUrl.replace(/\/$/, "");
     this.logKey = options.logKey;
     this.chain = options.chain;
+    this.signal = options.signal ?? (() => undefined);
   }
 
-  /** One look: the gateway's latest checkpoint against what was seen before and what is anchored. */
-  async check(): Promise<MonitorEvent> {
+  /**
+   * One look: the gateway's latest checkpoint against what was seen before and what is anchored,
+   * and, when given, `condition` (a storage node's own copy). Only a checkpoint that passes every
+   * check becomes the one later ones must extend.
+   */
+  async check(condition?: CheckpointCondition): Promise<MonitorEvent> {
     const note = await this.fetchText("/checkpoint");
     let checkpoint: Checkpoint;
     try {
       checkpoint = openCheckpoint(note, this.logKey);
     } catch (error) {
-      return this.alarm(`the gateway's checkpoint does not verify with the log key: ${(error as Error).message}`, [note]);
+      return this.alarm(0, `the gateway's checkpoint does not verify with the log key: ${(error as Error).message}`, [note]);
     }
+    const alarm = (reason: string, evidence: string[]) => this.alarm(checkpoint.size, reason, evidence);
     const last = this.last;
     if (last && checkpoint.size < last.checkpoint.size) {
-      return this.alarm(`the log went back from size ${last.checkpoint.size} to ${checkpoint.size}`, [last.note, note]);
+      return alarm(`the log went back from size ${last.checkpoint.size} to ${checkpoint.size}`, [last.note, note]);
     }
     if (last && checkpoint.size === last.checkpoint.size && checkpoint.root !== last.checkpoint.root) {
-      return this.alarm(`the log key signed two roots for size ${checkpoint.size}`, [last.note, note]);
+      return alarm(`the log key signed two roots for size ${checkpoint.size}`, [last.note, note]);
     }
     if (last && checkpoint.size > last.checkpoint.size && !(await this.consistent(last.checkpoint, checkpoint))) {
-      return this.alarm(`the checkpoint at size ${checkpoint.size} does not extend the one seen at size ${last.checkpoint.size}`, [last.note, note]);
+      return alarm(`the checkpoint at size ${checkpoint.size} does not extend the one seen at size ${last.checkpoint.size}`, [last.note, note]);
     }
     if (this.chain) {
       const latest = await this.chain.latestBatchId();
@@ -67,15 +80,17 @@ export class LogMonitor {
               ? onChain.root === checkpoint.root
               : await this.consistent(onChain, checkpoint)
             : false;
-        if (!ok) return this.alarm(`the gateway's checkpoint at size ${checkpoint.size} is not an extension of the log anchored on chain (size ${anchored.logSize})`, [chainNote, note]);
+        if (!ok) return alarm(`the gateway's checkpoint at size ${checkpoint.size} is not an extension of the log anchored on chain (size ${anchored.logSize})`, [chainNote, note]);
       }
     }
+    const refused = await condition?.(checkpoint);
+    if (refused) return alarm(refused, [note]);
     this.last = { checkpoint, note };
     return { type: "checked", size: checkpoint.size, root: checkpoint.root };
   }
 
-  private alarm(reason: string, evidence: string[]): MonitorEvent {
-    return { type: "alarm", alarm: { reason, evidence } };
+  private alarm(size: number, reason: string, evidence: string[]): MonitorEvent {
+    return { type: "alarm", alarm: { size, reason, evidence } };
   }
 
   private async consistent(from: Checkpoint, to: Checkpoint): Promise<boolean> {
@@ -88,7 +103,8 @@ export class LogMonitor {
   }
 
   private async fetchText(path: string): Promise<string> {
-    const response = await fetch(this.gatewayUrl + path, { signal: AbortSignal.timeout(10_000) });
+    const abort = this.signal();
+    const response = await fetch(this.gatewayUrl + path, { signal: abort ? AbortSignal.any([abort, AbortSignal.timeout(10_000)]) : AbortSignal.timeout(10_000) });
     const text = await response.text();
     if (!response.ok && !path.startsWith("/proof/")) throw new KppeError("GATEWAY_ERROR", `${this.gatewayUrl}${path} answered ${response.status}: ${text.slice(0, 300)}`);
     return response.ok ? text : "{}";

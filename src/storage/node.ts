@@ -3,11 +3,11 @@ import { checkNext } from "../ledger/audit.ts";
 import type { LedgerEntry, LedgerHead } from "../ledger/types.ts";
 import type { LedgerStore } from "../store/types.ts";
 import type { ChainCheckpoint } from "../keeper/chain.ts";
-import { openCheckpoint, parseVerifierKey, type Checkpoint, type NoteVerifier } from "../log/note.ts";
-import { verifyConsistency } from "../log/rfc9162.ts";
+import { parseVerifierKey } from "../log/note.ts";
 import { StoredLog } from "../log/storedLog.ts";
 import { anchoredRanges, trustedByCheckpoints, trustedThrough, type AnchoredRange, type AnchorReader } from "./anchored.ts";
 import { signCommitment, type Commitment, type MessageSigner } from "./commitment.ts";
+import { LogMonitor } from "./monitor.ts";
 
 /** How long to wait before reconnecting after a refused entry or a network error. */
 export const RESYNC_DELAY_MS = 2_000;
@@ -61,9 +61,8 @@ export class StorageNode {
   /** Anchored checkpoints read so far, and the checkpointed batch ids (first 0: none yet). */
   private readonly checkpoints = new Map<number, ChainCheckpoint>();
   private checkpointIds = { first: 0, latest: 0 };
-  private readonly logKey: NoteVerifier | undefined;
-  /** The last checkpoint the gateway served that checked out. */
-  private lastCheckpoint: Checkpoint | undefined;
+  /** With a log key: follows the gateway's checkpoints, as a monitor does, plus this copy's check. */
+  private readonly monitor: LogMonitor | undefined;
 
   constructor(options: {
     gatewayUrl: string;
@@ -83,7 +82,7 @@ export class StorageNode {
     this.anchors = options.anchors;
     this.anchorRefreshMs = options.anchorRefreshMs ?? 10_000;
     this.log = new StoredLog(this.store.log);
-    this.logKey = options.logKey ? parseVerifierKey(options.logKey) : undefined;
+    this.monitor = options.logKey ? new LogMonitor({ gatewayUrl: this.gatewayUrl, logKey: parseVerifierKey(options.logKey), signal: () => this.abort.signal }) : undefined;
   }
 
   get id(): string {
@@ -191,41 +190,19 @@ export class StorageNode {
 
   /** Checks the gateway's latest checkpoint against the last one seen and against this copy; false (and reported) when it does not hold. */
   private async checkServedCheckpoint(): Promise<boolean> {
-    if (!this.logKey) return true;
-    const response = await fetch(`${this.gatewayUrl}/checkpoint`, { signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(10_000)]) });
-    if (!response.ok) throw new Error(`GET /checkpoint answered ${response.status}`);
-    const note = await response.text();
-    const refuse = (size: number, why: string) => {
-      const reason = `${why}; the gateway's signed checkpoint:\n${note}`;
-      this.problem = { fifo_sequence: size, reason, at: new Date().toISOString() };
-      this.onEvent({ type: "refused", fifo_sequence: size, reason });
-      return false;
-    };
-    let checkpoint: Checkpoint;
-    try {
-      checkpoint = openCheckpoint(note, this.logKey);
-    } catch (error) {
-      return refuse(0, `the gateway's checkpoint does not verify with the log key: ${(error as Error).message}`);
-    }
-    const last = this.lastCheckpoint;
-    if (last && checkpoint.size < last.size) return refuse(checkpoint.size, `the gateway's checkpoint went back from size ${last.size} to ${checkpoint.size}`);
-    if (last && checkpoint.size === last.size && checkpoint.root !== last.root) return refuse(checkpoint.size, `the gateway signed two roots for size ${last.size}: ${last.root} and ${checkpoint.root}`);
-    if (last && checkpoint.size > last.size) {
-      const proof = await fetch(`${this.gatewayUrl}/proof/consistency?from=${last.size}&to=${checkpoint.size}`, { signal: this.abort.signal });
-      const body = proof.ok ? ((await proof.json()) as { proof: string[] }) : { proof: [] };
-      if (!verifyConsistency({ size1: last.size, size2: checkpoint.size, root1: last.root, root2: checkpoint.root, proof: body.proof })) {
-        return refuse(checkpoint.size, `the gateway's checkpoint at size ${checkpoint.size} is not consistent with the one it signed at size ${last.size}`);
-      }
-    }
-    await this.log.integrate();
-    if (checkpoint.size <= (await this.log.size())) {
+    if (!this.monitor) return true;
+    const event = await this.monitor.check(async (checkpoint) => {
+      await this.log.integrate();
+      if (checkpoint.size > (await this.log.size())) return undefined;
       const mine = await this.log.root(checkpoint.size);
-      if (mine !== checkpoint.root) {
-        return refuse(checkpoint.size, `split view: the gateway signed root ${checkpoint.root} for size ${checkpoint.size}, but the entries it streamed to this node give ${mine}`);
-      }
-    }
-    this.lastCheckpoint = checkpoint;
-    return true;
+      return mine === checkpoint.root ? undefined : `split view: the gateway signed root ${checkpoint.root} for size ${checkpoint.size}, but the entries it streamed to this node give ${mine}`;
+    });
+    if (event.type === "checked") return true;
+    const { size, reason, evidence } = event.alarm;
+    const refusal = `${reason}; the gateway's signed checkpoint:\n${evidence[evidence.length - 1]}`;
+    this.problem = { fifo_sequence: size, reason: refusal, at: new Date().toISOString() };
+    this.onEvent({ type: "refused", fifo_sequence: size, reason: refusal });
+    return false;
   }
 
   /** The gateway's next entry does not link to our head: keep what the anchored roots confirm, drop the rest. */

@@ -3,7 +3,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type { LogStore } from "../log/store.ts";
 import { SqliteLogStore } from "./sqlite/sqliteLogStore.ts";
 import { SqliteStore } from "./sqlite/sqliteStore.ts";
-import { openConnection } from "./sqlite/writer.ts";
+import { immediateTransaction, openConnection } from "./sqlite/writer.ts";
 import type { LedgerStore } from "./types.ts";
 
 /** Where the ledger lives when nothing is configured: a SQLite file under the project. */
@@ -42,16 +42,6 @@ export async function openLogStore(location: string): Promise<{ log: LogStore; c
     return { log: store.log, close: () => store.close() };
   }
   const db = openConnection(location.replace(/^sqlite:/, ""), 10_000);
-  const exclusive = async <T>(work: (connection: DatabaseSync) => T): Promise<T> => {
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = work(db);
-      db.exec("COMMIT");
-      return result;
-    } catch (error) {
-      if (db.isTransaction) db.exec("ROLLBACK");
-      throw error;
-    }
-  };
+  const exclusive = <T>(work: (connection: DatabaseSync) => T): Promise<T> => immediateTransaction(db, () => work(db));
   return { log: new SqliteLogStore(db, exclusive), close: async () => db.close() };
 }

@@ -58,7 +58,8 @@ for (const makeFixture of STORE_FIXTURES) {
   const kind = makeFixture().kind;
   describe(`storage nodes as witnesses (C2SP tlog-witness, cosignatures), ${kind} copies`, function () {
     this.timeout(90_000);
-    const logSigner = parseSignerKey(generateSignerKey("witnessed.example/log"));
+    const logSignerKey = generateSignerKey("witnessed.example/log");
+    const logSigner = parseSignerKey(logSignerKey);
     const logKey = verifierKeyOf(logSigner);
     const cleanups: Array<() => Promise<void> | void> = [];
     afterEach(async () => {
@@ -68,7 +69,7 @@ for (const makeFixture of STORE_FIXTURES) {
 
     async function gateway(witnesses: Array<{ url: string; key: string }> = []): Promise<{ gateway: Gateway; url: string }> {
       const fixture = STORE_FIXTURES[0]();
-      const g = createGateway({ store: await fixture.open(), port: 0, logLevel: false, logKey: generateSignerKeyFor(logSigner), witnesses });
+      const g = createGateway({ store: await fixture.open(), port: 0, logLevel: false, logKey: logSignerKey, witnesses });
       const url = await g.listen();
       cleanups.push(() => g.close());
       return { gateway: g, url };
@@ -175,18 +176,15 @@ for (const makeFixture of STORE_FIXTURES) {
   });
 }
 
-/** The same log key, as the gateway option takes it (a signer-key string). */
-function generateSignerKeyFor(signer: ReturnType<typeof parseSignerKey>): string {
-  return `PRIVATE+KEY+${signer.name}+${Buffer.from(signer.keyId).toString("hex")}+${Buffer.from([1, ...signer.seed]).toString("base64")}`;
-}
 
 describe("a witness process killed with SIGKILL still refuses what it refused before, once restarted", function () {
   this.timeout(120_000);
 
   it("ledger:replicate --witness: 200, SIGKILL, restart on the same copy, then 409 for the old size and a second root", async () => {
-    const logSigner = parseSignerKey(generateSignerKey("killed.example/log"));
+    const logSignerKey = generateSignerKey("killed.example/log");
+    const logSigner = parseSignerKey(logSignerKey);
     const fixture = STORE_FIXTURES[0]();
-    const gateway = createGateway({ store: await fixture.open(), port: 0, logLevel: false, logKey: generateSignerKeyFor(logSigner) });
+    const gateway = createGateway({ store: await fixture.open(), port: 0, logLevel: false, logKey: logSignerKey });
     const gatewayUrl = await gateway.listen();
     try {
       await submit(gatewayUrl, 10);

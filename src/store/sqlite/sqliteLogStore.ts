@@ -73,8 +73,10 @@ export class SqliteLogStore implements LogStore {
 
   async leafInputs(fromSequence: number, limit: number): Promise<Array<[string, string]>> {
     // Rows as arrays: no object per row to build and then take apart (integration reads millions).
-    this.selectLeafInputs ??= this.db.prepare("SELECT event_hash, content_hash FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?");
-    this.selectLeafInputs.setReturnArrays(true);
+    if (!this.selectLeafInputs) {
+      this.selectLeafInputs = this.db.prepare("SELECT event_hash, content_hash FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?");
+      this.selectLeafInputs.setReturnArrays(true);
+    }
     return this.selectLeafInputs.all(fromSequence, limit) as unknown as Array<[string, string]>;
   }
 }

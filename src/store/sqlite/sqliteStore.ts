@@ -10,7 +10,7 @@ import { SqlPoeStore, type SqlSession } from "../sqlPoeStore.ts";
 import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, SqliteAnchorStore } from "./sqliteAnchorStore.ts";
 import { WITNESS_MIGRATION } from "../../log/witnessStore.ts";
 import { LOG_MIGRATION, SqliteLogStore, SqliteWitnessStore } from "./sqliteLogStore.ts";
-import { openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
+import { immediateTransaction, openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
 import { AppendConflict } from "../failures.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 
@@ -300,17 +300,7 @@ export class SqliteStore implements LedgerStore {
 
   /** Like `exclusive`, for work that awaits between its statements (all on this thread's connection). */
   private exclusiveAsync<T>(work: () => Promise<T>): Promise<T> {
-    return this.queueWrite(async () => {
-      this.db.exec("BEGIN IMMEDIATE");
-      try {
-        const result = await work();
-        this.db.exec("COMMIT");
-        return result;
-      } catch (error) {
-        if (this.db.isTransaction) this.db.exec("ROLLBACK");
-        throw error;
-      }
-    });
+    return this.queueWrite(() => immediateTransaction(this.db, work));
   }
 
   async head(): Promise<LedgerHead> {

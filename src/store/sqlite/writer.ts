@@ -102,6 +102,19 @@ export class SqliteWriter {
   }
 }
 
+/** Runs `work` in one `BEGIN IMMEDIATE` transaction on `db`: committed when it resolves, rolled back when it throws. */
+export async function immediateTransaction<T>(db: DatabaseSync, work: () => T | Promise<T>): Promise<T> {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = await work();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
 /** A connection set up as the store needs it: WAL, fsync on every commit, waiting for other writers. */
 export function openConnection(location: string, busyTimeoutMs: number): DatabaseSync {
   const db = new DatabaseSync(location);
