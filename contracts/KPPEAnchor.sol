@@ -114,9 +114,9 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
     /// @dev Reverts unless `signatures` hold at least the active set's threshold of its members'
     /// signatures over the checkpoint; each signature costs an ecrecover and a cold membership read.
     function _checkWitnesses(uint64 logSize, bytes32 logRoot, bytes calldata signatures) private view {
-        (uint256 version, uint8 threshold) = _activeWitnessSet();
+        (uint256 setVersion, uint8 threshold) = _activeWitnessSet();
         if (threshold == 0) return;
-        bytes32 digest = _checkpointDigest(version, logSize, logRoot);
+        bytes32 digest = _checkpointDigest(setVersion, logSize, logRoot);
         uint256 count = signatures.length / 65;
         if (signatures.length % 65 != 0 || count < threshold) revert WitnessQuorumNotMet(count, threshold);
         address previous;
@@ -124,19 +124,19 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
             (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signatures[i * 65:i * 65 + 65]);
             if (error != ECDSA.RecoverError.NoError) revert InvalidWitnessSignature(i);
             if (signer <= previous) revert WitnessSignaturesUnordered(signer);
-            if (!_witnesses[version][signer]) revert NotAWitness(signer);
+            if (!_witnesses[setVersion][signer]) revert NotAWitness(signer);
             previous = signer;
         }
     }
 
-    function _activeWitnessSet() private view returns (uint256 version, uint8 threshold) {
+    function _activeWitnessSet() private view returns (uint256 setVersion, uint8 threshold) {
         WitnessConfig memory config = _witnessConfig;
         if (config.pendingVersion != 0 && block.timestamp >= config.pendingFrom) return (config.pendingVersion, config.pendingThreshold);
         return (config.version, config.threshold);
     }
 
-    function _checkpointDigest(uint256 version, uint64 logSize, bytes32 logRoot) private view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(CHECKPOINT_TYPEHASH, _witnessOrigins[version], logSize, logRoot)));
+    function _checkpointDigest(uint256 setVersion, uint64 logSize, bytes32 logRoot) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(CHECKPOINT_TYPEHASH, _witnessOrigins[setVersion], logSize, logRoot)));
     }
 
     /// @inheritdoc IKPPEAnchor
@@ -147,19 +147,19 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         if (config.pendingVersion != 0 && block.timestamp >= config.pendingFrom) {
             (config.version, config.threshold) = (config.pendingVersion, config.pendingThreshold);
         }
-        uint32 version = (config.pendingVersion > config.version ? config.pendingVersion : config.version) + 1;
+        uint32 setVersion = (config.pendingVersion > config.version ? config.pendingVersion : config.version) + 1;
         address previous;
         for (uint256 i; i < witnesses.length; ++i) {
             if (witnesses[i] <= previous) revert BadWitnessSet(witnesses.length, threshold);
-            _witnesses[version][witnesses[i]] = true;
+            _witnesses[setVersion][witnesses[i]] = true;
             previous = witnesses[i];
         }
-        _witnessOrigins[version] = keccak256(bytes(origin));
+        _witnessOrigins[setVersion] = keccak256(bytes(origin));
         uint64 from = uint64(block.timestamp) + WITNESS_SET_DELAY;
-        (config.pendingVersion, config.pendingThreshold, config.pendingFrom) = (version, threshold, from);
+        (config.pendingVersion, config.pendingThreshold, config.pendingFrom) = (setVersion, threshold, from);
         _witnessConfig = config;
         _head.flags |= WITNESSED;
-        emit WitnessSetProposed(version, witnesses, threshold, origin, from);
+        emit WitnessSetProposed(setVersion, witnesses, threshold, origin, from);
     }
 
     /// @inheritdoc IKPPEAnchor
@@ -174,8 +174,8 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
 
     /// @inheritdoc IKPPEAnchor
     function checkpointDigest(uint64 logSize, bytes32 logRoot) external view returns (bytes32) {
-        (uint256 version,) = _activeWitnessSet();
-        return _checkpointDigest(version, logSize, logRoot);
+        (uint256 setVersion,) = _activeWitnessSet();
+        return _checkpointDigest(setVersion, logSize, logRoot);
     }
 
     /// @dev The checks both anchoring calls share; returns the head with the caller cached.

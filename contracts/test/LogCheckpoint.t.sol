@@ -32,7 +32,7 @@ contract LogCheckpointTest is CheatsTest {
         }
     }
 
-    function batchArgs(uint256 from, uint256 to) internal view returns (bytes32 root, uint32 count, uint8 depth) {
+    function batchArgs(uint256 from, uint256 to) internal pure returns (bytes32 root, uint32 count, uint8 depth) {
         bytes32[] memory payloads = new bytes32[](to - from);
         for (uint256 i; i < payloads.length; i++) payloads[i] = keccak256(abi.encode("payload", from + i));
         bytes32[][] memory levels = ReferenceTree.build(payloads);
