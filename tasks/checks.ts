@@ -1,4 +1,5 @@
-import { failedChecks, type CheckResult } from "../src/receipt/verify.ts";
+import type { CheckResult } from "../src/receipt/verify.ts";
+import { checkLine, verdictOf } from "../src/receipt/verdict.ts";
 
 /**
  * Prints one line per check (ok, FAIL, or skip with why), then the verdict: NOT VERIFIED with
@@ -6,15 +7,8 @@ import { failedChecks, type CheckResult } from "../src/receipt/verify.ts";
  * otherwise VERIFIED EXCEPT, naming what was not checked (a skipped check never counts as passed).
  */
 export function reportChecks(checks: CheckResult[], verified: string): void {
-  for (const check of checks) console.log(`${check.skipped ? "skip" : check.ok ? "ok  " : "FAIL"}  ${check.name.padEnd(22)} ${check.detail}`);
-  const failed = failedChecks(checks);
-  const skipped = checks.filter((c) => c.skipped).map((c) => c.name);
-  if (failed.length > 0) {
-    console.log(`NOT VERIFIED: ${failed.map((c) => c.name).join(", ")} failed`);
-    process.exitCode = 1;
-  } else if (skipped.length > 0) {
-    console.log(`VERIFIED EXCEPT what was not checked (${skipped.join(", ")}): ${verified}`);
-  } else {
-    console.log(`VERIFIED: ${verified}`);
-  }
+  for (const check of checks) console.log(checkLine(check));
+  const verdict = verdictOf(checks, verified);
+  console.log(verdict.line);
+  if (verdict.status === "not-verified") process.exitCode = 1;
 }

@@ -1,4 +1,4 @@
-import { Contract, FetchRequest, JsonRpcProvider, Transaction, type Provider, type Wallet } from "ethers";
+import { Contract, Transaction, type Provider, type Wallet } from "ethers";
 import { KppeError } from "../errors.ts";
 import type { AnchorTarget } from "../store/types.ts";
 import { KPPE_ANCHOR_ABI } from "./abi.ts";
@@ -40,18 +40,6 @@ export interface MinedTx {
   hash: string;
   blockNumber: number;
   success: boolean;
-}
-
-/**
- * A JSON-RPC provider for the keeper: one request per HTTP call (no batching, so a fault hits
- * one call), no hidden 429 retries (the keeper's own policy governs), no response cache (a
- * nonce or block number must be fresh), and a request timeout.
- */
-export function rpcProvider(url: string, timeoutMs = 30_000, chainId?: number): JsonRpcProvider {
-  const request = new FetchRequest(url);
-  request.timeout = timeoutMs;
-  request.retryFunc = async () => false; // a 429 surfaces as an error for withRetry
-  return new JsonRpcProvider(request, chainId, { batchMaxCount: 1, staticNetwork: chainId !== undefined, cacheTimeout: -1 });
 }
 
 /** Thrown when a contract refuses a call; `reason` is the decoded custom error. */

@@ -1,4 +1,7 @@
-import { z } from "zod";
+// zod/mini, not zod: the same checks, tree-shaken to a few kB in a browser bundle; English
+// messages are loaded per parse (zod/mini ships none by default).
+import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
 import { KppeError } from "../errors.ts";
 import { isHex32 } from "../hashing/hex.ts";
 
@@ -9,20 +12,21 @@ export const RECEIPT_FORMAT_V1 = "kppe-receipt/1";
 /** Receipts larger than this are refused before parsing. */
 export const MAX_RECEIPT_BYTES = 16 * 1024 * 1024;
 
-const hex32 = z.string().refine(isHex32, "expected 0x followed by 64 lower-case hex digits");
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address");
-const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/, "expected a non-negative integer as a decimal string");
-const count = z.number().int().nonnegative();
+const hex32 = z.string().check(z.refine(isHex32, "expected 0x followed by 64 lower-case hex digits"));
+const address = z.string().check(z.regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address"));
+const decimal = z.string().check(z.regex(/^(0|[1-9][0-9]*)$/, "expected a non-negative integer as a decimal string"));
+const count = z.int().check(z.nonnegative());
+const positive = z.int().check(z.positive());
 
 /** The client's event as submitted (PoE v0.1). `body` is the JSON the client hashed, when it is shared. */
 const eventSchema = z.strictObject({
   version: z.string(),
-  event_id: z.string().min(1).max(128),
+  event_id: z.string().check(z.minLength(1), z.maxLength(128)),
   payload_hash: hex32,
   source_id: z.string(),
-  local_timestamp: z.string().nullable(),
-  previous_event_hash: hex32.nullable().optional(),
-  body: z.unknown().optional(),
+  local_timestamp: z.nullable(z.string()),
+  previous_event_hash: z.optional(z.nullable(hex32)),
+  body: z.optional(z.unknown()),
 });
 
 /** The four arguments of `verifyProofView`, spelled as a block explorer's "Read Contract" form takes them. */
@@ -36,9 +40,9 @@ const explorerSchema = z.strictObject({
 const receiptV1Schema = z.strictObject({
   format: z.literal(RECEIPT_FORMAT_V1),
   event: eventSchema,
-  ledger_entry: z.strictObject({ fifo_sequence: count.positive(), observed_prev_hash: hex32, event_hash: hex32, accepted_at: z.string() }),
-  batch: z.strictObject({ batch_id: decimal, leaf_index: count, event_count: count.positive(), tree_depth: count, root: hex32, prev_root: hex32, proof: z.array(hex32) }),
-  anchor: z.strictObject({ chain_id: count.positive(), contract: address, tx_hash: hex32, block_number: count }),
+  ledger_entry: z.strictObject({ fifo_sequence: positive, observed_prev_hash: hex32, event_hash: hex32, accepted_at: z.string() }),
+  batch: z.strictObject({ batch_id: decimal, leaf_index: count, event_count: positive, tree_depth: count, root: hex32, prev_root: hex32, proof: z.array(hex32) }),
+  anchor: z.strictObject({ chain_id: positive, contract: address, tx_hash: hex32, block_number: count }),
   verify_proof_view: explorerSchema,
 });
 
@@ -52,50 +56,50 @@ export const receiptSchema = z.strictObject({
   format: z.literal(RECEIPT_FORMAT),
   event: eventSchema,
   ledger_entry: z.strictObject({
-    fifo_sequence: count.positive(),
+    fifo_sequence: positive,
     observed_prev_hash: hex32,
     event_hash: hex32,
     content_hash: hex32,
     accepted_at: z.string(),
-    data: z.unknown().optional(),
+    data: z.optional(z.unknown()),
   }),
   batch: z.strictObject({
     batch_id: decimal,
     /** The batch's first ledger sequence: the batch is sequences first_sequence .. first_sequence + event_count - 1. */
-    first_sequence: count.positive(),
+    first_sequence: positive,
     leaf_index: count,
-    event_count: count.positive(),
+    event_count: positive,
     tree_depth: count,
     root: hex32,
     prev_root: hex32,
     proof: z.array(hex32),
   }),
   /** Null when the batch was anchored without a log checkpoint (a KPPEAnchor older than 2.0.0). */
-  log: z
-    .strictObject({
+  log: z.nullable(
+    z.strictObject({
       index: count,
-      size: count.positive(),
+      size: positive,
       leaf_hash: hex32,
       root: hex32,
       proof: z.array(hex32),
       /** The C2SP signed checkpoint (size, root) by the log key, when the receipt's maker had it. */
-      checkpoint: z.string().max(65_536).nullable(),
+      checkpoint: z.nullable(z.string().check(z.maxLength(65_536))),
       /**
        * A later checkpoint cosigned by witnesses, and the consistency proof from this one to it:
        * the batch's log is part of a history the witnesses saw (absent when none was cosigned yet).
        */
-      witnessed: z.strictObject({ checkpoint: z.string().max(65_536), consistency_proof: z.array(hex32) }).optional(),
-    })
-    .nullable(),
+      witnessed: z.optional(z.strictObject({ checkpoint: z.string().check(z.maxLength(65_536)), consistency_proof: z.array(hex32) })),
+    }),
+  ),
   anchor: z.strictObject({
-    chain_id: count.positive(),
+    chain_id: positive,
     contract: address,
     tx_hash: hex32,
     block_number: count,
     /** Unix seconds of the anchoring block. */
-    block_time: count.nullable(),
+    block_time: z.nullable(count),
     /** The transaction on the chain's block explorer, for chains with a known one. */
-    explorer: z.string().nullable(),
+    explorer: z.nullable(z.string()),
   }),
   verify_proof_view: explorerSchema,
 });
@@ -186,7 +190,7 @@ export function parseReceipt(input: string | unknown): AnchorReceipt | AnchorRec
     if (duplicate) throw new KppeError("BAD_RECEIPT", `receipt: the key ${duplicate} appears twice; a receipt must say one thing`, { details: { duplicate } });
   }
   const format = (value as { format?: unknown } | null)?.format;
-  const parsed = (format === RECEIPT_FORMAT_V1 ? receiptV1Schema : receiptSchema).safeParse(value);
+  const parsed = (format === RECEIPT_FORMAT_V1 ? receiptV1Schema : receiptSchema).safeParse(value, { error: en().localeError });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "receipt"}: ${issue.message}`);
     throw new KppeError("BAD_RECEIPT", `receipt is malformed: ${problems.join("; ")}`, { details: { problems } });
@@ -208,4 +212,9 @@ const EXPLORERS: Record<number, string> = {
 /** The transaction's page on the chain's explorer, or null for a chain without a known one. */
 export function explorerTxUrl(chainId: number, txHash: string): string | null {
   return EXPLORERS[chainId] ? `${EXPLORERS[chainId]}/tx/${txHash}` : null;
+}
+
+/** The contract's page on the chain's explorer (its "Read Contract" tab has verifyProofView), or null. */
+export function explorerAddressUrl(chainId: number, address: string): string | null {
+  return EXPLORERS[chainId] ? `${EXPLORERS[chainId]}/address/${address}#readContract` : null;
 }

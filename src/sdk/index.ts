@@ -1,5 +1,7 @@
-// What a client application imports: hash events, build and check trees, verify receipts.
-// Everything here is pure and runs in Node 22+ and in browsers (hash-wasm is WebAssembly).
+// The package's core ("kppe"): hash events, build and check trees, verify receipts offline.
+// Pure, with no Node built-ins: it runs in Node 22+ and in browsers (hash-wasm is WebAssembly,
+// the rest is @noble and plain JavaScript). On-chain checks are in "kppe/onchain" (ethers), the
+// gateway client in "kppe/client".
 export { KppeError } from "../errors.ts";
 export { canonicalJson, clientHash, type JsonValue } from "../hashing/canonical.ts";
 export { eventHash, GENESIS_PREV_HASH, type LedgerEntryFields } from "../hashing/eventHash.ts";
@@ -8,5 +10,8 @@ export { FlowPayTree, verifyFlowPayProof, flowPayProofLength, type FlowPayProofC
 export { DEFAULT_MAX_LEAVES, ABSOLUTE_MAX_LEAVES, depthFor } from "../merkle/limits.ts";
 export { parseReceipt, RECEIPT_FORMAT, type AnchorReceipt } from "../receipt/format.ts";
 export { buildReceipt } from "../receipt/build.ts";
-export { verifyReceiptOffline, type CheckResult, type OfflineVerification } from "../receipt/verify.ts";
+export { verifyReceiptOffline, type CheckResult, type OfflineVerification, type OfflineOptions } from "../receipt/verify.ts";
+export { verdictOf, checkLine, type Verdict, type VerdictStatus } from "../receipt/verdict.ts";
+export { explorerTxUrl, explorerAddressUrl } from "../receipt/format.ts";
+export { openCheckpoint, parseVerifierKey, type Checkpoint } from "../log/note.ts";
 export { logLeafHash, logRoot, verifyInclusion, verifyConsistency, type InclusionClaim, type ConsistencyClaim } from "../log/rfc9162.ts";

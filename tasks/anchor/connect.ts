@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { BrowserProvider, hexlify, isAddress, randomBytes, Wallet, type Provider } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { AnchorChain, rpcProvider } from "../../src/keeper/chain.ts";
+import { AnchorChain } from "../../src/keeper/chain.ts";
+import { rpcProvider } from "../../src/chain/rpcProvider.ts";
 import { devWallet } from "../../src/keeper/devAccount.ts";
 import { RecorderChain } from "../../src/recorder/chain.ts";
 import type { KeeperLog } from "../../src/keeper/log.ts";

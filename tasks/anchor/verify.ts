@@ -2,10 +2,9 @@ import { readFile, writeFile } from "node:fs/promises";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { receiptFromStore } from "../../src/keeper/receipts.ts";
 import type { AnchorReceipt } from "../../src/receipt/format.ts";
-import { verifyOnChain } from "../../src/receipt/onchain.ts";
-import { verifyReceiptOffline, type CheckResult } from "../../src/receipt/verify.ts";
+import { checkLine } from "../../src/receipt/verdict.ts";
+import { verifyReceipt, type ReceiptVerifyOptions } from "../../src/receipt/verifyReceipt.ts";
 import { openStore } from "../../src/store/open.ts";
-import { reportChecks } from "../checks.ts";
 import { userError, userFacing } from "../errors.ts";
 import { contractAddress, reachChain } from "./connect.ts";
 
@@ -33,27 +32,17 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   const eventBody = await loadBody(args);
   const logKey = args.logKey || process.env.KPPE_LOG_VERIFIER_KEY || undefined;
   const witnessKeys = (args.witnessKeys || process.env.KPPE_WITNESS_KEYS || "").split(",").map((k) => k.trim()).filter(Boolean);
-  const offline = verifyReceiptOffline(receipt, { eventBody, logKey, witnessKeys, threshold: args.threshold || undefined });
-  const checks: CheckResult[] = [...offline.checks];
-  const { event, batch, anchor } = offline.receipt;
-  const when = "block_time" in anchor && anchor.block_time !== null ? ` at ${new Date(anchor.block_time * 1000).toISOString()}` : "";
-  console.log(
-    `receipt of ${event.event_id}: sequence ${offline.receipt.ledger_entry.fifo_sequence}, batch #${batch.batch_id} (leaf ${batch.leaf_index} of ${batch.event_count}), ` +
-      `anchored on chain ${anchor.chain_id}${when} by tx ${anchor.tx_hash}` + ("explorer" in anchor && anchor.explorer ? `\n  ${anchor.explorer}` : ""),
-  );
-  if (args.offline) {
-    checks.push({ name: "on chain", ok: false, skipped: true, detail: "not checked on chain (--offline): nothing shows the batch was anchored" });
-  } else {
-    const { provider, name, chainId } = await reachChain(hre, args.rpcUrl);
+  let chain: ReceiptVerifyOptions["chain"];
+  if (!args.offline) {
+    const { provider, chainId } = await reachChain(hre, args.rpcUrl);
     // The contract comes from the verifier's own configuration, never from the receipt alone.
-    const contract = contractAddress(args.contract, chainId);
-    try {
-      checks.push(...(await verifyOnChain(offline.receipt, provider, { contract, chainId })));
-    } catch (error) {
-      checks.push({ name: "on chain", ok: false, detail: `could not read the contract through ${name}: ${(error as Error).message.split("\n")[0]}` });
-    }
+    chain = { provider, contract: contractAddress(args.contract, chainId), chainId };
   }
-  reportChecks(checks, `${event.event_id} is entry ${offline.receipt.ledger_entry.fifo_sequence} of the log anchored in batch #${batch.batch_id} on chain ${anchor.chain_id}`);
+  const result = await verifyReceipt(receipt, { eventBody, logKey, witnessKeys, threshold: args.threshold || undefined, chain });
+  console.log(result.claim + (result.explorer ? `\n  ${result.explorer.tx}` : ""));
+  for (const check of result.checks) console.log(checkLine(check));
+  console.log(result.verdict.line);
+  if (result.verdict.status === "not-verified") process.exitCode = 1;
 }
 
 async function loadReceipt(args: Args): Promise<AnchorReceipt | string> {

@@ -1,6 +1,7 @@
 import { ContractFactory, JsonRpcProvider, type Contract } from "ethers";
 import hre, { network } from "hardhat";
-import { AnchorChain, rpcProvider } from "../../src/keeper/chain.ts";
+import { AnchorChain } from "../../src/keeper/chain.ts";
+import { rpcProvider } from "../../src/chain/rpcProvider.ts";
 import { devWallet } from "../../src/keeper/devAccount.ts";
 import { Keeper } from "../../src/keeper/keeper.ts";
 import type { KeeperLog } from "../../src/keeper/log.ts";
