@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const HARDHAT = realpathSync(new URL("../../node_modules/.bin/hardhat", import.meta.url));
+const KPPE = fileURLToPath(new URL("../../src/cli/kppe.ts", import.meta.url));
 
 export interface CliResult {
   code: number | null;
@@ -15,8 +16,17 @@ export interface CliResult {
 
 /** Runs `npx hardhat <args>` in the project as a user would, in its own process. */
 export function hardhat(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return runNode([HARDHAT, ...args], options);
+}
+
+/** Runs the `kppe` command (from source: test/sdk/package.test.ts runs the packaged one). */
+export function kppe(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return runNode([KPPE, ...args], options);
+}
+
+function runNode(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--no-warnings", HARDHAT, ...args], {
+    const child = spawn(process.execPath, ["--no-warnings", ...args], {
       cwd: ROOT,
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],

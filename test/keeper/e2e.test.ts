@@ -8,7 +8,8 @@ import { clientHash } from "../../src/hashing/canonical.ts";
 import { parseReceipt } from "../../src/receipt/format.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import { appendEvents, devWallet, startLocalChain } from "../helpers/chain.ts";
-import { hardhat } from "../helpers/hardhatCli.ts";
+import { GatewayClient } from "../../src/client/gateway.ts";
+import { hardhat, kppe } from "../helpers/hardhatCli.ts";
 
 const ZERO = "0x" + "00".repeat(32);
 
@@ -35,11 +36,15 @@ describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", fu
       const before = await (await fetch(`${url}/receipts/e2e-3`)).json();
       assert.equal(before.anchor_receipt, null, "no anchor receipt before the batch is confirmed");
 
+      // A client waiting for the anchor is answered once the keeper has confirmed the batch.
+      const waiting = new GatewayClient({ url }).waitForAnchor("e2e-3", { timeoutMs: 60_000, pollMs: 100 });
       const common = ["--rpc-url", chain.url, "--store", file];
       const anchored = await hardhat(["anchor", "--once", "--contract", contract, ...common], { env: { PRIVATE_KEY: "" } });
       assert.equal(anchored.code, 0, anchored.stdout + anchored.stderr);
       assert.match(anchored.stdout, /\[K-PPE\] Batch #1 confirmed in block \d+ \| 5 events anchored/);
       assert.match(anchored.stdout, /\[K-PPE\] Proofs stored for 5 events in event_receipts/);
+
+      assert.equal((await waiting).ledger_entry.fifo_sequence, 4);
 
       const status = await hardhat(["anchor:status", "--contract", contract, ...common]);
       assert.equal(status.code, 0, status.stdout + status.stderr);
@@ -78,6 +83,27 @@ describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", fu
       assert.equal(offline.code, 0, offline.stdout + offline.stderr);
       assert.match(offline.stdout, /skip +on chain +not checked on chain \(offline\)/);
       assert.doesNotMatch(offline.stdout, /^VERIFIED:/m, "a skipped step is never reported as verified");
+
+      // The kppe command, outside Hardhat: fetch the receipt, check the checkpoint and the receipt.
+      const fetched = join(dir, "fetched.json");
+      const got = await kppe(["receipt", "e2e-3", "--url", url, "--out", fetched]);
+      assert.equal(got.code, 0, got.stdout + got.stderr);
+      assert.deepEqual(JSON.parse(readFileSync(fetched, "utf8")), served.anchor_receipt);
+      const checkpoint = await kppe(["checkpoint", "--url", url, "--log-key", logKey]);
+      assert.equal(checkpoint.code, 0, checkpoint.stdout + checkpoint.stderr);
+      assert.match(checkpoint.stdout, /: size 5, root 0x[0-9a-f]{64} \(signature checked\)/);
+      const cli = await kppe(["verify", fetched, "--rpc-url", chain.url, "--contract", contract, "--log-key", logKey, "--require-all"]);
+      assert.equal(cli.code, 0, cli.stdout + cli.stderr);
+      assert.match(cli.stdout, /^VERIFIED: /m);
+      const cliOffline = await kppe(["verify", fetched, "--log-key", logKey, "--json"]);
+      assert.equal(cliOffline.code, 0, "offline, nothing failed: exit 0 ...");
+      const report = JSON.parse(cliOffline.stdout) as { verdict: { status: string; skipped: string[] } };
+      assert.deepEqual([report.verdict.status, report.verdict.skipped], ["verified-except", ["on chain"]], "... but the verdict says what was not checked");
+      const strict = await kppe(["verify", fetched, "--log-key", logKey, "--require-all"]);
+      assert.equal(strict.code, 1, "with --require-all, a check not made fails the run");
+      const cliOther = await kppe(["verify", fetched, "--rpc-url", chain.url, "--contract", "0x" + "12".repeat(20)]);
+      assert.equal(cliOther.code, 1, cliOther.stdout + cliOther.stderr);
+      assert.match(cliOther.stdout, /FAIL +contract +the receipt names 0x[0-9a-f]{40}, the verifier trusts 0x1212/);
 
       // A receipt naming a contract the verifier does not trust fails, naming both.
       const elsewhere = join(dir, "elsewhere.json");
