@@ -12,6 +12,7 @@ import { ephemeralLogKey, LogService } from "../log/service.ts";
 import { httpServerOptions, limitConnections, type ConnectionLimits } from "./connections.ts";
 import { errorBody, HTTP_STATUS, RETRY_AFTER_DOWN_S } from "./errors.ts";
 import { logInclusionOf, registerLogRoutes } from "./logRoutes.ts";
+import { registerPageRoute } from "./pageRoute.ts";
 import { registerTileRoutes } from "./tileRoutes.ts";
 import { registerWitnessRoute } from "./witnessRoute.ts";
 import type { Witness } from "../storage/witness.ts";
@@ -404,6 +405,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   registerLogRoutes(app, { store, logService });
   registerTileRoutes(app, { store, logService });
+  registerPageRoute(app);
   if (options.witness) registerWitnessRoute(app, options.witness);
 
   app.get("/metrics", async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
