@@ -28,6 +28,12 @@ export default defineConfig({
   chainDescriptors: {
     31337: { name: "Hardhat local node", chainType: "l1", hardforkHistory: { osaka: { blockNumber: 0 } } },
   },
+  // Source verification on Basescan (Etherscan's API v2: one key for Base and Base Sepolia),
+  // Blockscout and Sourcify: `npx hardhat verify --network base <address> <owner>`, or
+  // `ignition deploy ... --verify`. The key is read only when verifying (docs/contracts.md).
+  verify: {
+    etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
+  },
   paths: {
     tests: { mocha: "test", solidity: "contracts/test" },
   },
