@@ -3,6 +3,7 @@ import type { LedgerEntry } from "../ledger/types.ts";
 import { couldBeEventId } from "../ledger/validate.ts";
 import type { LogService } from "../log/service.ts";
 import type { LedgerStore } from "../store/types.ts";
+import { CHECKPOINT_ROUTE, CONSISTENCY_ROUTE, INCLUSION_ROUTE, LOG_KEY_ROUTE } from "./apiSchemas.ts";
 import { errorBody } from "./errors.ts";
 
 /** Seconds to wait for an entry that is in the ledger but not yet in the log. */
@@ -42,14 +43,14 @@ function badParameter(reply: FastifyReply, field: string, message: string): Fast
  * (RFC 9162), each bounded by the integrated size and refused with a message naming it.
  */
 export function registerLogRoutes(app: FastifyInstance, { store, logService }: { store: LedgerStore; logService: LogService }): void {
-  app.get("/checkpoint", async (_request, reply) => {
+  app.get("/checkpoint", { schema: CHECKPOINT_ROUTE }, async (_request, reply) => {
     const note = await logService.cosignedCheckpoint();
     return reply.type("text/plain; charset=utf-8").header("cache-control", "no-store").send(note);
   });
 
-  app.get("/log/key", async (_request, reply) => reply.type("text/plain; charset=utf-8").send(logService.verifierKey + "\n"));
+  app.get("/log/key", { schema: LOG_KEY_ROUTE }, async (_request, reply) => reply.type("text/plain; charset=utf-8").send(logService.verifierKey + "\n"));
 
-  app.get("/proof/inclusion", async (request, reply) => {
+  app.get("/proof/inclusion", { schema: INCLUSION_ROUTE }, async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const integrated = await logService.log.size();
     if (query.event_id !== undefined) {
@@ -75,7 +76,7 @@ export function registerLogRoutes(app: FastifyInstance, { store, logService }: {
     return { index, size, leaf_hash: leafHash, proof, root };
   });
 
-  app.get("/proof/consistency", async (request, reply) => {
+  app.get("/proof/consistency", { schema: CONSISTENCY_ROUTE }, async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const integrated = await logService.log.size();
     const from = decimal(query.from);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { buildVerifierPage, type VerifierPage } from "../page/build.ts";
+import { mediaResponse } from "./apiSchemas.ts";
 import { errorBody } from "./errors.ts";
 
 /**
@@ -27,7 +28,7 @@ export function registerPageRoute(app: FastifyInstance): void {
     }
     return reply.type(type).header("content-security-policy", PAGE_POLICY).header("x-content-type-options", "nosniff").header("cache-control", "no-cache").send(files[name]);
   };
-  app.get("/verify", async (_request, reply) => reply.redirect("/verify/", 301));
-  app.get("/verify/", async (_request, reply) => send(reply, "index.html", "text/html; charset=utf-8"));
-  app.get("/verify/verify.js", async (_request, reply) => send(reply, "verify.js", "text/javascript; charset=utf-8"));
+  app.get("/verify", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/verify/", 301));
+  app.get("/verify/", { schema: { summary: "The receipt verifier page (docs/sdk.md)", tags: ["meta"], response: { 200: mediaResponse("text/html", "the page") } } }, async (_request, reply) => send(reply, "index.html", "text/html; charset=utf-8"));
+  app.get("/verify/verify.js", { schema: { hide: true } }, async (_request, reply) => send(reply, "verify.js", "text/javascript; charset=utf-8"));
 }

@@ -11,7 +11,9 @@ import type { LedgerStore } from "../store/types.ts";
 import { ephemeralLogKey, LogService } from "../log/service.ts";
 import { httpServerOptions, limitConnections, type ConnectionLimits } from "./connections.ts";
 import { errorBody, HTTP_STATUS, RETRY_AFTER_DOWN_S } from "./errors.ts";
+import { COMMITMENT_ROUTE, headSchema, HEALTH_ROUTE, jsonResponses, mediaResponse, RECEIPT_ROUTE, STREAM_ROUTE, submitBatchRoute, SUBMIT_ROUTE } from "./apiSchemas.ts";
 import { logInclusionOf, registerLogRoutes } from "./logRoutes.ts";
+import { registerOpenApi } from "./openapi.ts";
 import { registerPageRoute } from "./pageRoute.ts";
 import { registerTileRoutes } from "./tileRoutes.ts";
 import { registerWitnessRoute } from "./witnessRoute.ts";
@@ -22,6 +24,8 @@ import { StateTracker } from "./state.ts";
 /** Defaults, each a named constant (override through GatewayOptions). */
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 8080;
+/** The version of the HTTP API in /openapi.json. */
+export const GATEWAY_API_VERSION = "0.2.0";
 export const SUBMIT_BODY_LIMIT = 64 * 1024;
 export const BATCH_BODY_LIMIT = 8 * 1024 * 1024;
 export const MAX_BATCH_EVENTS = 1024;
@@ -84,6 +88,8 @@ export interface Gateway {
   logService: LogService;
   /** True when no log key was given and checkpoints are signed with a throwaway one. */
   ephemeralLogKey: boolean;
+  /** The routes served, as "METHOD /url" (HEAD aside): /openapi.json describes each. */
+  routes: readonly string[];
   /** Starts listening; resolves to the base URL. */
   listen(): Promise<string>;
   /** Stops accepting, lets in-flight requests finish, closes streams and the store. */
@@ -183,6 +189,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
   });
   limitConnections(app.server, options);
+  const routes = registerOpenApi(app, { version: GATEWAY_API_VERSION });
   // Bodies are JSON only: anything else is 415, not a string that fails validation.
   app.removeContentTypeParser("text/plain");
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody("NOT_FOUND", `no route ${request.method} ${request.url.slice(0, 200)}; see docs/ledger.md for the API`)));
@@ -259,162 +266,166 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
 
-  // Storage nodes report signed commitments; a valid one for an entry we hold counts as their progress.
-  app.post("/commitments", async (request, reply) => {
-    const c = request.body as Partial<Commitment> | null;
-    const fields = ["event_hash", "fifo_sequence", "store_node_id", "store_timestamp", "signature"] as const;
-    if (!c || typeof c !== "object" || fields.some((f) => c[f] === undefined) || !Number.isSafeInteger(c.fifo_sequence)) {
-      throw new LedgerError("ERR_BAD_FORMAT", `commitment: expected {${fields.join(", ")}}`);
-    }
-    const commitment = c as Commitment;
-    if (!commitmentSignedByNode(commitment)) throw new HttpLedgerError(403, "ERR_BAD_FORMAT", `commitment: signature is not by ${commitment.store_node_id}`);
-    const known = nodes.has(commitment.store_node_id);
-    if (trustedNodes ? !trustedNodes.has(commitment.store_node_id.toLowerCase()) : !known && nodes.size >= MAX_STORAGE_NODES) {
-      throw new HttpLedgerError(403, "ERR_BAD_FORMAT", `commitment: ${commitment.store_node_id} is not one of this gateway's storage nodes (--storage-nodes)`);
-    }
-    const [entry] = await store.range(commitment.fifo_sequence, 1);
-    if (!entry || entry.fifo_sequence !== commitment.fifo_sequence || entry.event_hash !== commitment.event_hash) {
-      request.log.warn({ commitment }, "storage node reports a head this ledger does not have: divergence");
-      return reply.code(409).send({ accepted: false, error: "ERR_BAD_PREV_HASH", message: `sequence ${commitment.fifo_sequence} here is not ${commitment.event_hash}: the node diverges` });
-    }
-    nodes.set(commitment.store_node_id, { last_sequence: commitment.fifo_sequence, event_hash: commitment.event_hash, store_timestamp: commitment.store_timestamp, signature: commitment.signature });
-    return { accepted: true };
-  });
-
-  // Counts the submission in flight, and in production checks its key from the headers, before
-  // the body is read, so an unauthenticated client cannot make the gateway receive its body.
-  const onSubmitHeaders = async (request: FastifyRequest, reply: FastifyReply) => {
-    submitsInFlight++;
-    reply.raw.once("close", () => submitsInFlight--);
-    if (request.raw.socket !== lastSubmitSocket) {
-      lastSubmitSocket = request.raw.socket;
-      lastSocketSwitch = performance.now();
-    }
-    if (!production) return;
-    try {
-      sources.set(request, await authenticate(request.headers.authorization));
-    } catch (error) {
-      if (error instanceof LedgerError) rejected.inc({ code: error.code });
-      // The unread body stays on the socket: close it rather than parse a stranger's bytes.
-      reply.header("connection", "close");
-      throw error;
-    }
-  };
-
-  if (!options.readOnly) app.post("/submit", { onRequest: onSubmitHeaders }, async (request) => {
-    const [receipt] = await append([request.body], "submit", sources.get(request));
-    return receipt;
-  });
-
-  if (!options.readOnly) app.post("/submit_batch", { bodyLimit: BATCH_BODY_LIMIT, onRequest: onSubmitHeaders }, async (request) => {
-    const body = request.body as { events?: unknown } | null;
-    const events = body?.events;
-    if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BATCH_EVENTS) {
-      throw new LedgerError("ERR_BAD_FORMAT", `events: expected an array of 1 to ${MAX_BATCH_EVENTS} events in {"events": [...]}`, { field: "events" });
-    }
-    if (Object.keys(body!).length !== 1) throw new LedgerError("ERR_BAD_FORMAT", "body: only the field \"events\" is allowed", { field: "body" });
-    return { accepted: true, receipts: await append(events, "submit_batch", sources.get(request)) };
-  });
-
-  app.get("/head", async () => {
-    const head = await store.head();
-    headSequence = Math.max(headSequence, head.fifo_sequence);
-    return { ...head, state: state.state };
-  });
-
-  app.get("/receipts/:event_id", async (request, reply) => {
-    const { event_id } = request.params as { event_id: string };
-    // An id that validation would refuse cannot be in the ledger; the store is not asked.
-    const entry = couldBeEventId(event_id) ? await store.findByEventId(event_id) : undefined;
-    if (!entry) return reply.code(404).send(errorBody("NOT_FOUND", `no event with event_id ${JSON.stringify(event_id).slice(0, 300)} in this ledger`));
-    // Once the keeper has confirmed the event's batch, its self-contained anchor receipt too.
-    const anchored = await store.anchoring.findReceipt(event_id);
-    return {
-      ...receiptOf(entry),
-      entry,
-      log: await logInclusionOf(logService, entry),
-      anchor_receipt: anchored ? await assembleReceipt(entry, anchored.receipt, anchored.batch, logService.log, logService.sign, () => logService.latestCosigned()) : null,
-    };
-  });
-
-  app.get("/stream", (request, reply) => {
-    const query = request.query as { from_sequence?: unknown; follow?: unknown };
-    // Decimal digits only: Number() would also take "0x10", "1e3" and " 7".
-    const from = query.from_sequence === undefined ? 1 : typeof query.from_sequence === "string" && /^[1-9][0-9]{0,15}$/.test(query.from_sequence) ? Number(query.from_sequence) : NaN;
-    if (!Number.isSafeInteger(from) || from < 1) {
-      return sendError(reply, new LedgerError("ERR_BAD_FORMAT", `from_sequence: expected an integer >= 1, got ${JSON.stringify(query.from_sequence)}`, { field: "from_sequence" }));
-    }
-    const follow = query.follow === "1" || query.follow === "true";
-    reply.hijack();
-    const out = reply.raw;
-    // `connection: close`: a stream's socket is not reused, so an ended stream never sits idle
-    // in a client's pool holding the server's shutdown for its keep-alive timeout.
-    out.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store", connection: "close" });
-    // Headers now, not with the first entry: a follower past the head learns at once that it is connected.
-    out.flushHeaders();
-    let closed = false;
-    let wake: (() => void) | undefined;
-    const onClose = () => {
-      closed = true;
-      wake?.();
-    };
-    out.on("close", onClose);
-    const nudge = () => wake?.();
-    ledger.on("appended", nudge);
-    followers.add(onClose);
-    void (async () => {
-      let next = from;
-      try {
-        while (!closed) {
-          const page: LedgerEntry[] = await store.range(next, STREAM_PAGE);
-          for (const entry of page) {
-            if (!out.write(JSON.stringify(entry) + "\n")) await new Promise((r) => out.once("drain", r));
-          }
-          if (page.length > 0) next = page[page.length - 1].fifo_sequence + 1;
-          if (page.length === STREAM_PAGE) continue;
-          if (!follow) break;
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, FOLLOW_POLL_MS).unref();
-          });
-        }
-      } catch (error) {
-        request.log.error({ err: error }, "stream failed");
-      } finally {
-        ledger.off("appended", nudge);
-        followers.delete(onClose);
-        out.end();
+  // The routes, in a plugin: registered after the OpenAPI plugin has loaded, so it sees every one.
+  void app.register(async (app) => {
+    // Storage nodes report signed commitments; a valid one for an entry we hold counts as their progress.
+    app.post("/commitments", { schema: COMMITMENT_ROUTE }, async (request, reply) => {
+      const c = request.body as Partial<Commitment> | null;
+      const fields = ["event_hash", "fifo_sequence", "store_node_id", "store_timestamp", "signature"] as const;
+      if (!c || typeof c !== "object" || fields.some((f) => c[f] === undefined) || !Number.isSafeInteger(c.fifo_sequence)) {
+        throw new LedgerError("ERR_BAD_FORMAT", `commitment: expected {${fields.join(", ")}}`);
       }
-    })();
-  });
+      const commitment = c as Commitment;
+      if (!commitmentSignedByNode(commitment)) throw new HttpLedgerError(403, "ERR_BAD_FORMAT", `commitment: signature is not by ${commitment.store_node_id}`);
+      const known = nodes.has(commitment.store_node_id);
+      if (trustedNodes ? !trustedNodes.has(commitment.store_node_id.toLowerCase()) : !known && nodes.size >= MAX_STORAGE_NODES) {
+        throw new HttpLedgerError(403, "ERR_BAD_FORMAT", `commitment: ${commitment.store_node_id} is not one of this gateway's storage nodes (--storage-nodes)`);
+      }
+      const [entry] = await store.range(commitment.fifo_sequence, 1);
+      if (!entry || entry.fifo_sequence !== commitment.fifo_sequence || entry.event_hash !== commitment.event_hash) {
+        request.log.warn({ commitment }, "storage node reports a head this ledger does not have: divergence");
+        return reply.code(409).send({ accepted: false, error: "ERR_BAD_PREV_HASH", message: `sequence ${commitment.fifo_sequence} here is not ${commitment.event_hash}: the node diverges` });
+      }
+      nodes.set(commitment.store_node_id, { last_sequence: commitment.fifo_sequence, event_hash: commitment.event_hash, store_timestamp: commitment.store_timestamp, signature: commitment.signature });
+      return { accepted: true };
+    });
 
-  app.get("/health", async () => {
-    await state.check();
-    const head = state.state === "DOWN" ? null : await store.head();
-    if (head) headSequence = Math.max(headSequence, head.fifo_sequence);
-    return {
-      status: state.state === "DOWN" ? "down" : "ok",
-      state: state.state,
-      head,
-      store: { kind: store.kind, location: store.location },
-      profile: production ? "production" : "local",
-      storage_nodes: [...nodes.entries()].map(([id, n]) => ({ store_node_id: id, ...n, lag: headSequence - n.last_sequence })),
-      witnesses: logService.witnessStatus(),
+    // Counts the submission in flight, and in production checks its key from the headers, before
+    // the body is read, so an unauthenticated client cannot make the gateway receive its body.
+    const onSubmitHeaders = async (request: FastifyRequest, reply: FastifyReply) => {
+      submitsInFlight++;
+      reply.raw.once("close", () => submitsInFlight--);
+      if (request.raw.socket !== lastSubmitSocket) {
+        lastSubmitSocket = request.raw.socket;
+        lastSocketSwitch = performance.now();
+      }
+      if (!production) return;
+      try {
+        sources.set(request, await authenticate(request.headers.authorization));
+      } catch (error) {
+        if (error instanceof LedgerError) rejected.inc({ code: error.code });
+        // The unread body stays on the socket: close it rather than parse a stranger's bytes.
+        reply.header("connection", "close");
+        throw error;
+      }
     };
+
+    if (!options.readOnly) app.post("/submit", { onRequest: onSubmitHeaders, schema: SUBMIT_ROUTE }, async (request) => {
+      const [receipt] = await append([request.body], "submit", sources.get(request));
+      return receipt;
+    });
+
+    if (!options.readOnly) app.post("/submit_batch", { bodyLimit: BATCH_BODY_LIMIT, onRequest: onSubmitHeaders, schema: submitBatchRoute(MAX_BATCH_EVENTS) }, async (request) => {
+      const body = request.body as { events?: unknown } | null;
+      const events = body?.events;
+      if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BATCH_EVENTS) {
+        throw new LedgerError("ERR_BAD_FORMAT", `events: expected an array of 1 to ${MAX_BATCH_EVENTS} events in {"events": [...]}`, { field: "events" });
+      }
+      if (Object.keys(body!).length !== 1) throw new LedgerError("ERR_BAD_FORMAT", "body: only the field \"events\" is allowed", { field: "body" });
+      return { accepted: true, receipts: await append(events, "submit_batch", sources.get(request)) };
+    });
+
+    app.get("/head", { schema: { summary: "The ledger's head and the gateway's state", tags: ["ledger"], response: jsonResponses(headSchema, "the head", []) } }, async () => {
+      const head = await store.head();
+      headSequence = Math.max(headSequence, head.fifo_sequence);
+      return { ...head, state: state.state };
+    });
+
+    app.get("/receipts/:event_id", { schema: RECEIPT_ROUTE }, async (request, reply) => {
+      const { event_id } = request.params as { event_id: string };
+      // An id that validation would refuse cannot be in the ledger; the store is not asked.
+      const entry = couldBeEventId(event_id) ? await store.findByEventId(event_id) : undefined;
+      if (!entry) return reply.code(404).send(errorBody("NOT_FOUND", `no event with event_id ${JSON.stringify(event_id).slice(0, 300)} in this ledger`));
+      // Once the keeper has confirmed the event's batch, its self-contained anchor receipt too.
+      const anchored = await store.anchoring.findReceipt(event_id);
+      return {
+        ...receiptOf(entry),
+        entry,
+        log: await logInclusionOf(logService, entry),
+        anchor_receipt: anchored ? await assembleReceipt(entry, anchored.receipt, anchored.batch, logService.log, logService.sign, () => logService.latestCosigned()) : null,
+      };
+    });
+
+    app.get("/stream", { schema: STREAM_ROUTE }, (request, reply) => {
+      const query = request.query as { from_sequence?: unknown; follow?: unknown };
+      // Decimal digits only: Number() would also take "0x10", "1e3" and " 7".
+      const from = query.from_sequence === undefined ? 1 : typeof query.from_sequence === "string" && /^[1-9][0-9]{0,15}$/.test(query.from_sequence) ? Number(query.from_sequence) : NaN;
+      if (!Number.isSafeInteger(from) || from < 1) {
+        return sendError(reply, new LedgerError("ERR_BAD_FORMAT", `from_sequence: expected an integer >= 1, got ${JSON.stringify(query.from_sequence)}`, { field: "from_sequence" }));
+      }
+      const follow = query.follow === "1" || query.follow === "true";
+      reply.hijack();
+      const out = reply.raw;
+      // `connection: close`: a stream's socket is not reused, so an ended stream never sits idle
+      // in a client's pool holding the server's shutdown for its keep-alive timeout.
+      out.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store", connection: "close" });
+      // Headers now, not with the first entry: a follower past the head learns at once that it is connected.
+      out.flushHeaders();
+      let closed = false;
+      let wake: (() => void) | undefined;
+      const onClose = () => {
+        closed = true;
+        wake?.();
+      };
+      out.on("close", onClose);
+      const nudge = () => wake?.();
+      ledger.on("appended", nudge);
+      followers.add(onClose);
+      void (async () => {
+        let next = from;
+        try {
+          while (!closed) {
+            const page: LedgerEntry[] = await store.range(next, STREAM_PAGE);
+            for (const entry of page) {
+              if (!out.write(JSON.stringify(entry) + "\n")) await new Promise((r) => out.once("drain", r));
+            }
+            if (page.length > 0) next = page[page.length - 1].fifo_sequence + 1;
+            if (page.length === STREAM_PAGE) continue;
+            if (!follow) break;
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              setTimeout(resolve, FOLLOW_POLL_MS).unref();
+            });
+          }
+        } catch (error) {
+          request.log.error({ err: error }, "stream failed");
+        } finally {
+          ledger.off("appended", nudge);
+          followers.delete(onClose);
+          out.end();
+        }
+      })();
+    });
+
+    app.get("/health", { schema: HEALTH_ROUTE }, async () => {
+      await state.check();
+      const head = state.state === "DOWN" ? null : await store.head();
+      if (head) headSequence = Math.max(headSequence, head.fifo_sequence);
+      return {
+        status: state.state === "DOWN" ? "down" : "ok",
+        state: state.state,
+        head,
+        store: { kind: store.kind, location: store.location },
+        profile: production ? "production" : "local",
+        storage_nodes: [...nodes.entries()].map(([id, n]) => ({ store_node_id: id, ...n, lag: headSequence - n.last_sequence })),
+        witnesses: logService.witnessStatus(),
+      };
+    });
+
+    registerLogRoutes(app, { store, logService });
+    registerTileRoutes(app, { store, logService });
+    registerPageRoute(app);
+    if (options.witness) registerWitnessRoute(app, options.witness);
+
+    app.get("/metrics", { schema: { summary: "Prometheus metrics", tags: ["meta"], response: { 200: mediaResponse("text/plain", "Prometheus text format") } } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   });
-
-  registerLogRoutes(app, { store, logService });
-  registerTileRoutes(app, { store, logService });
-  registerPageRoute(app);
-  if (options.witness) registerWitnessRoute(app, options.witness);
-
-  app.get("/metrics", async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 
   return {
     app,
     ledger,
     logService,
     ephemeralLogKey: !options.logKey,
+    routes,
     async listen() {
       headSequence = (await store.head()).fifo_sequence;
       if (!options.readOnly) logService.start();

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { LogService } from "../log/service.ts";
 import { CHUNK_WIDTH } from "../log/store.ts";
 import type { LedgerStore } from "../store/types.ts";
+import { TILE_ROUTE } from "./apiSchemas.ts";
 import { errorBody } from "./errors.ts";
 
 /** Hashes (or entries) in a full tile (C2SP tlog-tiles). */
@@ -36,7 +37,7 @@ export function registerTileRoutes(app: FastifyInstance, { store, logService }: 
       .header("cache-control", full ? "public, max-age=31536000, immutable" : "public, max-age=5")
       .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
-  app.get("/tile/*", async (request, reply) => {
+  app.get("/tile/*", { schema: TILE_ROUTE }, async (request, reply) => {
     const path = (request.params as { "*": string })["*"];
     const entries = path.startsWith("entries/");
     const level = entries ? 0 : Number(/^(0|[1-9]\d?)\//.exec(path)?.[1] ?? NaN);
