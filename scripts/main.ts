@@ -13,6 +13,7 @@ import KPPEAnchorModule from "../ignition/modules/KPPEAnchor.ts";
 import { createGateway, type Gateway } from "../src/gateway/server.ts";
 import { ephemeralLogKey } from "../src/log/service.ts";
 import { AnchorChain } from "../src/keeper/chain.ts";
+import { onStop } from "../tasks/stop.ts";
 import { rpcProvider } from "../src/chain/rpcProvider.ts";
 import { devWallet } from "../src/keeper/devAccount.ts";
 import { serveHealth } from "../src/keeper/health.ts";
@@ -92,8 +93,7 @@ The pipeline is running${ONCE ? " (KPPE_MAIN_ONCE=1: stopping now)" : " until Ct
 if (verified !== accepted.length) process.exitCode = 1;
 
 if (!ONCE) {
-  process.once("SIGINT", () => keeper.stop());
-  process.once("SIGTERM", () => keeper.stop());
+  onStop(() => keeper.stop());
   await keeper.run();
 }
 chain.close();

@@ -6,6 +6,7 @@ import { consoleLog } from "../../src/keeper/log.ts";
 import { resolveSettings } from "../../src/keeper/settings.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userError, userFacing } from "../errors.ts";
+import { onStop } from "../stop.ts";
 import { openChain } from "./connect.ts";
 
 interface Args {
@@ -78,9 +79,9 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
       log("info", `${signal}: finishing the current step, then stopping`);
       keeper.stop();
     };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+    const removeStop = onStop(stop);
     await keeper.run();
+    removeStop();
     await health?.close();
   } finally {
     await store.close();

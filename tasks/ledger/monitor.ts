@@ -5,6 +5,7 @@ import { DEFAULT_RETRY } from "../../src/keeper/retry.ts";
 import { parseVerifierKey } from "../../src/log/note.ts";
 import { LogMonitor } from "../../src/storage/monitor.ts";
 import { userError, userFacing } from "../errors.ts";
+import { onStop } from "../stop.ts";
 import { contractAddress, reachChain, readOnlyWallet } from "../anchor/connect.ts";
 
 interface Args {
@@ -29,8 +30,7 @@ export default async function monitor(args: Args, hre: HardhatRuntimeEnvironment
   }
   const monitor = await userFacing(async () => new LogMonitor({ gatewayUrl: args.gateway, logKey: parseVerifierKey(key), chain }));
   let stopping = false;
-  process.once("SIGINT", () => (stopping = true));
-  process.once("SIGTERM", () => (stopping = true));
+  const removeStop = onStop(() => (stopping = true));
   try {
     do {
       const event = await monitor.check().catch((error: Error) => ({ type: "error" as const, message: error.message }));
@@ -45,6 +45,7 @@ export default async function monitor(args: Args, hre: HardhatRuntimeEnvironment
       if (!args.once) await sleep(args.intervalMs);
     } while (!args.once && !stopping);
   } finally {
+    removeStop();
     chain?.close();
   }
 }

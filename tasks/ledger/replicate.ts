@@ -10,6 +10,7 @@ import { parseSignerKey, parseVerifierKey, verifierKeyOf } from "../../src/log/n
 import { StoredLog } from "../../src/log/storedLog.ts";
 import { Witness, type TypedDataSigner } from "../../src/storage/witness.ts";
 import { userError, userFacing } from "../errors.ts";
+import { onStop } from "../stop.ts";
 import { readSecret } from "../secrets.ts";
 import { contractAddress, reachChain, readOnlyWallet } from "../anchor/connect.ts";
 
@@ -80,7 +81,6 @@ export default async function replicate(args: Args, hre: HardhatRuntimeEnvironme
         .then(() => server.close())
         .then(() => anchors?.close())
         .then(resolve);
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    onStop(stop);
   });
 }

@@ -4,6 +4,7 @@ import { readSecret } from "../secrets.ts";
 import { COSIGNATURE_V1, parseVerifierKey } from "../../src/log/note.ts";
 import { openStore, storeLocation } from "../../src/store/open.ts";
 import { userError } from "../errors.ts";
+import { onStop } from "../stop.ts";
 
 interface Args {
   store: string;
@@ -46,8 +47,7 @@ export default async function serve(
       gateway.app.log.info(`${signal}: finishing in-flight requests, then stopping`);
       void gateway.close().then(resolve);
     };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+    onStop(stop);
   });
 }
 

@@ -5,6 +5,7 @@ import { PoeAnchorer } from "../../src/poe/anchorer.ts";
 import { resolvePoeSettings } from "../../src/poe/settings.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userError, userFacing } from "../errors.ts";
+import { onStop } from "../stop.ts";
 import { openRecorder } from "../anchor/connect.ts";
 
 interface Args {
@@ -34,8 +35,7 @@ export default function poeAnchor(args: Args, hre: HardhatRuntimeEnvironment): P
     const { chain, networkName } = await openRecorder(hre, args, settings.retry, consoleLog);
     const anchorer = new PoeAnchorer({ store, chain, settings, log: consoleLog, networkName });
     const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+    const removeStop = onStop(() => stop.abort());
     try {
       if (!(await chain.isWriter())) {
         throw userError(`${chain.wallet.address} is not a writer of ProofRecorder ${chain.target.contract}: its owner must call setWriter(${chain.wallet.address}, true)`);
@@ -56,7 +56,7 @@ export default function poeAnchor(args: Args, hre: HardhatRuntimeEnvironment): P
       } while (!stop.signal.aborted);
       await anchorer.releaseLease();
     } finally {
-      process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+      removeStop();
       chain.close();
       await store.close();
     }
