@@ -22,7 +22,7 @@ export const logTasks = [
 ];
 
 export const anchorTasks = [
-  task("anchor", "Run the anchoring keeper: batch the ledger, anchor each root on KPPEAnchor, write verified receipts (until Ctrl-C, or --once)")
+  task("anchor", "Run the anchoring keeper: batch the ledger, anchor each root and log checkpoint on KPPEAnchor, store each event's receipt once confirmed (until Ctrl-C, or --once). Signs with PRIVATE_KEY (keystore or environment; local chains fall back to a development account). Example: npx hardhat anchor --once --rpc-url http://127.0.0.1:8545 --confirmations 1")
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
     .addOption({ name: "contract", description: CHAIN_OPTIONS_HELP.contract, defaultValue: "" })
     .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
@@ -87,7 +87,7 @@ export const ledgerTasks = [
     .setAction(() => import("./ledger/serve.ts"))
     .build(),
 
-  task("ledger:submit", "Hash an event body on this machine (RFC 8785 + keccak256) and submit it to a gateway")
+  task("ledger:submit", "Hash an event body on this machine (RFC 8785 + keccak256) and submit it to a gateway. A production gateway needs the source's API key in KPPE_API_KEY. Example: npx hardhat ledger:submit --body '{\"type\":\"click\"}' --source-id web")
     .addOption({ name: "body", description: 'The event body as JSON, e.g. \'{"type":"click"}\' (or use --file)', defaultValue: "" })
     .addOption({ name: "file", description: "A file holding the event body as JSON", defaultValue: "" })
     .addOption({ name: "sourceId", description: "Your application's source id", defaultValue: "cli" })
@@ -169,7 +169,7 @@ export const poeTasks = [
     .setAction(() => import("./poe/addOrder.ts"))
     .build(),
 
-  task("poe:anchor", "FlowPay anchorActiveBatch: close due batches and record each root and checkpoint with ProofRecorder.recordCheckpoint (until Ctrl-C, or --once)")
+  task("poe:anchor", "FlowPay anchorActiveBatch: close due batches and record each root and checkpoint with ProofRecorder.recordCheckpoint (until Ctrl-C, or --once). Signs with PRIVATE_KEY, which must be a ProofRecorder writer. Example: npx hardhat poe:anchor --once --now --network localhost")
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
     .addOption({ name: "contract", description: RECORDER_HELP.contract, defaultValue: "" })
     .addOption({ name: "rpcUrl", description: RECORDER_HELP.rpcUrl, defaultValue: "" })
@@ -207,7 +207,7 @@ export const poeTasks = [
 ];
 
 export const sessionTasks = [
-  task("session:anchor", "Lucid session anchoring: hash a recording (file or directory) in chunks, build the Merkle tree, write the manifest, registerSession on ProofRecorder")
+  task("session:anchor", "Lucid session anchoring: hash a recording (file or directory) in chunks, build the Merkle tree, write the manifest, registerSession on ProofRecorder. Signs with PRIVATE_KEY, which must be a ProofRecorder writer")
     .addOption({ name: "input", description: "The recording: a file, or a directory (every regular file in it, by path)", defaultValue: "" })
     .addOption({ name: "sessionId", description: "The session's id (0x + 64 hex is used as is, anything else is keccak256-hashed); default: the input's name", defaultValue: "" })
     .addOption({ name: "owner", description: "The session owner's address; default: the signing account", defaultValue: "" })

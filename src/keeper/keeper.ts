@@ -73,6 +73,8 @@ export class Keeper {
   private stopping = false;
   private wake: AbortController | undefined;
   private health: KeeperHealth;
+  /** The last cycle found nothing to anchor (its "no pending events" line was logged). */
+  private idle = false;
 
   constructor(options: { store: LedgerStore; chain: AnchorChain; settings: KeeperSettings; log?: KeeperLog; networkName?: string; witnesses?: string[] }) {
     this.store = options.store;
@@ -180,9 +182,12 @@ export class Keeper {
 
     summary.pendingEvents = await this.pendingEvents();
     if (summary.pendingEvents === 0) {
-      if (summary.batchesConfirmed === 0) this.log("info", "No pending events -- skipping cycle");
+      // Said once when the keeper becomes idle, not every interval while it stays so.
+      if (summary.batchesConfirmed === 0 && !this.idle) this.log("info", "No pending events -- waiting for new ones (said once until there are)");
+      this.idle = true;
       return this.finish(summary);
     }
+    this.idle = false;
     this.log("info", `Cycle: ${summary.pendingEvents} pending events found`);
     const progress = summary.pendingEvents > this.settings.maxEventsPerBatch ? new BacklogProgress(this.log, summary.pendingEvents, this.settings.maxEventsPerBatch) : undefined;
     try {

@@ -73,7 +73,7 @@ export class LogService {
   /** The integrator's worker thread, started on first use. */
   private integrator() {
     if (this.worker || !this.location) return this.worker;
-    const thread = new Worker(new URL("./integratorWorker.ts", import.meta.url), { workerData: { location: this.location }, execArgv: [...process.execArgv, "--no-warnings"] });
+    const thread = new Worker(new URL("./integratorWorker.ts", import.meta.url), { workerData: { location: this.location } });
     thread.unref();
     const pending = new Map<number, { resolve(size: number): void; reject(error: Error): void }>();
     let next = 0;

@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync } from "../../src/store/sqlite/nodeSqlite.ts";
 import pg from "pg";
 import { PostgresStore } from "../../src/store/postgres/postgresStore.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";

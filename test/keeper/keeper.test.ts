@@ -63,7 +63,10 @@ for (const makeFixture of STORE_FIXTURES) {
 
       const idle = await keeper.cycle();
       assert.equal(idle.outcome, "idle");
-      assert.ok(lines.some((l) => l.includes("No pending events -- skipping cycle")));
+      assert.ok(lines.some((l) => l.includes("No pending events -- waiting for new ones")));
+      const said = lines.length;
+      await keeper.cycle();
+      assert.equal(lines.slice(said).filter((l) => l.includes("No pending events")).length, 0, "an idle keeper says so once, not every cycle");
       const health = keeper.status();
       assert.equal(health.latestBatchId, 3);
       assert.equal(health.totalEventsAnchored, 600);

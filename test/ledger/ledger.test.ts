@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync } from "../../src/store/sqlite/nodeSqlite.ts";
 import pg from "pg";
 import { auditLedger } from "../../src/ledger/audit.ts";
 import { Ledger } from "../../src/ledger/ledger.ts";

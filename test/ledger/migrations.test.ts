@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync } from "../../src/store/sqlite/nodeSqlite.ts";
 import pg from "pg";
 import { auditLedger } from "../../src/ledger/audit.ts";
 import { Ledger } from "../../src/ledger/ledger.ts";

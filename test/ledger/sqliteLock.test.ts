@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync } from "../../src/store/sqlite/nodeSqlite.ts";
 import { Ledger } from "../../src/ledger/ledger.ts";
 import { LedgerError, type SubmittedEvent } from "../../src/ledger/types.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "./nodeSqlite.ts";
 import { Worker } from "node:worker_threads";
 import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
@@ -175,8 +175,7 @@ export class SqliteStore implements LedgerStore {
       const writer = new SqliteWriter(this.db);
       this.write = async (method, ...args) => (writer[method] as (...a: unknown[]) => unknown)(...args);
     } else {
-      // --no-warnings: the main thread has already shown node:sqlite's experimental warning once.
-      const worker = new Worker(new URL("./writerWorker.ts", import.meta.url), { workerData: { location, busyTimeoutMs }, execArgv: [...process.execArgv, "--no-warnings"] });
+      const worker = new Worker(new URL("./writerWorker.ts", import.meta.url), { workerData: { location, busyTimeoutMs } });
       const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
       let nextId = 0;
       worker.on("message", ({ id, result, error }: { id: number; result?: unknown; error?: string }) => {

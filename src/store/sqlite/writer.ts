@@ -1,4 +1,4 @@
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "./nodeSqlite.ts";
 import { ENTRY_COLUMNS } from "../rows.ts";
 
 /**
