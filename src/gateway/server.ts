@@ -1,5 +1,5 @@
 import { STATUS_CODES } from "node:http";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { assembleReceipt } from "../keeper/receipts.ts";
 import { Ledger } from "../ledger/ledger.ts";
@@ -15,6 +15,7 @@ import { COMMITMENT_ROUTE, headSchema, HEALTH_ROUTE, jsonResponses, mediaRespons
 import { logInclusionOf, registerLogRoutes } from "./logRoutes.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { registerPageRoute } from "./pageRoute.ts";
+import { logResponses, textLogStream } from "./textLog.ts";
 import { registerTileRoutes } from "./tileRoutes.ts";
 import { registerWitnessRoute } from "./witnessRoute.ts";
 import type { Witness } from "../storage/witness.ts";
@@ -53,6 +54,8 @@ export interface GatewayOptions extends ConnectionLimits {
   port?: number;
   /** pino log level, or false for no logs (tests). Default "info". */
   logLevel?: string | false;
+  /** "json" (default): pino's JSON lines, two per request; "text": one line per record for a person, requests at debug level. */
+  logFormat?: "json" | "text";
   /** Storage-node lag (entries) above which the gateway reports DEGRADED. Default 10,000. */
   maxNodeLag?: number;
   profile?: GatewayProfile;
@@ -163,7 +166,9 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const httpTimeouts = httpServerOptions(options);
   const app = Fastify({
-    logger: options.logLevel === false ? false : { level: options.logLevel ?? "info" },
+    logger: options.logLevel === false ? false : { level: options.logLevel ?? "info", ...(options.logFormat === "text" ? { stream: textLogStream } : {}) },
+    // Text logs: Fastify's two JSON lines per request give way to one (logResponses, at debug).
+    ...(options.logFormat === "text" ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
     bodyLimit: SUBMIT_BODY_LIMIT,
     // Close keep-alive sockets on shutdown; in-flight requests still finish.
     forceCloseConnections: "idle",
@@ -190,6 +195,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   limitConnections(app.server, options);
   const routes = registerOpenApi(app, { version: GATEWAY_API_VERSION });
+  if (options.logFormat === "text") logResponses(app);
   // Bodies are JSON only: anything else is 415, not a string that fails validation.
   app.removeContentTypeParser("text/plain");
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody("NOT_FOUND", `no route ${request.method} ${request.url.slice(0, 200)}; see docs/ledger.md for the API`)));

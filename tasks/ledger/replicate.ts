@@ -54,7 +54,7 @@ export default async function replicate(args: Args, hre: HardhatRuntimeEnvironme
   }
   const store = await openStore(args.store);
   const witness = witnessKey ? await userFacing(async () => new Witness({ signer: parseSignerKey(witnessKey), logKey: parseVerifierKey(logKey!), state: store.witness, log: new StoredLog(store.log), ethSigner: wallet })) : undefined;
-  const server = createGateway({ store, host: args.host, port: args.port, readOnly: true, logLevel: "warn", witness });
+  const server = createGateway({ store, host: args.host, port: args.port, readOnly: true, logLevel: "warn", logFormat: "text", witness });
   const url = await server.listen();
   console.log(`storage node ${wallet.address}${key ? "" : " (ephemeral key)"} | copy: ${store.location} | serving ${url}/head and /stream`);
   if (anchors) console.log(`checking the copy against KPPEAnchor ${anchors.target.contract} on chain ${anchors.target.chainId}`);

@@ -11,6 +11,7 @@ interface Args {
   host: string;
   port: number;
   logLevel: string;
+  logFormat: string;
   profile: string;
   storageNodes: string;
   maxConnections: number;
@@ -20,10 +21,11 @@ interface Args {
 }
 
 export default async function serve(
-  { store, host, port, logLevel, profile, storageNodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, witnesses }: Args,
+  { store, host, port, logLevel, logFormat, profile, storageNodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, witnesses }: Args,
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   if (profile !== "local" && profile !== "production") throw userError(`--profile: expected local or production, got ${JSON.stringify(profile)}`);
+  if (logFormat !== "text" && logFormat !== "json") throw userError(`--log-format: expected text or json, got ${JSON.stringify(logFormat)}`);
   for (const [name, value] of [["--max-connections", maxConnections], ["--max-connections-per-address", maxConnectionsPerAddress], ["--request-timeout-ms", requestTimeoutMs]] as const) {
     if (!(value >= 1)) throw userError(`${name}: expected a whole number of at least 1, got ${value}`);
   }
@@ -36,7 +38,7 @@ export default async function serve(
   const nodes = storageNodes ? storageNodes.split(",").map((a) => a.trim()) : undefined;
   const bad = nodes?.find((a) => !/^0x[0-9a-fA-F]{40}$/.test(a));
   if (bad !== undefined) throw userError(`--storage-nodes: ${JSON.stringify(bad)} is not an address (0x followed by 40 hex digits)`);
-  const gateway = createGateway({ store: ledgerStore, host, port, logLevel, profile, storageNodes: nodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, logKey, storeLocation: storeLocation(store), witnesses: witnessList });
+  const gateway = createGateway({ store: ledgerStore, host, port, logLevel, logFormat, profile, storageNodes: nodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, logKey, storeLocation: storeLocation(store), witnesses: witnessList });
   const url = await gateway.listen();
   gateway.app.log.info({ store: ledgerStore.location, url, profile }, `gateway listening on ${url} (ledger: ${ledgerStore.location}, profile: ${profile})`);
   if (gateway.ephemeralLogKey) {

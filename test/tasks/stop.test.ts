@@ -25,10 +25,10 @@ describe("long-running tasks stop when npx is stopped", function () {
     const store = join(mkdtempSync(join(tmpdir(), "kppe-stop-")), "ledger.sqlite");
     const env = { ...process.env };
     delete env.npm_command; // as from a shell, not from npm test
-    const npx = spawn("npx", ["hardhat", "ledger:serve", "--store", store, "--port", "0"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const npx = spawn("npx", ["hardhat", "ledger:serve", "--store", store, "--port", "0", "--log-format", "json"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     npx.stderr.on("data", (d) => (output += d));
-    // The gateway logs its pid and URL once it listens.
+    // The gateway logs its pid and URL once it listens (JSON lines carry the pid).
     const { pid, url } = await new Promise<{ pid: number; url: string }>((resolve, reject) => {
       npx.stdout.on("data", (d) => {
         output += d;

@@ -19,3 +19,41 @@ describe("what a command prints besides its answer", function () {
     assert.doesNotMatch(stderr, /ExperimentalWarning/);
   });
 });
+
+describe("ledger:serve logs for a person by default, JSON on request", function () {
+  this.timeout(60_000);
+
+  async function serve(extra: string[]): Promise<string> {
+    const { spawn } = await import("node:child_process");
+    const store = join(mkdtempSync(join(tmpdir(), "kppe-logs-")), "ledger.sqlite");
+    const child = spawn(process.execPath, [HARDHAT, "ledger:serve", "--store", store, "--port", "0", "--log-level", "debug", ...extra], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stderr.on("data", (d) => (output += d));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (d) => {
+        output += d;
+        const match = /gateway listening on (http:\/\/\S+)/.exec(output);
+        if (match) resolve(match[1]);
+      });
+      child.once("exit", (code) => reject(new Error(`exited with ${code}: ${output}`)));
+    });
+    await fetch(`${url}/head`);
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+    return output;
+  }
+
+  it("text: a line per record with time and level, and one line per request at debug", async function () {
+    const output = await serve([]);
+    assert.match(output, /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO  gateway listening on http:\/\/127\.0\.0\.1:\d+ \(ledger: /m);
+    assert.match(output, /^\S+ DEBUG GET \/head 200 [\d.]+ ms$/m);
+    assert.doesNotMatch(output, /^\{/m, "no JSON lines");
+  });
+
+  it("--log-format json: pino's JSON lines, for log collectors", async function () {
+    const lines = (await serve(["--log-format", "json"])).split("\n").filter((l) => l.startsWith("{"));
+    const records = lines.map((l) => JSON.parse(l) as { msg?: string; level: number });
+    assert.ok(records.some((r) => r.msg?.startsWith("gateway listening on")));
+    assert.ok(records.some((r) => r.msg === "request completed"));
+  });
+});
