@@ -5,6 +5,8 @@ import { ArgumentType } from "hardhat/types/arguments";
 const GATEWAY_URL = "http://127.0.0.1:8080";
 const STORE_HELP = "Ledger store: a SQLite file path (default data/ledger.sqlite) or a postgres:// URL; also KPPE_STORE";
 
+const RECORDER_TRUST_HELP = "The ProofRecorder you trust (default PROOF_RECORDER_ADDRESS, else this chain's Ignition deployment); the record must name it. Without one the contract is reported as not checked";
+
 const CHAIN_OPTIONS_HELP = {
   contract: "KPPEAnchor address; default KPPE_CONTRACT_ADDRESS, else this chain's Ignition deployment (ignition/deployments/chain-<id>)",
   rpcUrl: "JSON-RPC URL to use instead of the --network's (also RPC_URL)",
@@ -202,6 +204,7 @@ export const poeTasks = [
     .addOption({ name: "orderId", description: "Build the order's proof from the store instead", defaultValue: "" })
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
     .addOption({ name: "rpcUrl", description: "JSON-RPC URL of the proof's chain instead of the --network's (also RPC_URL)", defaultValue: "" })
+    .addOption({ name: "contract", description: RECORDER_TRUST_HELP, defaultValue: "" })
     .addFlag({ name: "offline", description: "Skip the on-chain checks" })
     .setAction(() => import("./poe/verify.ts"))
     .build(),
@@ -227,6 +230,7 @@ export const sessionTasks = [
     .addOption({ name: "chunk", description: "A file holding a single chunk to check (with --index)", defaultValue: "" })
     .addOption({ name: "index", description: "Which chunk of the manifest --chunk is (from 0)", type: ArgumentType.INT, defaultValue: -1 })
     .addOption({ name: "rpcUrl", description: "JSON-RPC URL of the session's chain instead of the --network's (also RPC_URL)", defaultValue: "" })
+    .addOption({ name: "contract", description: RECORDER_TRUST_HELP, defaultValue: "" })
     .addFlag({ name: "offline", description: "Skip the on-chain checks" })
     .setAction(() => import("./session/verify.ts"))
     .build(),

@@ -70,12 +70,17 @@ export function contractAddress(given: string, chainId: number, kind: ContractKi
     if (!isAddress(address)) throw userError(`--contract: ${JSON.stringify(address)} is not an address (0x followed by 40 hex digits)`);
     return address;
   }
-  const file = `ignition/deployments/chain-${chainId}/deployed_addresses.json`;
-  const deployed = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>)[kind.ignitionKey] : undefined;
+  const deployed = ignitionDeployment(chainId, kind);
   if (!deployed) {
     throw userError(`no ${kind.name} known on chain ${chainId}: pass --contract 0x… (or ${kind.envVar}), or deploy it with npx hardhat ignition deploy ${kind.module} --network <name>`);
   }
   return deployed;
+}
+
+/** The contract's address in this chain's Ignition deployment, if there is one. */
+function ignitionDeployment(chainId: number, kind: ContractKind): string | undefined {
+  const file = `ignition/deployments/chain-${chainId}/deployed_addresses.json`;
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>)[kind.ignitionKey] : undefined;
 }
 
 /** The provider and its chain id; an unreachable chain is refused with its name. */
@@ -118,19 +123,32 @@ export async function openChain(hre: HardhatRuntimeEnvironment, args: ChainArgs,
  */
 export async function recorderChecks(
   hre: HardhatRuntimeEnvironment,
-  where: { rpcUrl: string; contract: string; chainId: number },
+  where: { rpcUrl: string; trusted: string; named: string; chainId: number },
   checks: (chain: RecorderChain) => Promise<CheckResult[]>,
 ): Promise<CheckResult[]> {
   const { provider, name } = await connectProvider(hre, where.rpcUrl);
+  // The ProofRecorder to trust comes from the verifier (--contract, PROOF_RECORDER_ADDRESS, this
+  // chain's Ignition deployment), never from the proof: anyone can deploy one and record anything.
+  const result: CheckResult[] = [];
+  const trusted = where.trusted || process.env[PROOF_RECORDER.envVar] || ignitionDeployment(where.chainId, PROOF_RECORDER);
+  if (!trusted) {
+    result.push({ name: "contract", ok: false, skipped: true, detail: `not checked: no trusted ProofRecorder (give --contract); the record names ${where.named}, which anyone could have deployed` });
+  } else if (!isAddress(trusted)) {
+    throw userError(`--contract: ${JSON.stringify(trusted)} is not an address (0x followed by 40 hex digits)`);
+  } else {
+    const same = trusted.toLowerCase() === where.named.toLowerCase();
+    result.push({ name: "contract", ok: same, detail: same ? `${trusted.toLowerCase()}, the verifier's` : `the record names ${where.named.toLowerCase()}, the verifier trusts ${trusted.toLowerCase()}` });
+    if (!same) return result;
+  }
   let chain: RecorderChain | undefined;
   try {
-    chain = await RecorderChain.open({ provider, wallet: readOnlyWallet(), contract: where.contract, retry: DEFAULT_RETRY, onRetry: () => undefined });
+    chain = await RecorderChain.open({ provider, wallet: readOnlyWallet(), contract: where.named, retry: DEFAULT_RETRY, onRetry: () => undefined });
     if (chain.target.chainId !== where.chainId) {
-      return [{ name: "on chain", ok: false, detail: `the record is on chain ${where.chainId}, but ${name} is chain ${chain.target.chainId}: pass that chain's --network or --rpc-url` }];
+      return [...result, { name: "on chain", ok: false, detail: `the record is on chain ${where.chainId}, but ${name} is chain ${chain.target.chainId}: pass that chain's --network or --rpc-url` }];
     }
-    return await checks(chain);
+    return [...result, ...(await checks(chain))];
   } catch (error) {
-    return [{ name: "on chain", ok: false, detail: `could not read ProofRecorder ${where.contract} through ${name}: ${(error as Error).message.split("\n")[0]}` }];
+    return [...result, { name: "on chain", ok: false, detail: `could not read ProofRecorder ${where.named} through ${name}: ${(error as Error).message.split("\n")[0]}` }];
   } finally {
     if (chain) chain.close();
     else (provider as { destroy?: () => void }).destroy?.();

@@ -33,7 +33,9 @@ export default function poeAnchor(args: Args, hre: HardhatRuntimeEnvironment): P
     });
     const store = await openStore(args.store);
     const { chain, networkName } = await openRecorder(hre, args, settings.retry, consoleLog);
-    const anchorer = new PoeAnchorer({ store, chain, settings, log: consoleLog, networkName });
+    // Batches record the network by name: a Hardhat network's, else chain-<id> (never an RPC URL, which may hold a key).
+    const viaUrl = Boolean(args.rpcUrl || process.env.RPC_URL);
+    const anchorer = new PoeAnchorer({ store, chain, settings, log: consoleLog, networkName: viaUrl ? undefined : networkName });
     const stop = new AbortController();
     const removeStop = onStop(() => stop.abort());
     try {
@@ -50,7 +52,10 @@ export default function poeAnchor(args: Args, hre: HardhatRuntimeEnvironment): P
           cycle = await anchorer.cycle({ closeNow: args.now });
         }
         if (cycle.outcome === "standby") consoleLog("info", "Standby: another poe:anchor holds the store's lease");
-        else if (cycle.anchored.length === 0) consoleLog("info", "No closed PoE batch to anchor");
+        else if (cycle.anchored.length === 0) {
+          const hint = args.now ? "" : `; the open batch closes at ${settings.maxOrders} orders or ${settings.maxAgeMs / 60_000} min after it opened, or now with --now`;
+          consoleLog("info", `No closed PoE batch to anchor${hint}`);
+        }
         if (args.once) break;
         await sleep(settings.intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
       } while (!stop.signal.aborted);

@@ -21,20 +21,22 @@ export default function poeBatches(args: Args): Promise<void> {
         console.log(`no PoE batches in ${store.location}: add orders with npx hardhat poe:add-order`);
         return;
       }
-      console.table(
-        batches.map((b) => ({
-          batch: b.id,
-          status: b.status,
-          orders: b.batchSize,
-          merkle_root: b.merkleRoot ?? "",
-          checkpoint: b.checkpointHash ?? "",
-          anchor_tx: b.anchorTxHash ?? "",
-          network: b.network ?? "",
-          created_at: b.createdAt,
-          anchored_at: b.anchoredAt ?? "",
-          error: b.error ?? "",
-        })),
-      );
+      // One line per batch, short hashes: the whole records are in --json.
+      const short = (hash: string | null | undefined) => (hash ? `${hash.slice(0, 10)}…${hash.slice(-6)}` : "-");
+      const rows = batches.map((b) => [
+        `#${b.id}`,
+        b.status,
+        String(b.batchSize),
+        short(b.merkleRoot),
+        short(b.anchorTxHash),
+        b.network ?? "-",
+        b.anchoredAt ?? `opened ${b.createdAt}`,
+        b.error ?? "",
+      ]);
+      const header = ["batch", "status", "orders", "root", "anchor tx", "network", "anchored at", ""];
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+      for (const row of [header, ...rows]) console.log(row.map((cell, i) => (i === 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ").trimEnd());
+      console.log(`(newest first; full hashes with --json)`);
     } finally {
       await store.close();
     }

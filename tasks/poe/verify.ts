@@ -12,6 +12,7 @@ interface Args {
   orderId: string;
   store: string;
   rpcUrl: string;
+  contract: string;
   offline: boolean;
 }
 
@@ -20,8 +21,8 @@ export default function poeVerify(args: Args, hre: HardhatRuntimeEnvironment): P
   return userFacing(async () => {
     const proof = await loadProof(args);
     const checks: CheckResult[] = verifyOrderProofOffline(proof);
-    if (args.offline) checks.push({ name: "on chain", ok: true, detail: "skipped (--offline)" });
-    else checks.push(...(await recorderChecks(hre, { rpcUrl: args.rpcUrl, contract: proof.contract, chainId: proof.chain_id }, (chain) => verifyOrderProofOnChain(proof, chain))));
+    if (args.offline) checks.push({ name: "on chain", ok: false, skipped: true, detail: "not checked on chain (--offline): nothing shows the batch was recorded" });
+    else checks.push(...(await recorderChecks(hre, { rpcUrl: args.rpcUrl, trusted: args.contract, named: proof.contract, chainId: proof.chain_id }, (chain) => verifyOrderProofOnChain(proof, chain))));
     reportChecks(checks, `order ${proof.order_id} is in PoE batch #${proof.batch_id}, recorded on chain ${proof.chain_id}`);
   });
 }

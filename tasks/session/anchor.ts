@@ -42,11 +42,18 @@ export default function sessionAnchor(args: Args, hre: HardhatRuntimeEnvironment
         confirmations: args.confirmations,
         log: consoleLog,
       });
-      console.log(`Check it any time with: npx hardhat session:verify --manifest ${args.out || defaultManifestPath(args.input)} --input ${args.input} (session ${manifest.session_key})`);
+      const where = args.rpcUrl ? ["--rpc-url", args.rpcUrl] : hre.globalOptions.network ? ["--network", hre.globalOptions.network] : [];
+      const command = ["npx hardhat session:verify", "--manifest", args.out || defaultManifestPath(args.input), "--input", args.input, ...where, "--contract", chain.target.contract];
+      console.log(`Check it any time with: ${command.map(shellWord).join(" ")} (session ${manifest.session_key})`);
     } finally {
       chain.close();
     }
   });
+}
+
+/** `word` as one shell word: as is when it is plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) || word.startsWith("npx hardhat") ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Unix seconds or an ISO 8601 date; empty means now. */

@@ -15,6 +15,7 @@ interface Args {
   chunk: string;
   index: number;
   rpcUrl: string;
+  contract: string;
   offline: boolean;
 }
 
@@ -36,11 +37,11 @@ export default function sessionVerify(args: Args, hre: HardhatRuntimeEnvironment
       progress.finish();
     }
     if (manifestOk && args.chunk) checks.push(await compareChunk(manifest, args.chunk, args.index));
-    if (args.offline) checks.push({ name: "on chain", ok: true, detail: "skipped (--offline)" });
+    if (args.offline) checks.push({ name: "on chain", ok: false, skipped: true, detail: "not checked on chain (--offline): nothing shows the session was registered" });
     else if (manifestOk) checks.push(...(await onChain(manifest, hre, args)));
     const what = args.input ? `${args.input} is` : args.chunk ? `${args.chunk} is chunk ${args.index} of` : "the manifest describes";
     reportChecks(checks, `${what} session ${JSON.stringify(manifest.session_id)}${args.offline ? "" : `, registered on chain ${manifest.anchor?.chain_id}`}`);
-    if (checks.every((c) => c.ok) && !args.input && !args.chunk) console.log("(pass --input <file or directory> to check the recording itself)");
+    if (checks.every((c) => c.ok || c.skipped) && !args.input && !args.chunk) console.log("(pass --input <file or directory> to check the recording itself)");
   });
 }
 
@@ -48,7 +49,7 @@ async function onChain(manifest: SessionManifest, hre: HardhatRuntimeEnvironment
   const anchor = manifest.anchor;
   if (!anchor) return [{ name: "on chain", ok: false, detail: "the manifest has no anchor section: session:anchor did not finish registering it (run it again, or pass --offline)" }];
   const chunks = args.chunk ? [args.index] : [0, manifest.chunk_count - 1];
-  return recorderChecks(hre, { rpcUrl: args.rpcUrl, contract: anchor.contract, chainId: anchor.chain_id }, (chain) => checkOnChain(manifest, chain, chunks));
+  return recorderChecks(hre, { rpcUrl: args.rpcUrl, trusted: args.contract, named: anchor.contract, chainId: anchor.chain_id }, (chain) => checkOnChain(manifest, chain, chunks));
 }
 
 async function loadManifest(path: string): Promise<SessionManifest> {

@@ -64,7 +64,7 @@ describe("poe:* tasks (real processes)", function () {
   }
 
   it("add-order, anchor, batches, order-proof and verify work together; a tampered proof fails verify with exit code 1", async () => {
-    const { store, file, anchorArgs } = await setUp("flow");
+    const { store, file, anchorArgs, contract } = await setUp("flow");
     await store.close();
     const txHash = randomLeaves(1)[0];
     const added = await hardhat(["poe:add-order", "--order-id", "cli-order", "--tx-hash", txHash, "--pix-charge-id", "pix-1", "--metadata", '{"customer":"c1"}', "--store", file]);
@@ -74,10 +74,17 @@ describe("poe:* tasks (real processes)", function () {
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr + bad.stdout, /--tx-hash: expected the settlement transaction's hash \(0x \+ 64 hex, not zero\), got "0x1234"/);
 
+    const young = await hardhat(anchorArgs);
+    assert.equal(young.code, 0, young.stdout + young.stderr);
+    assert.match(young.stdout, /No closed PoE batch to anchor; the open batch closes at 100 orders or 15 min after it opened, or now with --now/);
     const anchored = await hardhat([...anchorArgs, "--now"]);
     assert.equal(anchored.code, 0, anchored.stdout + anchored.stderr);
     assert.match(anchored.stdout, /PoE batch #1 anchored: 6 orders/);
 
+    const table = await hardhat(["poe:batches", "--store", file]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^batch +status +orders +root +anchor tx +network +anchored at$/m);
+    assert.match(table.stdout, /^#1 +anchored +6 +0x[0-9a-f]{8}…[0-9a-f]{6} +0x[0-9a-f]{8}…[0-9a-f]{6} +chain-31337 +\d{4}-/m, "the network is named, not its RPC URL");
     const listed = await hardhat(["poe:batches", "--store", file, "--json"]);
     const [batch] = JSON.parse(listed.stdout);
     assert.equal(batch.status, "anchored");
@@ -86,15 +93,29 @@ describe("poe:* tasks (real processes)", function () {
     const proofFile = join(mkdtempSync(join(tmpdir(), "kppe-poe-proof-")), "proof.json");
     const written = await hardhat(["poe:order-proof", "--order-id", "cli-order", "--store", file, "--out", proofFile]);
     assert.equal(written.code, 0, written.stderr);
-    const verified = await hardhat(["poe:verify", "--proof", proofFile, "--rpc-url", chain.url]);
+    const verified = await hardhat(["poe:verify", "--proof", proofFile, "--rpc-url", chain.url, "--contract", contract]);
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
-    assert.match(verified.stdout, /VERIFIED: order cli-order is in PoE batch #1/);
+    assert.match(verified.stdout, /^VERIFIED: order cli-order is in PoE batch #1/m);
+    assert.equal(JSON.parse(readFileSync(proofFile, "utf8")).network, "chain-31337", "the proof names the network, not its RPC URL");
+
+    // The ProofRecorder comes from the verifier: without one it is not checked, and another one fails.
+    const untrusted = await hardhat(["poe:verify", "--proof", proofFile, "--rpc-url", chain.url]);
+    assert.equal(untrusted.code, 0, untrusted.stdout + untrusted.stderr);
+    assert.match(untrusted.stdout, /^skip +contract +not checked: no trusted ProofRecorder/m);
+    assert.match(untrusted.stdout, /^VERIFIED EXCEPT what was not checked \(contract\)/m);
+    const elsewhere = await hardhat(["poe:verify", "--proof", proofFile, "--rpc-url", chain.url, "--contract", "0x" + "12".repeat(20)]);
+    assert.equal(elsewhere.code, 1, elsewhere.stdout + elsewhere.stderr);
+    assert.match(elsewhere.stdout, /^FAIL +contract +the record names 0x[0-9a-f]{40}, the verifier trusts 0x1212/m);
+    const offline = await hardhat(["poe:verify", "--proof", proofFile, "--offline"]);
+    assert.equal(offline.code, 0, offline.stdout + offline.stderr);
+    assert.match(offline.stdout, /^skip +on chain +not checked on chain \(--offline\)/m);
+    assert.doesNotMatch(offline.stdout, /^VERIFIED:/m, "a check not made is never reported as passed");
     assert.match(verified.stdout, /^ok +verifyCheckpointProof +the contract accepts the path at position \d+ of the 6 orders it recorded$/m);
 
     const proof = JSON.parse(readFileSync(proofFile, "utf8"));
     const tampered = join(mkdtempSync(join(tmpdir(), "kppe-poe-proof-")), "tampered.json");
     writeFileSync(tampered, JSON.stringify({ ...proof, tx_hash: randomLeaves(1)[0] }));
-    const refused = await hardhat(["poe:verify", "--proof", tampered, "--rpc-url", chain.url]);
+    const refused = await hardhat(["poe:verify", "--proof", tampered, "--rpc-url", chain.url, "--contract", contract]);
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
     assert.match(refused.stdout, /NOT VERIFIED: merkle proof, verifyCheckpointProof failed/);
 
@@ -102,7 +123,7 @@ describe("poe:* tasks (real processes)", function () {
     // offline length check) fails on chain: the size is the recorded one.
     const resized = join(mkdtempSync(join(tmpdir(), "kppe-poe-proof-")), "resized.json");
     writeFileSync(resized, JSON.stringify({ ...proof, batch_size: 2 }));
-    const wrongSize = await hardhat(["poe:verify", "--proof", resized, "--rpc-url", chain.url]);
+    const wrongSize = await hardhat(["poe:verify", "--proof", resized, "--rpc-url", chain.url, "--contract", contract]);
     assert.equal(wrongSize.code, 1, wrongSize.stdout + wrongSize.stderr);
     assert.match(wrongSize.stdout, /FAIL +batch size +6 orders recorded on chain, the proof says 2/);
   });

@@ -225,7 +225,11 @@ describe("Lucid session anchoring on ProofRecorder", function () {
     assert.match(anchored.stdout, /Session "cli-session": 8 chunks of 4 files/);
     assert.match(anchored.stdout + anchored.stderr, /Hashing: .*MiB \(100%\)/);
     const manifestPath = `${dir}.manifest.json`;
-    const verified = await hardhat(["session:verify", "--manifest", manifestPath, "--input", dir, "--rpc-url", chain.url]);
+    // The follow-up command it prints works as printed (it names the chain and contract it used).
+    const printed = /Check it any time with: npx hardhat (.+) \(session 0x[0-9a-f]{64}\)/.exec(anchored.stdout)?.[1];
+    assert.ok(printed, anchored.stdout);
+    assert.ok(printed.includes(`--rpc-url ${chain.url}`) && printed.includes(`--contract ${contract}`), printed);
+    const verified = await hardhat(printed.split(" "));
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     assert.match(verified.stdout, /VERIFIED: .* is session "cli-session", registered on chain 31337/);
 
@@ -237,7 +241,14 @@ describe("Lucid session anchoring on ProofRecorder", function () {
     const bytes = readFileSync(cam1);
     bytes[2 * CHUNK] ^= 0xff; // first byte of cam-1's third chunk: chunk 4
     writeFileSync(cam1, bytes);
-    const refused = await hardhat(["session:verify", "--manifest", manifestPath, "--input", dir, "--rpc-url", chain.url]);
+    const elsewhere = await hardhat(["session:verify", "--manifest", manifestPath, "--rpc-url", chain.url, "--contract", "0x" + "12".repeat(20)]);
+    assert.equal(elsewhere.code, 1, elsewhere.stdout + elsewhere.stderr);
+    assert.match(elsewhere.stdout, /^FAIL +contract +the record names 0x[0-9a-f]{40}, the verifier trusts 0x1212/m);
+    const offline = await hardhat(["session:verify", "--manifest", manifestPath, "--offline"]);
+    assert.match(offline.stdout, /^skip +on chain +not checked on chain \(--offline\)/m);
+    assert.doesNotMatch(offline.stdout, /^VERIFIED:/m, "a check not made is never reported as passed");
+
+    const refused = await hardhat(["session:verify", "--manifest", manifestPath, "--input", dir, "--rpc-url", chain.url, "--contract", contract]);
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
     assert.match(refused.stdout, /FAIL {2}input +chunk 4 \(video\/cam-1.webm, bytes 8192-12287\) differs/);
   });
