@@ -58,6 +58,13 @@ export const anchorTasks = [
     .setAction(() => import("./anchor/verify.ts"))
     .build(),
 
+  task("anchor:authorize", "As KPPEAnchor's owner (PRIVATE_KEY), let an address anchor (setAuthorized), or stop it with --revoke. Example: npx hardhat anchor:authorize --address 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --network localhost")
+    .addOption({ name: "address", description: "The keeper's address (the one its PRIVATE_KEY signs with)", defaultValue: "" })
+    .addFlag({ name: "revoke", description: "Take the right away instead" })
+    .addOption({ name: "contract", description: CHAIN_OPTIONS_HELP.contract, defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
+    .setAction(() => import("./anchor/authorizeAnchor.ts"))
+    .build(),
   task("anchor:status", "Show the keeper's view (store) and the chain's view (KPPEAnchor) side by side")
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
     .addOption({ name: "contract", description: CHAIN_OPTIONS_HELP.contract, defaultValue: "" })
@@ -160,6 +167,13 @@ const RECORDER_HELP = {
 };
 
 export const poeTasks = [
+  task("recorder:authorize", "As ProofRecorder's owner (PRIVATE_KEY), let an address record FlowPay batches and Lucid sessions (setWriter), or stop it with --revoke")
+    .addOption({ name: "address", description: "The writer's address (the one poe:anchor's and session:anchor's PRIVATE_KEY signs with)", defaultValue: "" })
+    .addFlag({ name: "revoke", description: "Take the right away instead" })
+    .addOption({ name: "contract", description: "ProofRecorder address; default PROOF_RECORDER_ADDRESS, else this chain's Ignition deployment", defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
+    .setAction(() => import("./recorder/authorizeWriter.ts"))
+    .build(),
   task("poe:add-order", "FlowPay addOrderToBatch: link a confirmed payment order (its settlement tx hash) to the open proof-of-execution batch")
     .addOption({ name: "orderId", description: "The order's id (1 to 128 characters); adding it again with the same tx hash is safe", defaultValue: "" })
     .addOption({ name: "txHash", description: "The order's settlement transaction hash, 0x + 64 hex: the order's leaf", defaultValue: "" })

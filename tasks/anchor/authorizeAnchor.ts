@@ -1,0 +1,4 @@
+import { authorizeTask } from "./authorize.ts";
+import { KPPE_ANCHOR } from "./connect.ts";
+
+export default authorizeTask(KPPE_ANCHOR);
