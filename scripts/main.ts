@@ -19,6 +19,7 @@ import { devWallet } from "../src/keeper/devAccount.ts";
 import { serveHealth } from "../src/keeper/health.ts";
 import { Keeper } from "../src/keeper/keeper.ts";
 import { consoleLog } from "../src/keeper/log.ts";
+import { receiptFileName } from "../src/keeper/receiptFiles.ts";
 import { receiptFromStore } from "../src/keeper/receipts.ts";
 import { resolveSettings } from "../src/keeper/settings.ts";
 import type { EnqueueReceipt } from "../src/ledger/types.ts";
@@ -74,7 +75,7 @@ for (const { event_id } of accepted) {
   const onChain = await verifyOnChain(receipt, chain.provider, { contract });
   const offline = verifyReceiptOffline(receipt, { logKey: verifierKey });
   if (offline.ok && offline.skipped.length === 0 && onChain.every((c) => c.ok)) verified++;
-  await writeFile(`${RECEIPTS}/${event_id}.json`, JSON.stringify(receipt, null, 2) + "\n");
+  await writeFile(`${RECEIPTS}/${receiptFileName(event_id)}`, JSON.stringify(receipt, null, 2) + "\n");
 }
 console.log(`[K-PPE] ${verified}/${accepted.length} receipts written to ${RECEIPTS}/ and verified offline and on-chain`);
 const example = accepted[0].event_id;
@@ -84,11 +85,11 @@ The pipeline is running${ONCE ? " (KPPE_MAIN_ONCE=1: stopping now)" : " until Ct
   watch    curl ${health.url}/kpe/health
            npx hardhat ledger:stream --url ${gateway.url} --follow
            npx hardhat anchor:status --rpc-url ${rpc.url} --contract ${contract} --store ${LEDGER}
-  verify   npx hardhat anchor:verify --rpc-url ${rpc.url} --contract ${contract} --log-key ${verifierKey} --receipt ${RECEIPTS}/${example}.json
+  verify   npx hardhat anchor:verify --rpc-url ${rpc.url} --contract ${contract} --log-key ${verifierKey} --receipt ${RECEIPTS}/${receiptFileName(example)}
            npx hardhat anchor:verify --rpc-url ${rpc.url} --contract ${contract} --store ${LEDGER} --event-id <an event id>
   log      curl ${gateway.url}/checkpoint   (signed by this run's log key ${verifierKey})
            curl "${gateway.url}/proof/inclusion?event_id=${example}"
-  by hand  ${RECEIPTS}/${example}.json holds "verify_proof_view": the four arguments of verifyProofView,
+  by hand  ${RECEIPTS}/${receiptFileName(example)} holds "verify_proof_view": the four arguments of verifyProofView,
            as a block explorer's Read Contract page takes them`);
 if (verified !== accepted.length) process.exitCode = 1;
 

@@ -39,6 +39,7 @@ export const anchorTasks = [
     .addOption({ name: "healthHost", description: "Address for the health endpoint", defaultValue: "127.0.0.1" })
     .addOption({ name: "healthPort", description: "Port for GET /health and /kpe/health; 0 for none", type: ArgumentType.INT, defaultValue: 8081 })
     .addOption({ name: "witnesses", description: "Witness URLs (comma-separated; also KPPE_KEEPER_WITNESSES) asked for EIP-712 checkpoint signatures when the contract's witness set requires them", defaultValue: "" })
+    .addOption({ name: "receiptsDir", description: "Also write each event's anchor receipt to this folder as <event id>.json when its batch is confirmed (the store keeps them in any case)", defaultValue: "" })
     .setAction(() => import("./anchor/run.ts"))
     .build(),
 

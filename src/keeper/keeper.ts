@@ -12,8 +12,16 @@ import { consoleLog, type KeeperLog } from "./log.ts";
 import { BacklogProgress } from "./progress.ts";
 import { shortMessage } from "./retry.ts";
 import type { KeeperSettings } from "./settings.ts";
+import { assembleReceipt } from "./receipts.ts";
+import type { AnchorReceipt } from "../receipt/format.ts";
 
 /** What a cycle did. */
+/**
+ * Called once a batch's receipts are stored and before it is marked confirmed (so it runs again
+ * if the keeper stops in between): `receipt(i)` is the anchor receipt of the batch's leaf i.
+ */
+export type ConfirmingHook = (batch: BatchRecord, receipt: (leafIndex: number) => Promise<AnchorReceipt>) => Promise<void>;
+
 export interface CycleSummary {
   outcome: "anchored" | "idle" | "paused" | "failed" | "standby";
   batchesConfirmed: number;
@@ -73,11 +81,13 @@ export class Keeper {
   private stopping = false;
   private wake: AbortController | undefined;
   private health: KeeperHealth;
+  private readonly onConfirming?: ConfirmingHook;
   /** The last cycle found nothing to anchor (its "no pending events" line was logged). */
   private idle = false;
 
-  constructor(options: { store: LedgerStore; chain: AnchorChain; settings: KeeperSettings; log?: KeeperLog; networkName?: string; witnesses?: string[] }) {
+  constructor(options: { store: LedgerStore; chain: AnchorChain; settings: KeeperSettings; log?: KeeperLog; networkName?: string; witnesses?: string[]; onConfirming?: ConfirmingHook }) {
     this.store = options.store;
+    this.onConfirming = options.onConfirming;
     this.anchoring = options.store.anchoring;
     this.ledgerLog = new StoredLog(options.store.log);
     this.witnesses = (options.witnesses ?? []).map((url) => url.replace(/\/$/, ""));
@@ -520,6 +530,8 @@ export class Keeper {
       await this.anchoring.saveReceipts(chunk);
       failpoint("mid-receipts");
     }
+    // Before the batch is marked confirmed: after a crash here it is driven again, and the hook runs again.
+    await this.onConfirming?.(batch, (i) => assembleReceipt(entries[i], { leafIndex: i, proof: tree.proof(i), root: tree.root }, batch, this.ledgerLog));
     const done = { status: "confirmed" as const, confirmedAt: new Date().toISOString(), error: null };
     await this.anchoring.updateBatch(batch.id, done);
     Object.assign(batch, done);

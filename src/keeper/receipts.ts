@@ -16,7 +16,7 @@ export type CosignedSource = () => { size: number; note: string } | undefined;
  * The self-contained receipt of an event, from its ledger entry, its stored K-PPE receipt and
  * batch, and the log (whose inclusion proof at the batch's checkpoint is read, O(log n)).
  */
-export async function assembleReceipt(entry: LedgerEntry, receipt: ReceiptRecord, batch: BatchRecord, log: StoredLog, sign?: CheckpointSigner, cosigned?: CosignedSource): Promise<AnchorReceipt> {
+export async function assembleReceipt(entry: LedgerEntry, receipt: Pick<ReceiptRecord, "leafIndex" | "proof" | "root">, batch: BatchRecord, log: StoredLog, sign?: CheckpointSigner, cosigned?: CosignedSource): Promise<AnchorReceipt> {
   let logSection: AnchorReceipt["log"] = null;
   if (batch.logRoot !== null) {
     const index = entry.fifo_sequence - 1;

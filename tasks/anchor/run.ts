@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { serveHealth } from "../../src/keeper/health.ts";
 import { Keeper } from "../../src/keeper/keeper.ts";
+import { receiptFileWriter } from "../../src/keeper/receiptFiles.ts";
 import { consoleLog } from "../../src/keeper/log.ts";
 import { resolveSettings } from "../../src/keeper/settings.ts";
 import { openStore } from "../../src/store/open.ts";
@@ -24,6 +25,7 @@ interface Args {
   healthPort: number;
   witnesses: string;
   timeoutMs: number;
+  receiptsDir: string;
 }
 
 /** How long `--once` may take by default before it gives up, saying what it was waiting for. */
@@ -55,7 +57,8 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
     const witnesses = (args.witnesses || process.env.KPPE_KEEPER_WITNESSES || "").split(",").map((u) => u.trim()).filter(Boolean);
     const bad = witnesses.find((u) => !/^https?:\/\/\S+$/.test(u));
     if (bad !== undefined) throw userError(`--witnesses: ${JSON.stringify(bad)} is not an http(s) URL`);
-    const keeper = new Keeper({ store, chain, settings, log, networkName, witnesses });
+    const onConfirming = args.receiptsDir ? receiptFileWriter(args.receiptsDir, log) : undefined;
+    const keeper = new Keeper({ store, chain, settings, log, networkName, witnesses, onConfirming });
     keeper.logStart();
     if (args.once) {
       // Bounded: a cycle waits for the chain (confirmations, a lease, fees); past the timeout it

@@ -6,6 +6,8 @@ import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
 import { createGateway } from "../../src/gateway/server.ts";
 import { clientHash } from "../../src/hashing/canonical.ts";
 import { parseReceipt } from "../../src/receipt/format.ts";
+import { verifyReceiptOffline } from "../../src/receipt/verify.ts";
+import { receiptFileName } from "../../src/keeper/receiptFiles.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import { appendEvents, devWallet, startLocalChain } from "../helpers/chain.ts";
 import { GatewayClient } from "../../src/client/gateway.ts";
@@ -39,10 +41,17 @@ describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", fu
       // A client waiting for the anchor is answered once the keeper has confirmed the batch.
       const waiting = new GatewayClient({ url }).waitForAnchor("e2e-3", { timeoutMs: 60_000, pollMs: 100 });
       const common = ["--rpc-url", chain.url, "--store", file];
-      const anchored = await hardhat(["anchor", "--once", "--contract", contract, ...common], { env: { PRIVATE_KEY: "" } });
+      const receiptsDir = join(dir, "receipts");
+      const anchored = await hardhat(["anchor", "--once", "--contract", contract, "--receipts-dir", receiptsDir, ...common], { env: { PRIVATE_KEY: "" } });
       assert.equal(anchored.code, 0, anchored.stdout + anchored.stderr);
       assert.match(anchored.stdout, /\[K-PPE\] Batch #1 confirmed in block \d+ \| 5 events anchored/);
       assert.match(anchored.stdout, /\[K-PPE\] Proofs stored for 5 events in event_receipts/);
+      assert.match(anchored.stdout, /\[K-PPE\] Receipts written for 5 events to /);
+      for (let i = 0; i < 5; i++) {
+        const written = verifyReceiptOffline(readFileSync(join(receiptsDir, `e2e-${i}.json`), "utf8"));
+        assert.equal(written.ok, true, `receipts/e2e-${i}.json verifies: ${JSON.stringify(written.checks)}`);
+        assert.equal(written.receipt.ledger_entry.fifo_sequence, i + 1);
+      }
 
       assert.equal((await waiting).ledger_entry.fifo_sequence, 4);
 
@@ -124,6 +133,15 @@ describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", fu
       await gateway.close();
       await chain.close();
     }
+  });
+
+  it("names receipt files so that no event id can reach another folder or be too long for a file system", function () {
+    assert.equal(receiptFileName("order-42"), "order-42.json");
+    assert.equal(receiptFileName("../../etc/passwd"), "..%2F..%2Fetc%2Fpasswd.json");
+    assert.equal(receiptFileName("a\\b c"), "a%5Cb%20c.json");
+    const long = receiptFileName("é".repeat(128));
+    assert.ok(Buffer.byteLength(long) <= 255, `${Buffer.byteLength(long)} bytes`);
+    assert.notEqual(long, receiptFileName("é".repeat(127) + "è"), "shortened names stay distinct");
   });
 
   it("anchor --once gives up after --timeout-ms on a chain that makes no blocks, saying so; the next run continues the batch", async () => {
