@@ -3,6 +3,7 @@ import { clientHash, type JsonValue } from "../hashing/canonical.ts";
 import type { EnqueueReceipt, LedgerEntry, LedgerHead } from "../ledger/types.ts";
 import { parseReceipt, type AnchorReceipt, type AnchorReceiptV1 } from "../receipt/format.ts";
 import { KppeError } from "../errors.ts";
+import { streamLines } from "./stream.ts";
 import { gatewayError, GatewayError, GatewayUnreachableError, type GatewayErrorBody } from "./errors.ts";
 
 export interface GatewayClientOptions {
@@ -170,28 +171,11 @@ export class GatewayClient {
     let next = fromSequence;
     let failures = 0;
     while (!options.signal?.aborted) {
-      let response: Response;
       try {
-        response = await this.fetchImpl(`${this.url}/stream?from_sequence=${next}&follow=1`, { headers: this.headers(), signal: options.signal });
-      } catch (error) {
-        if (options.signal?.aborted) return;
-        if (++failures > this.retries) throw new GatewayUnreachableError(this.url, error);
-        await sleep(Math.min(200 * 2 ** failures, 5_000), options.signal).catch(() => undefined);
-        continue;
-      }
-      if (!response.ok || !response.body) throw await this.errorOf(response);
-      failures = 0;
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffered = "";
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffered += value;
-          let newline: number;
-          while ((newline = buffered.indexOf("\n")) >= 0) {
-            const entry = JSON.parse(buffered.slice(0, newline)) as LedgerEntry;
-            buffered = buffered.slice(newline + 1);
+        for await (const lines of streamLines(this.url, next, { follow: true, signal: options.signal })) {
+          failures = 0;
+          for (const line of lines) {
+            const entry = JSON.parse(line) as LedgerEntry;
             if (entry.fifo_sequence !== next) throw new KppeError("ERR_STREAM_GAP", `the stream sent entry ${entry.fifo_sequence} where ${next} was due`);
             next++;
             yield entry;
@@ -199,10 +183,10 @@ export class GatewayClient {
         }
       } catch (error) {
         if (options.signal?.aborted) return;
-        if (error instanceof KppeError) throw error;
-        // The connection dropped mid-stream: resume after the last whole entry.
-      } finally {
-        reader.releaseLock();
+        // A refusal or a gap will not mend; a dropped or refused connection may (a restart).
+        if (error instanceof KppeError && error.code !== "GATEWAY_UNREACHABLE") throw error;
+        if (++failures > this.retries) throw new GatewayUnreachableError(this.url, error);
+        await sleep(Math.min(200 * 2 ** failures, 5_000), options.signal).catch(() => undefined);
       }
     }
   }

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { assembleReceipt } from "../keeper/receipts.ts";
+import { assembleReceipt } from "../receipt/assemble.ts";
 import { Ledger } from "../ledger/ledger.ts";
 import { apiKeyHash, type Source } from "../ledger/sources.ts";
 import { commitmentSignedByNode, type Commitment } from "../storage/commitment.ts";

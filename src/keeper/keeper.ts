@@ -6,13 +6,13 @@ import { KppeError } from "../errors.ts";
 import { StoredLog } from "../log/storedLog.ts";
 import { KppeTree, verifyKppeProof } from "../merkle/kppeTree.ts";
 import type { AnchorStore, AnchorTarget, BatchRecord, LedgerStore, ReceiptRecord, TxAttempt } from "../store/types.ts";
-import { AnchorRevertedError, type AnchorCall, type AnchorChain, type MinedTx } from "./chain.ts";
-import { failpoint } from "./failpoints.ts";
-import { consoleLog, type KeeperLog } from "./log.ts";
-import { BacklogProgress } from "./progress.ts";
-import { shortMessage } from "./retry.ts";
+import { AnchorRevertedError, type AnchorCall, type AnchorChain, type MinedTx } from "../chain/anchorChain.ts";
+import { failpoint } from "../runtime/failpoints.ts";
+import { consoleLog, type TaskLog } from "../runtime/taskLog.ts";
+import { BacklogProgress } from "../runtime/progress.ts";
+import { shortMessage } from "../runtime/retry.ts";
 import type { KeeperSettings } from "./settings.ts";
-import { assembleReceipt } from "./receipts.ts";
+import { assembleReceipt } from "../receipt/assemble.ts";
 import type { AnchorReceipt } from "../receipt/format.ts";
 
 /** What a cycle did. */
@@ -66,7 +66,7 @@ export class Keeper {
   private readonly store: LedgerStore;
   private readonly anchoring: AnchorStore;
   private readonly chain: AnchorChain;
-  private readonly log: KeeperLog;
+  private readonly log: TaskLog;
   /** The RFC 9162 log over the ledger, kept in the store: each batch anchors its checkpoint. */
   private readonly ledgerLog: StoredLog;
   /** Whether the contract takes checkpoints (KPPEAnchor 2.x); asked once. */
@@ -85,7 +85,7 @@ export class Keeper {
   /** The last cycle found nothing to anchor (its "no pending events" line was logged). */
   private idle = false;
 
-  constructor(options: { store: LedgerStore; chain: AnchorChain; settings: KeeperSettings; log?: KeeperLog; networkName?: string; witnesses?: string[]; onConfirming?: ConfirmingHook }) {
+  constructor(options: { store: LedgerStore; chain: AnchorChain; settings: KeeperSettings; log?: TaskLog; networkName?: string; witnesses?: string[]; onConfirming?: ConfirmingHook }) {
     this.store = options.store;
     this.onConfirming = options.onConfirming;
     this.anchoring = options.store.anchoring;

@@ -2,7 +2,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256Hex } from "../hashing/hashers.ts";
 import type { ConfirmingHook } from "./keeper.ts";
-import type { KeeperLog } from "./log.ts";
+import type { TaskLog } from "../runtime/taskLog.ts";
 
 /**
  * The file name of an event's receipt: its id, percent-encoded so that no id can name another
@@ -18,7 +18,7 @@ export function receiptFileName(eventId: string): string {
  * at all (written beside, then renamed). Runs before the batch is marked confirmed, so a keeper
  * stopped half-way writes the batch's receipts again when it resumes.
  */
-export function receiptFileWriter(dir: string, log: KeeperLog): ConfirmingHook {
+export function receiptFileWriter(dir: string, log: TaskLog): ConfirmingHook {
   return async (batch, receipt) => {
     await mkdir(dir, { recursive: true });
     for (let i = 0; i < batch.eventCount; i++) {

@@ -1,6 +1,6 @@
 import { KppeError } from "../errors.ts";
 import { DEFAULT_MAX_LEAVES } from "../merkle/limits.ts";
-import { DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "../runtime/retry.ts";
 
 /** How the keeper runs. Each has a K-PPE-style environment variable and a task option. */
 export interface KeeperSettings {

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { Transaction } from "ethers";
 import { KppeError } from "../errors.ts";
-import { ContractRevertedError, type MinedTx } from "../keeper/chain.ts";
-import { failpoint } from "../keeper/failpoints.ts";
-import type { KeeperLog } from "../keeper/log.ts";
+import { ContractRevertedError, type MinedTx } from "../chain/anchorChain.ts";
+import { failpoint } from "../runtime/failpoints.ts";
+import type { TaskLog } from "../runtime/taskLog.ts";
 import { FlowPayTree } from "../merkle/flowPayTree.ts";
-import type { RecorderChain } from "../recorder/chain.ts";
+import type { RecorderChain } from "../chain/recorderChain.ts";
 import type { LedgerStore, PoeBatchRecord, PoeBatchUpdate } from "../store/types.ts";
 import { flowPayCheckpoint } from "./checkpoint.ts";
 import type { PoeSettings } from "./settings.ts";
@@ -37,11 +37,11 @@ export class PoeAnchorer {
   private readonly store: LedgerStore;
   private readonly chain: RecorderChain;
   private readonly settings: PoeSettings;
-  private readonly log: KeeperLog;
+  private readonly log: TaskLog;
   private readonly networkName: string;
   private readonly holder = `poe-${randomUUID()}`;
 
-  constructor(options: { store: LedgerStore; chain: RecorderChain; settings: PoeSettings; log: KeeperLog; networkName?: string }) {
+  constructor(options: { store: LedgerStore; chain: RecorderChain; settings: PoeSettings; log: TaskLog; networkName?: string }) {
     this.store = options.store;
     this.chain = options.chain;
     this.settings = options.settings;

@@ -1,6 +1,6 @@
 import { KppeError } from "../errors.ts";
 import { FlowPayTree, verifyFlowPayProof } from "../merkle/flowPayTree.ts";
-import type { RecorderChain } from "../recorder/chain.ts";
+import type { RecorderChain } from "../chain/recorderChain.ts";
 import type { CheckResult } from "../receipt/verify.ts";
 import type { LedgerStore } from "../store/types.ts";
 import { flowPayCheckpoint } from "./checkpoint.ts";

@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY, type RetryPolicy } from "../keeper/retry.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "../runtime/retry.ts";
 import { applyNumbers } from "../keeper/settings.ts";
 
 /** How FlowPay batches close and are anchored. Each has an environment variable and a task option. */

@@ -1,5 +1,5 @@
 import { Contract, Interface, type Provider } from "ethers";
-import { KPPE_ANCHOR_ABI } from "../keeper/abi.ts";
+import { KPPE_ANCHOR_ABI } from "../chain/kppeAnchorAbi.ts";
 import { RECEIPT_FORMAT_V1, type AnchorReceipt, type AnchorReceiptV1 } from "./format.ts";
 import type { CheckResult } from "./verify.ts";
 

@@ -1,11 +1,11 @@
 import { rename, writeFile } from "node:fs/promises";
 import { KppeError } from "../errors.ts";
-import { ContractRevertedError } from "../keeper/chain.ts";
-import type { KeeperLog } from "../keeper/log.ts";
-import type { RecorderChain } from "../recorder/chain.ts";
+import { ContractRevertedError } from "../chain/anchorChain.ts";
+import type { TaskLog } from "../runtime/taskLog.ts";
+import type { RecorderChain } from "../chain/recorderChain.ts";
 import { listInput } from "./chunks.ts";
 import { buildManifest, hashFiles, sessionKey, type SessionManifest } from "./manifest.ts";
-import { ByteProgress } from "./progress.ts";
+import { ByteProgress } from "../runtime/progress.ts";
 
 export interface AnchorSessionOptions {
   /** A file or a directory. */
@@ -18,7 +18,7 @@ export interface AnchorSessionOptions {
   manifestPath: string;
   chain: RecorderChain;
   confirmations: number;
-  log: KeeperLog;
+  log: TaskLog;
 }
 
 /** Where the manifest goes by default: beside the input (never inside a directory it describes). */

@@ -1,7 +1,7 @@
 import { getAddress } from "ethers";
 import { KppeTree, verifyKppeProof } from "../merkle/kppeTree.ts";
 import { DEFAULT_MAX_LEAVES } from "../merkle/limits.ts";
-import type { RecorderChain } from "../recorder/chain.ts";
+import type { RecorderChain } from "../chain/recorderChain.ts";
 import type { CheckResult } from "../receipt/verify.ts";
 import { hashChunks, listInput, type InputFile } from "./chunks.ts";
 import { MANIFEST_FORMAT, manifestHash, sessionKey, type ManifestChunk, type SessionManifest } from "./manifest.ts";

@@ -1,4 +1,4 @@
-import type { ChainBatch, ChainCheckpoint } from "../keeper/chain.ts";
+import type { ChainBatch, ChainCheckpoint } from "../chain/anchorChain.ts";
 import type { StoredLog } from "../log/storedLog.ts";
 import { KppeTree } from "../merkle/kppeTree.ts";
 import { DEFAULT_MAX_LEAVES } from "../merkle/limits.ts";

@@ -1,5 +1,5 @@
 import { KppeError } from "../errors.ts";
-import type { ChainCheckpoint } from "../keeper/chain.ts";
+import type { ChainCheckpoint } from "../chain/anchorChain.ts";
 import { openCheckpoint, type Checkpoint, type NoteVerifier } from "../log/note.ts";
 import { verifyConsistency } from "../log/rfc9162.ts";
 

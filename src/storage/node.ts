@@ -1,8 +1,8 @@
-import { streamLines } from "../gateway/streamClient.ts";
+import { streamLines } from "../client/stream.ts";
 import { checkNext } from "../ledger/audit.ts";
 import type { LedgerEntry, LedgerHead } from "../ledger/types.ts";
 import type { LedgerStore } from "../store/types.ts";
-import type { ChainCheckpoint } from "../keeper/chain.ts";
+import type { ChainCheckpoint } from "../chain/anchorChain.ts";
 import { parseVerifierKey } from "../log/note.ts";
 import { StoredLog } from "../log/storedLog.ts";
 import { anchoredRanges, trustedByCheckpoints, trustedThrough, type AnchoredRange, type AnchorReader } from "./anchored.ts";

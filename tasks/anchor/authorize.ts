@@ -1,6 +1,6 @@
 import { Contract, isAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { consoleLog } from "../../src/keeper/log.ts";
+import { consoleLog } from "../../src/runtime/taskLog.ts";
 import { userError, userFacing } from "../errors.ts";
 import { anchorWallet, contractAddress, KPPE_ANCHOR, PROOF_RECORDER, reachChain, type ContractKind } from "./connect.ts";
 

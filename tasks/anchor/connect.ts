@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { BrowserProvider, hexlify, isAddress, randomBytes, Wallet, type Provider } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { AnchorChain } from "../../src/keeper/chain.ts";
+import { AnchorChain } from "../../src/chain/anchorChain.ts";
 import { rpcProvider } from "../../src/chain/rpcProvider.ts";
-import { devWallet } from "../../src/keeper/devAccount.ts";
-import { RecorderChain } from "../../src/recorder/chain.ts";
-import type { KeeperLog } from "../../src/keeper/log.ts";
-import { DEFAULT_RETRY, type RetryPolicy } from "../../src/keeper/retry.ts";
+import { devWallet } from "../../src/chain/devAccount.ts";
+import { RecorderChain } from "../../src/chain/recorderChain.ts";
+import type { TaskLog } from "../../src/runtime/taskLog.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "../../src/runtime/retry.ts";
 import type { CheckResult } from "../../src/receipt/verify.ts";
 import { userError } from "../errors.ts";
 import { readSecret } from "../secrets.ts";
@@ -33,7 +33,7 @@ export async function connectProvider(hre: HardhatRuntimeEnvironment, rpcUrl: st
  * The anchoring key: PRIVATE_KEY from Hardhat's keystore or a configuration variable. On a local
  * chain without one, Hardhat's well-known development account 0 (never on a real chain).
  */
-export async function anchorWallet(hre: HardhatRuntimeEnvironment, local: boolean, log: KeeperLog): Promise<Wallet> {
+export async function anchorWallet(hre: HardhatRuntimeEnvironment, local: boolean, log: TaskLog): Promise<Wallet> {
   const key = await readSecret(hre, "PRIVATE_KEY");
   if (key) {
     try {
@@ -98,19 +98,19 @@ export function readOnlyWallet(): Wallet {
 }
 
 /** The provider, its chain id and the signing wallet. */
-async function connectSigner(hre: HardhatRuntimeEnvironment, rpcUrl: string, log: KeeperLog) {
+async function connectSigner(hre: HardhatRuntimeEnvironment, rpcUrl: string, log: TaskLog) {
   const { provider, name, local, chainId } = await reachChain(hre, rpcUrl);
   return { provider, name, chainId, wallet: await anchorWallet(hre, local, log) };
 }
 
 /** A ProofRecorder to write to, for FlowPay batches and Lucid sessions; the caller closes it. */
-export async function openRecorder(hre: HardhatRuntimeEnvironment, args: ChainArgs, retry: RetryPolicy, log: KeeperLog) {
+export async function openRecorder(hre: HardhatRuntimeEnvironment, args: ChainArgs, retry: RetryPolicy, log: TaskLog) {
   const { provider, name, chainId, wallet } = await connectSigner(hre, args.rpcUrl, log);
   const chain = await RecorderChain.open({ provider, wallet, contract: contractAddress(args.contract, chainId, PROOF_RECORDER), retry, onRetry: (m) => log("warn", m) });
   return { chain, networkName: name };
 }
 
-export async function openChain(hre: HardhatRuntimeEnvironment, args: ChainArgs, retry: RetryPolicy, log: KeeperLog) {
+export async function openChain(hre: HardhatRuntimeEnvironment, args: ChainArgs, retry: RetryPolicy, log: TaskLog) {
   const { provider, name, chainId, wallet } = await connectSigner(hre, args.rpcUrl, log);
   const chain = await AnchorChain.open({ provider, wallet, contract: contractAddress(args.contract, chainId), retry, onRetry: (m) => log("warn", m) });
   return { chain, networkName: name };

@@ -3,7 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { serveHealth } from "../../src/keeper/health.ts";
 import { Keeper } from "../../src/keeper/keeper.ts";
 import { receiptFileWriter } from "../../src/keeper/receiptFiles.ts";
-import { consoleLog } from "../../src/keeper/log.ts";
+import { consoleLog } from "../../src/runtime/taskLog.ts";
 import { resolveSettings } from "../../src/keeper/settings.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userError, userFacing } from "../errors.ts";

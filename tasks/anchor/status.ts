@@ -1,6 +1,6 @@
 import { Contract } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { KPPE_ANCHOR_ABI } from "../../src/keeper/abi.ts";
+import { KPPE_ANCHOR_ABI } from "../../src/chain/kppeAnchorAbi.ts";
 import { leaseName, pendingEvents } from "../../src/keeper/keeper.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userFacing } from "../errors.ts";

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { receiptFromStore } from "../../src/keeper/receipts.ts";
+import { receiptFromStore } from "../../src/receipt/assemble.ts";
 import type { AnchorReceipt } from "../../src/receipt/format.ts";
 import { checkLine } from "../../src/receipt/verdict.ts";
 import { verifyReceipt, type ReceiptVerifyOptions } from "../../src/receipt/verifyReceipt.ts";

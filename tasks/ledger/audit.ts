@@ -4,7 +4,7 @@ import { StoredLog } from "../../src/log/storedLog.ts";
 import type { LedgerEntry } from "../../src/ledger/types.ts";
 import { openStore } from "../../src/store/open.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
-import { streamLines } from "../../src/gateway/streamClient.ts";
+import { streamLines } from "../../src/client/stream.ts";
 import { userFacing } from "../errors.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { AnchorChain } from "../../src/keeper/chain.ts";
-import { DEFAULT_RETRY } from "../../src/keeper/retry.ts";
+import { AnchorChain } from "../../src/chain/anchorChain.ts";
+import { DEFAULT_RETRY } from "../../src/runtime/retry.ts";
 import { parseVerifierKey } from "../../src/log/note.ts";
 import { LogMonitor } from "../../src/storage/monitor.ts";
 import { userError, userFacing } from "../errors.ts";

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { consoleLog } from "../../src/keeper/log.ts";
+import { consoleLog } from "../../src/runtime/taskLog.ts";
 import { PoeAnchorer } from "../../src/poe/anchorer.ts";
 import { resolvePoeSettings } from "../../src/poe/settings.ts";
 import { openStore } from "../../src/store/open.ts";

@@ -1,8 +1,8 @@
 import { basename } from "node:path";
 import { isAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { consoleLog } from "../../src/keeper/log.ts";
-import { DEFAULT_RETRY } from "../../src/keeper/retry.ts";
+import { consoleLog } from "../../src/runtime/taskLog.ts";
+import { DEFAULT_RETRY } from "../../src/runtime/retry.ts";
 import { anchorSession, defaultManifestPath } from "../../src/session/anchor.ts";
 import { DEFAULT_CHUNK_SIZE } from "../../src/session/chunks.ts";
 import { userError, userFacing } from "../errors.ts";

@@ -1,9 +1,9 @@
 import { readFile, stat } from "node:fs/promises";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { consoleLog } from "../../src/keeper/log.ts";
+import { consoleLog } from "../../src/runtime/taskLog.ts";
 import type { CheckResult } from "../../src/receipt/verify.ts";
 import type { SessionManifest } from "../../src/session/manifest.ts";
-import { ByteProgress } from "../../src/session/progress.ts";
+import { ByteProgress } from "../../src/runtime/progress.ts";
 import { checkManifest, checkOnChain, compareChunk, compareInput } from "../../src/session/verify.ts";
 import { reportChecks } from "../checks.ts";
 import { userError, userFacing } from "../errors.ts";

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { BadFormatError, BadPrevHashError, DuplicateEventError, GatewayUnreachableError, RateLimitError } from "../../src/client/errors.ts";
 import { eventBody, GatewayClient } from "../../src/client/gateway.ts";
@@ -13,21 +11,7 @@ import { createGateway } from "../../src/gateway/server.ts";
 import { apiKeyHash, newApiKey } from "../../src/ledger/sources.ts";
 import type { LedgerEntry } from "../../src/ledger/types.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
-import { kill } from "../helpers/processes.ts";
-
-const SERVE = fileURLToPath(new URL("../../scripts/serve-gateway.ts", import.meta.url));
-
-/** A real gateway process on `port` (0: any), over the SQLite file `file`. */
-async function gatewayProcess(file: string, port: number): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--no-warnings", SERVE, file, String(port)], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once("data", (d) => resolve(String(d).trim().split("\n")[0]));
-    child.once("exit", (code) => reject(new Error(`gateway exited with ${code}: ${stderr}`)));
-  });
-  return { child, url };
-}
+import { kill, startGatewayProcess } from "../helpers/processes.ts";
 
 /** A loopback HTTP proxy to `target` that, while `dropReplies` > 0, lets the gateway answer a POST and then cuts the client off before the answer. */
 async function replyDroppingProxy(target: string): Promise<{ url: string; server: Server; dropReplies: number; posts: number }> {
@@ -58,7 +42,7 @@ describe("GatewayClient against a real gateway process", function () {
 
   beforeEach(async function () {
     file = join(mkdtempSync(join(tmpdir(), "kppe-client-")), "ledger.sqlite");
-    gateway = await gatewayProcess(file, 0);
+    gateway = await startGatewayProcess(file, 0);
     client = new GatewayClient({ url: gateway.url });
   });
   afterEach(async function () {
@@ -106,7 +90,7 @@ describe("GatewayClient against a real gateway process", function () {
     await kill(gateway.child, "SIGKILL");
     const submitting = client.submit({ data: 2, sourceId: "shop", eventId: "during-restart" });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    gateway = await gatewayProcess(file, port);
+    gateway = await startGatewayProcess(file, port);
     const receipt = await submitting;
     assert.equal(receipt.fifo_sequence, 2);
     await client.submit({ data: 3, sourceId: "shop" });

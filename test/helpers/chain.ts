@@ -1,13 +1,13 @@
 import { ContractFactory, JsonRpcProvider, type Contract } from "ethers";
 import hre, { network } from "hardhat";
-import { AnchorChain } from "../../src/keeper/chain.ts";
+import { AnchorChain } from "../../src/chain/anchorChain.ts";
 import { rpcProvider } from "../../src/chain/rpcProvider.ts";
-import { devWallet } from "../../src/keeper/devAccount.ts";
+import { devWallet } from "../../src/chain/devAccount.ts";
 import { Keeper } from "../../src/keeper/keeper.ts";
-import type { KeeperLog } from "../../src/keeper/log.ts";
+import type { TaskLog } from "../../src/runtime/taskLog.ts";
 import { resolveSettings, type KeeperSettings } from "../../src/keeper/settings.ts";
 import { Ledger } from "../../src/ledger/ledger.ts";
-import { RecorderChain } from "../../src/recorder/chain.ts";
+import { RecorderChain } from "../../src/chain/recorderChain.ts";
 import { clientHash } from "../../src/hashing/canonical.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
 
@@ -72,7 +72,7 @@ export function fastSettings(overrides: Partial<KeeperSettings> = {}): KeeperSet
 }
 
 /** A keeper over `store` anchoring on `contract` through `url`, signing with dev account `keyIndex`. */
-export async function openKeeper(options: { store: LedgerStore; url: string; contract: string; settings?: KeeperSettings; keyIndex?: number; log?: KeeperLog; timeoutMs?: number; witnesses?: string[] }): Promise<Keeper> {
+export async function openKeeper(options: { store: LedgerStore; url: string; contract: string; settings?: KeeperSettings; keyIndex?: number; log?: TaskLog; timeoutMs?: number; witnesses?: string[] }): Promise<Keeper> {
   const settings = options.settings ?? fastSettings();
   const log = options.log ?? (() => undefined);
   const chain = await AnchorChain.open({
@@ -107,7 +107,7 @@ export async function appendEvents(store: LedgerStore, count: number, tag = "e")
 }
 
 /** Collects log lines for assertions. */
-export function captureLog(): { log: KeeperLog; lines: string[] } {
+export function captureLog(): { log: TaskLog; lines: string[] } {
   const lines: string[] = [];
   return { lines, log: (level, message) => lines.push(`${level}: ${message}`) };
 }

@@ -4,9 +4,9 @@ import { fileURLToPath } from "node:url";
 
 const SERVE = fileURLToPath(new URL("../../scripts/serve-gateway.ts", import.meta.url));
 
-/** Starts a real gateway process on a free port and resolves with it and its URL. */
-export async function startGatewayProcess(store: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--no-warnings", SERVE, store, "0"], { stdio: ["ignore", "pipe", "pipe"] });
+/** Starts a real gateway process on `port` (default: a free one) and resolves with it and its URL. */
+export async function startGatewayProcess(store: string, port = 0): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ["--no-warnings", SERVE, store, String(port)], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { receiptFromStore } from "../../src/keeper/receipts.ts";
+import { receiptFromStore } from "../../src/receipt/assemble.ts";
 import { verifyOnChain } from "../../src/receipt/onchain.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import type { LedgerStore } from "../../src/store/types.ts";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { Contract } from "ethers";
-import { KPPE_ANCHOR_ABI } from "../../src/keeper/abi.ts";
-import type { Failpoint } from "../../src/keeper/failpoints.ts";
-import { receiptFromStore } from "../../src/keeper/receipts.ts";
+import { KPPE_ANCHOR_ABI } from "../../src/chain/kppeAnchorAbi.ts";
+import type { Failpoint } from "../../src/runtime/failpoints.ts";
+import { receiptFromStore } from "../../src/receipt/assemble.ts";
 import { verifyReceiptOffline } from "../../src/receipt/verify.ts";
 import { appendEvents, devWallet, startLocalChain, type LocalChain } from "../helpers/chain.ts";
 import { hardhat } from "../helpers/hardhatCli.ts";

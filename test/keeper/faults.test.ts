@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Contract } from "ethers";
-import { KPPE_ANCHOR_ABI } from "../../src/keeper/abi.ts";
-import { receiptFromStore } from "../../src/keeper/receipts.ts";
+import { KPPE_ANCHOR_ABI } from "../../src/chain/kppeAnchorAbi.ts";
+import { receiptFromStore } from "../../src/receipt/assemble.ts";
 import { verifyOnChain } from "../../src/receipt/onchain.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { receiptFromStore } from "../../src/keeper/receipts.ts";
+import { receiptFromStore } from "../../src/receipt/assemble.ts";
 import { verifyOnChain } from "../../src/receipt/onchain.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import { appendEvents, chainAt, devWallet, fastSettings, openKeeper, startLocalChain, type LocalChain } from "../helpers/chain.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { serveHealth } from "../../src/keeper/health.ts";
-import { receiptFromStore } from "../../src/keeper/receipts.ts";
+import { receiptFromStore } from "../../src/receipt/assemble.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import { verifyOnChain } from "../../src/receipt/onchain.ts";
 import { verifyReceiptOffline } from "../../src/receipt/verify.ts";

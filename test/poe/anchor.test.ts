@@ -5,7 +5,7 @@ import { KppeError } from "../../src/errors.ts";
 import { PoeAnchorer } from "../../src/poe/anchorer.ts";
 import { buildOrderProof, verifyOrderProofOffline, verifyOrderProofOnChain } from "../../src/poe/orderProof.ts";
 import { resolvePoeSettings, type PoeSettings } from "../../src/poe/settings.ts";
-import type { RecorderChain } from "../../src/recorder/chain.ts";
+import type { RecorderChain } from "../../src/chain/recorderChain.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
 import { captureLog, devWallet, openRecorderChain, startLocalChain, type LocalChain } from "../helpers/chain.ts";
 import { referenceCheckpoint, referenceFlowPayRoot } from "../helpers/flowPayReference.ts";

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Contract } from "ethers";
-import type { Failpoint } from "../../src/keeper/failpoints.ts";
+import type { Failpoint } from "../../src/runtime/failpoints.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import { devWallet, startLocalChain, type LocalChain } from "../helpers/chain.ts";
 import { hardhat } from "../helpers/hardhatCli.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { contentHash } from "../../src/ledger/ledger.ts";
 import { generateSignerKey, parseSignerKey, signCheckpoint, verifierKeyOf } from "../../src/log/note.ts";
-import { receiptFromStore } from "../../src/keeper/receipts.ts";
+import { receiptFromStore } from "../../src/receipt/assemble.ts";
 import { verifyOnChain } from "../../src/receipt/onchain.ts";
 import { eventHash, KppeError, parseReceipt, RECEIPT_FORMAT, verifyReceiptOffline, type AnchorReceipt } from "../../src/sdk/index.ts";
 import type { LedgerStore } from "../../src/store/types.ts";

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
 import { keccak256, ZeroHash, type Contract } from "ethers";
 import { KppeError } from "../../src/errors.ts";
-import type { RecorderChain } from "../../src/recorder/chain.ts";
+import type { RecorderChain } from "../../src/chain/recorderChain.ts";
 import { anchorSession } from "../../src/session/anchor.ts";
 import { hashChunks, listInput } from "../../src/session/chunks.ts";
 import { hashFiles, type SessionManifest } from "../../src/session/manifest.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Wallet } from "ethers";
 import { createGateway, type Gateway } from "../../src/gateway/server.ts";
-import { AnchorChain } from "../../src/keeper/chain.ts";
+import { AnchorChain } from "../../src/chain/anchorChain.ts";
 import { rpcProvider } from "../../src/chain/rpcProvider.ts";
 import { auditLedger } from "../../src/ledger/audit.ts";
 import { StorageNode, type NodeEvent } from "../../src/storage/node.ts";

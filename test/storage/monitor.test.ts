@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createGateway, type Gateway } from "../../src/gateway/server.ts";
-import { AnchorChain } from "../../src/keeper/chain.ts";
+import { AnchorChain } from "../../src/chain/anchorChain.ts";
 import { rpcProvider } from "../../src/chain/rpcProvider.ts";
 import { generateSignerKey, parseSignerKey, parseVerifierKey, verifierKeyOf } from "../../src/log/note.ts";
 import { LogMonitor } from "../../src/storage/monitor.ts";

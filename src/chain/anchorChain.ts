@@ -1,8 +1,8 @@
 import { Contract, Transaction, type Provider, type Wallet } from "ethers";
 import { KppeError } from "../errors.ts";
 import type { AnchorTarget } from "../store/types.ts";
-import { KPPE_ANCHOR_ABI } from "./abi.ts";
-import { shortMessage, withRetry, type RetryPolicy } from "./retry.ts";
+import { KPPE_ANCHOR_ABI } from "./kppeAnchorAbi.ts";
+import { shortMessage, withRetry, type RetryPolicy } from "../runtime/retry.ts";
 
 /** A batch as `getBatch` returns it. */
 export interface ChainBatch {

@@ -1,10 +1,10 @@
 export type LogLevel = "info" | "warn" | "error";
 
-/** Where the keeper's lines go; each line is already worded for a person. */
-export type KeeperLog = (level: LogLevel, message: string) => void;
+/** Where a long-running task (keeper, anchorers, storage node) says what it does: each line worded for a person. */
+export type TaskLog = (level: LogLevel, message: string) => void;
 
 /** The K-PPE log format on the console: `[K-PPE] …`, warnings and errors on stderr. */
-export const consoleLog: KeeperLog = (level, message) => {
+export const consoleLog: TaskLog = (level, message) => {
   const line = `[K-PPE] ${message}`;
   if (level === "info") console.log(line);
   else console.error(line);

@@ -2,8 +2,8 @@ import { clientHash } from "../hashing/canonical.ts";
 import type { LedgerEntry } from "../ledger/types.ts";
 import { logLeafHash } from "../log/rfc9162.ts";
 import { StoredLog } from "../log/storedLog.ts";
-import { buildReceipt } from "../receipt/build.ts";
-import type { AnchorReceipt } from "../receipt/format.ts";
+import { buildReceipt } from "./build.ts";
+import type { AnchorReceipt } from "./format.ts";
 import type { AnchorTarget, BatchRecord, LedgerStore, ReceiptRecord } from "../store/types.ts";
 
 /** Signs the checkpoint (size, root) with the log key: what a receipt's maker adds when it holds the key. */

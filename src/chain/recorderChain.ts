@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { KppeError } from "../errors.ts";
-import { ContractChain, type MinedTx } from "../keeper/chain.ts";
-import type { RetryPolicy } from "../keeper/retry.ts";
+import { ContractChain, type MinedTx } from "./anchorChain.ts";
+import type { RetryPolicy } from "../runtime/retry.ts";
 import type { Provider, Wallet } from "ethers";
 
 /** The parts of ProofRecorder's ABI that FlowPay batches and Lucid sessions use. */
