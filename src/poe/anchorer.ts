@@ -56,7 +56,11 @@ export class PoeAnchorer {
     if (closed) this.log("info", `PoE batch #${closed.id} closed with ${closed.batchSize} orders (${options.closeNow ? "closed now on request" : `open for ${this.settings.maxAgeMs / 1000} s or more`})`);
     const anchored: PoeBatchRecord[] = [];
     for (const batch of await this.store.poe.unanchoredBatches()) {
-      await this.store.anchoring.acquireLease(POE_LEASE, this.holder, this.settings.leaseTtlMs);
+      // Renewed before each batch; lost (it expired and another anchorer took it): stop here.
+      if (!(await this.store.anchoring.acquireLease(POE_LEASE, this.holder, this.settings.leaseTtlMs))) {
+        this.log("warn", `WARNING: another poe:anchor took the store's lease (this one held it past ${this.settings.leaseTtlMs} ms); stopping after ${anchored.length} batch(es), it carries on`);
+        return { outcome: "standby", anchored };
+      }
       anchored.push(await this.anchorBatch(batch));
     }
     return { outcome: "done", anchored };

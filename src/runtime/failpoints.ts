@@ -12,7 +12,9 @@ export type Failpoint =
   // FlowPay batches: checkpoint fixed, nothing sent; recordProof sent; recorded and confirmed, batch not yet updated.
   | "poe-after-checkpoint"
   | "poe-after-send"
-  | "poe-after-record";
+  | "poe-after-record"
+  // Lucid sessions: registerSession sent and mined, the manifest not yet completed.
+  | "session-after-send";
 
 export function failpoint(name: Failpoint): void {
   if (process.env.KPPE_FAILPOINT === name) process.kill(process.pid, "SIGKILL");

@@ -1,4 +1,5 @@
-import { rename, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { failpoint } from "../runtime/failpoints.ts";
 import { KppeError } from "../errors.ts";
 import { ContractRevertedError } from "../chain/anchorChain.ts";
 import type { TaskLog } from "../runtime/taskLog.ts";
@@ -33,8 +34,27 @@ export async function writeManifest(path: string, manifest: SessionManifest): Pr
   await rename(temporary, path);
 }
 
+/** What session:anchor records before it sends registerSession, beside the manifest, to finish after a crash. */
+interface PendingRegistration {
+  session_key: string;
+  chain_id: number;
+  contract: string;
+  tx_hash: string;
+}
+
+const pendingPath = (manifestPath: string) => `${manifestPath}.pending.json`;
+
+async function readPending(path: string): Promise<PendingRegistration | undefined> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as PendingRegistration;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Lucid's session anchoring: refuses a session id already registered, streams the input through
+ * Lucid's session anchoring: refuses a session id already registered (unless this run's own
+ * registration was sent before a crash: then it finishes it), streams the input through
  * keccak256 chunk by chunk (progress shown), builds the K-PPE tree over the chunk hashes, writes
  * the manifest, then `registerSession` on ProofRecorder and adds where it was registered.
  */
@@ -42,13 +62,15 @@ export async function anchorSession(o: AnchorSessionOptions): Promise<SessionMan
   const key = sessionKey(o.sessionId);
   const where = `chain ${o.chain.target.chainId} at ${o.chain.target.contract}`;
   const existing = await o.chain.getSession(key);
-  if (existing.registeredAt !== 0) {
+  const pending = await readPending(pendingPath(o.manifestPath));
+  const resuming = existing.registeredAt !== 0 && pending?.session_key === key && pending.chain_id === o.chain.target.chainId && pending.contract === o.chain.target.contract;
+  if (existing.registeredAt !== 0 && !resuming) {
     throw new KppeError(
       "SESSION_EXISTS",
       `session ${JSON.stringify(o.sessionId)} (${key}) is already registered on ${where} since ${new Date(existing.registeredAt * 1000).toISOString()} (manifest hash ${existing.manifestHash}, ${existing.chunkCount} chunks); a session is registered once: choose another --session-id, or check the recording with npx hardhat session:verify`,
     );
   }
-  if (!(await o.chain.isWriter())) {
+  if (!resuming && !(await o.chain.isWriter())) {
     throw new KppeError("NOT_A_WRITER", `${o.chain.wallet.address} is not a writer of ProofRecorder ${o.chain.target.contract}: its owner must call setWriter(${o.chain.wallet.address}, true)`);
   }
 
@@ -56,20 +78,38 @@ export async function anchorSession(o: AnchorSessionOptions): Promise<SessionMan
   const progress = new ByteProgress("Hashing", files.reduce((n, f) => n + f.size, 0), o.log);
   const hashed = await hashFiles(files, o.chunkSize, (bytes) => progress.advance(bytes));
   progress.finish();
-  const manifest = buildManifest({ sessionId: o.sessionId, owner: o.owner, startedAt: o.startedAt, chunkSize: o.chunkSize, ...hashed });
+  // Resuming: the start time and owner are the ones registered (a default start time is "now").
+  const saved = resuming ? (JSON.parse(await readFile(o.manifestPath, "utf8")) as SessionManifest) : undefined;
+  const manifest = buildManifest({ sessionId: o.sessionId, owner: saved?.owner ?? o.owner, startedAt: saved?.started_at ?? o.startedAt, chunkSize: o.chunkSize, ...hashed });
   await writeManifest(o.manifestPath, manifest);
   o.log("info", `Session ${JSON.stringify(o.sessionId)}: ${manifest.chunk_count} chunks of ${files.length} files, root ${manifest.root}, manifest hash ${manifest.manifest_hash} (manifest at ${o.manifestPath})`);
 
   const args = [key, manifest.manifest_hash, manifest.started_at, manifest.owner, manifest.root, manifest.chunk_count];
   let mined;
-  try {
-    mined = await o.chain.write("registerSession", args, {
-      confirmations: o.confirmations,
-      beforeSend: async (signed) => o.log("info", `TX sent: ${signed.hash} (registerSession)`),
-    });
-  } catch (error) {
-    if (error instanceof ContractRevertedError) throw new KppeError("SESSION_REFUSED", `registerSession reverted: ${error.reason}`, { cause: error });
-    throw error;
+  if (resuming) {
+    // Registered by this command before it stopped: the same recording must give the same manifest.
+    if (existing.manifestHash !== manifest.manifest_hash) {
+      throw new KppeError("SESSION_EXISTS", `session ${JSON.stringify(o.sessionId)} was registered (TX ${pending!.tx_hash}) with manifest hash ${existing.manifestHash}, but ${o.input} now gives ${manifest.manifest_hash}: the recording or the options changed since`);
+    }
+    o.log("info", `Resuming: registerSession was sent before this command last stopped (TX ${pending!.tx_hash}); waiting for it`);
+    mined = await o.chain.confirmed(pending!.tx_hash, o.confirmations);
+  } else {
+    try {
+      mined = await o.chain.write("registerSession", args, {
+        confirmations: o.confirmations,
+        // Recorded before it is sent: a crash after this point finishes on the next run.
+        beforeSend: async (signed) => {
+          const record: PendingRegistration = { session_key: key, chain_id: o.chain.target.chainId, contract: o.chain.target.contract, tx_hash: signed.hash };
+          await writeFile(`${pendingPath(o.manifestPath)}.tmp`, JSON.stringify(record) + "\n");
+          await rename(`${pendingPath(o.manifestPath)}.tmp`, pendingPath(o.manifestPath));
+          o.log("info", `TX sent: ${signed.hash} (registerSession)`);
+        },
+      });
+    } catch (error) {
+      if (error instanceof ContractRevertedError) throw new KppeError("SESSION_REFUSED", `registerSession reverted: ${error.reason}`, { cause: error });
+      throw error;
+    }
+    failpoint("session-after-send");
   }
   if (!mined.success) throw new KppeError("SESSION_REFUSED", `registerSession reverted on chain: ${await o.chain.revertReason("registerSession", args, mined.blockNumber)}`);
   const registered = await o.chain.getSession(key);
@@ -81,6 +121,7 @@ export async function anchorSession(o: AnchorSessionOptions): Promise<SessionMan
     registered_at: new Date(registered.registeredAt * 1000).toISOString(),
   };
   await writeManifest(o.manifestPath, manifest);
+  await rm(pendingPath(o.manifestPath), { force: true });
   o.log("info", `Session ${JSON.stringify(o.sessionId)} registered on ${where}: TX ${mined.hash} (block ${mined.blockNumber})`);
   return manifest;
 }

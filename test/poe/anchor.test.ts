@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Contract } from "ethers";
 import { KppeError } from "../../src/errors.ts";
-import { PoeAnchorer } from "../../src/poe/anchorer.ts";
+import { POE_LEASE, PoeAnchorer } from "../../src/poe/anchorer.ts";
 import { buildOrderProof, verifyOrderProofOffline, verifyOrderProofOnChain } from "../../src/poe/orderProof.ts";
 import { resolvePoeSettings, type PoeSettings } from "../../src/poe/settings.ts";
 import type { RecorderChain } from "../../src/chain/recorderChain.ts";
@@ -48,6 +48,22 @@ for (const makeFixture of STORE_FIXTURES) {
       recorderChain.close();
       await store.close();
       await fixture.cleanup();
+    });
+
+    it("stops when another anchorer has taken its expired lease, leaving the rest to it", async () => {
+      await addOrders(store, 6, "lease", settings({ maxOrders: 3 })); // two closed batches
+      const { log, lines } = captureLog();
+      // A lease of 1 ms has expired by the time the first batch is recorded.
+      const slow = new PoeAnchorer({ store, chain: recorderChain, settings: { ...settings(), leaseTtlMs: 1 }, log, networkName: "test" });
+      const cycle = slow.cycle();
+      // Once it is recording the first batch (it holds the lease, now expired), another anchorer starts.
+      while (!lines.some((l) => l.includes("PoE batch #1: 3 orders"))) await sleep(2);
+      assert.equal(await store.anchoring.acquireLease(POE_LEASE, "another-anchorer", 60_000), true, "the other anchorer takes the expired lease");
+      const result = await cycle;
+      assert.equal(result.outcome, "standby");
+      assert.equal(result.anchored.length, 1, "the batch in hand is finished; the next is left to the lease holder");
+      assert.ok(lines.some((l) => l.includes("another poe:anchor took the store's lease")), lines.join("\n"));
+      assert.deepEqual((await store.poe.unanchoredBatches()).length, 1);
     });
 
     it("records the batch's SHA-256 root under its checkpoint, and every order's proof verifies off-chain and on-chain", async () => {

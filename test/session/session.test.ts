@@ -215,6 +215,28 @@ describe("Lucid session anchoring on ProofRecorder", function () {
     assert.equal(await chain.provider.getTransactionCount(devWallet(3).address), nonce, "no transaction sent");
   });
 
+  it("session:anchor killed after registerSession was sent finishes the manifest when run again", async function () {
+    this.timeout(120_000);
+    const recorder = await chain.deployRecorder(devWallet(0).address);
+    const contract = (await recorder.getAddress()).toLowerCase();
+    const dir = makeRecording(CHUNK);
+    const command = ["session:anchor", "--input", dir, "--session-id", "crash-session", "--chunk-size", String(CHUNK), "--rpc-url", chain.url, "--contract", contract];
+    const crashed = await hardhat(command, { env: { KPPE_FAILPOINT: "session-after-send" } });
+    assert.equal(crashed.signal, "SIGKILL", crashed.stdout + crashed.stderr);
+    const sent = /TX sent: (0x[0-9a-f]{64}) \(registerSession\)/.exec(crashed.stdout)?.[1];
+    assert.ok(sent, crashed.stdout);
+    assert.equal(JSON.parse(readFileSync(`${dir}.manifest.json`, "utf8")).anchor, undefined, "the crash left the manifest without its anchor");
+
+    const resumed = await hardhat(command);
+    assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+    assert.match(resumed.stdout, new RegExp(`Resuming: registerSession was sent before this command last stopped \\(TX ${sent}\\)`));
+    const manifest = JSON.parse(readFileSync(`${dir}.manifest.json`, "utf8"));
+    assert.equal(manifest.anchor.tx_hash, sent, "the manifest names the transaction that registered it; nothing was sent twice");
+    assert.equal((await recorder.queryFilter(recorder.filters.SessionRegistered())).length, 1);
+    const verified = await hardhat(["session:verify", "--manifest", `${dir}.manifest.json`, "--input", dir, "--rpc-url", chain.url, "--contract", contract]);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  });
+
   it("session:anchor and session:verify as a user runs them (real processes)", async function () {
     this.timeout(120_000);
     const cli = await chain.deployRecorder(devWallet(0).address);
