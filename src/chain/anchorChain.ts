@@ -103,25 +103,26 @@ export class ContractChain {
     (this.provider as { destroy?: () => void }).destroy?.();
   }
 
-  protected read<T>(what: string, call: () => Promise<T>): Promise<T> {
+  /** One JSON-RPC call (a read or the send of a signed transaction), retried by the policy. */
+  protected rpc<T>(what: string, call: () => Promise<T>): Promise<T> {
     return withRetry(what, call, this.policy, this.onRetry);
   }
 
   async blockNumber(): Promise<number> {
-    return this.read("eth_blockNumber", () => this.provider.getBlockNumber());
+    return this.rpc("eth_blockNumber", () => this.provider.getBlockNumber());
   }
 
   /** The fees a new transaction would pay now: twice the latest base fee plus the suggested tip. */
   async currentFees(): Promise<Fees & { baseFee: bigint }> {
-    const block = await this.read("eth_getBlockByNumber", () => this.provider.getBlock("latest"));
+    const block = await this.rpc("eth_getBlockByNumber", () => this.provider.getBlock("latest"));
     const baseFee = block?.baseFeePerGas ?? 0n;
-    const { maxPriorityFeePerGas } = await this.read("eth_maxPriorityFeePerGas", () => this.provider.getFeeData());
+    const { maxPriorityFeePerGas } = await this.rpc("eth_maxPriorityFeePerGas", () => this.provider.getFeeData());
     const tip = maxPriorityFeePerGas ?? 1_000_000n;
     return { baseFee, maxPriorityFeePerGas: tip, maxFeePerGas: baseFee * 2n + tip };
   }
 
   async nonce(blockTag: "latest" | "pending"): Promise<number> {
-    return this.read("eth_getTransactionCount", () => this.provider.getTransactionCount(this.wallet.address, blockTag));
+    return this.rpc("eth_getTransactionCount", () => this.provider.getTransactionCount(this.wallet.address, blockTag));
   }
 
   protected encode(functionName: string, args: readonly unknown[]): string {
@@ -140,7 +141,7 @@ export class ContractChain {
   async estimate(functionName: string, args: readonly unknown[]): Promise<bigint> {
     const data = this.encode(functionName, args);
     try {
-      return await this.read("eth_estimateGas", () => this.provider.estimateGas({ from: this.wallet.address, to: this.target.contract, data }));
+      return await this.rpc("eth_estimateGas", () => this.provider.estimateGas({ from: this.wallet.address, to: this.target.contract, data }));
     } catch (error) {
       const reason = this.decodeRevert(error);
       if (reason) throw this.revertError(functionName, reason, error);
@@ -169,7 +170,7 @@ export class ContractChain {
    */
   async broadcast(raw: string): Promise<void> {
     try {
-      await this.read("eth_sendRawTransaction", () => this.provider.broadcastTransaction(raw));
+      await this.rpc("eth_sendRawTransaction", () => this.provider.broadcastTransaction(raw));
     } catch (error) {
       if (/already known|known transaction|nonce too low|nonce has already been used|NONCE_EXPIRED|already imported/i.test(`${(error as { code?: string }).code} ${shortMessage(error)}`)) return;
       throw error;
@@ -178,14 +179,14 @@ export class ContractChain {
 
   /** The transaction's outcome once mined, else undefined (pending, dropped or never seen). */
   async mined(hash: string): Promise<MinedTx | undefined> {
-    const receipt = await this.read("eth_getTransactionReceipt", () => this.provider.getTransactionReceipt(hash));
+    const receipt = await this.rpc("eth_getTransactionReceipt", () => this.provider.getTransactionReceipt(hash));
     if (!receipt) return undefined;
     return { hash, blockNumber: receipt.blockNumber, success: receipt.status === 1 };
   }
 
   /** True when the node knows the transaction (pending or mined). */
   async known(hash: string): Promise<boolean> {
-    return (await this.read("eth_getTransactionByHash", () => this.provider.getTransaction(hash))) !== null;
+    return (await this.rpc("eth_getTransactionByHash", () => this.provider.getTransaction(hash))) !== null;
   }
 
   /**
@@ -236,23 +237,23 @@ export class AnchorChain extends ContractChain {
   }
 
   async latestBatchId(): Promise<number> {
-    return Number(await this.read("latestBatchId", () => this.contract.latestBatchId()));
+    return Number(await this.rpc("latestBatchId", () => this.contract.latestBatchId()));
   }
 
   async latestRoot(): Promise<string> {
-    return this.read("latestRoot", () => this.contract.latestRoot());
+    return this.rpc("latestRoot", () => this.contract.latestRoot());
   }
 
   async totalEventsAnchored(): Promise<number> {
-    return Number(await this.read("totalEventsAnchored", () => this.contract.totalEventsAnchored()));
+    return Number(await this.rpc("totalEventsAnchored", () => this.contract.totalEventsAnchored()));
   }
 
   async isAuthorized(): Promise<boolean> {
-    return this.read("authorizedAnchors", () => this.contract.authorizedAnchors(this.wallet.address));
+    return this.rpc("authorizedAnchors", () => this.contract.authorizedAnchors(this.wallet.address));
   }
 
   async getBatch(batchNumber: number): Promise<ChainBatch> {
-    const b = await this.read(`getBatch(${batchNumber})`, () => this.contract.getBatch(batchNumber));
+    const b = await this.rpc(`getBatch(${batchNumber})`, () => this.contract.getBatch(batchNumber));
     return {
       exists: b.exists,
       merkleRoot: b.merkleRoot,
@@ -264,7 +265,7 @@ export class AnchorChain extends ContractChain {
   }
 
   async verifyProofView(batchNumber: number, leaf: string, proof: string[], leafIndex: number): Promise<boolean> {
-    return this.read("verifyProofView", () => this.contract.verifyProofView(batchNumber, leaf, proof, leafIndex));
+    return this.rpc("verifyProofView", () => this.contract.verifyProofView(batchNumber, leaf, proof, leafIndex));
   }
 
   /** Estimates an anchor's gas; a refused anchor throws AnchorRevertedError. */
@@ -285,38 +286,38 @@ export class AnchorChain extends ContractChain {
    * taking plain roots, and its receipts say that positions are not proven on chain.
    */
   async anchorsCheckpoints(): Promise<boolean> {
-    const version: string = await this.read("version", () => this.contract.version());
+    const version: string = await this.rpc("version", () => this.contract.version());
     return Number(version.split(".")[0]) >= 2;
   }
 
   /** The number of witness signatures an anchor needs now (0: no witness set in force). */
   async witnessThreshold(): Promise<number> {
-    const set = await this.read("activeWitnessSet", () => this.contract.activeWitnessSet(this.wallet.address));
+    const set = await this.rpc("activeWitnessSet", () => this.contract.activeWitnessSet(this.wallet.address));
     return Number(set.threshold);
   }
 
   /** The EIP-712 digest the active witness set signs for (`size`, `root`). */
   async checkpointDigest(size: number, root: string): Promise<string> {
-    return this.read("checkpointDigest", () => this.contract.checkpointDigest(size, root));
+    return this.rpc("checkpointDigest", () => this.contract.checkpointDigest(size, root));
   }
 
   /** The batch id of the first checkpoint on chain, 0 while none is anchored. */
   async firstCheckpointBatchId(): Promise<number> {
-    return Number(await this.read("firstCheckpointBatchId", () => this.contract.firstCheckpointBatchId()));
+    return Number(await this.rpc("firstCheckpointBatchId", () => this.contract.firstCheckpointBatchId()));
   }
 
   async getCheckpoint(batchNumber: number): Promise<ChainCheckpoint> {
-    const c = await this.read(`getCheckpoint(${batchNumber})`, () => this.contract.getCheckpoint(batchNumber));
+    const c = await this.rpc(`getCheckpoint(${batchNumber})`, () => this.contract.getCheckpoint(batchNumber));
     return { logSize: Number(c.logSize), logRoot: c.logRoot, firstSequence: Number(c.firstSequence) };
   }
 
   async verifyLogInclusion(batchNumber: number, index: number, eventHash: string, contentHash: string, proof: string[]): Promise<boolean> {
-    return this.read("verifyLogInclusion", () => this.contract.verifyLogInclusion(batchNumber, index, eventHash, contentHash, proof));
+    return this.rpc("verifyLogInclusion", () => this.contract.verifyLogInclusion(batchNumber, index, eventHash, contentHash, proof));
   }
 
   /** The unix time of block `blockNumber`. */
   async blockTime(blockNumber: number): Promise<number> {
-    const block = await this.read("eth_getBlockByNumber", () => this.provider.getBlock(blockNumber));
+    const block = await this.rpc("eth_getBlockByNumber", () => this.provider.getBlock(blockNumber));
     if (!block) throw new KppeError("NO_BLOCK", `block ${blockNumber} is not known to the node`);
     return block.timestamp;
   }

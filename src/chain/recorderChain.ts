@@ -60,27 +60,27 @@ export class RecorderChain extends ContractChain {
   }
 
   async isWriter(): Promise<boolean> {
-    return this.read("isWriter", () => this.contract.isWriter(this.wallet.address));
+    return this.rpc("isWriter", () => this.contract.isWriter(this.wallet.address));
   }
 
 
   async getCheckpointRecord(checkpoint: string): Promise<ChainCheckpointRecord> {
-    const r = await this.read("getCheckpointRecord", () => this.contract.getCheckpointRecord(checkpoint));
+    const r = await this.rpc("getCheckpointRecord", () => this.contract.getCheckpointRecord(checkpoint));
     return { root: r.root, timestamp: Number(r.timestamp), recordedAt: Number(r.recordedAt), leafCount: Number(r.leafCount), recorder: r.recorder, batchId: Number(r.batchId), metadata: r.metadata };
   }
 
   async verifyCheckpointProof(checkpoint: string, leaf: string, proof: readonly string[], leafIndex: number): Promise<boolean> {
-    return this.read("verifyCheckpointProof", () => this.contract.verifyCheckpointProof(checkpoint, leaf, proof, leafIndex));
+    return this.rpc("verifyCheckpointProof", () => this.contract.verifyCheckpointProof(checkpoint, leaf, proof, leafIndex));
   }
 
   /** The transaction whose CheckpointRecorded log carries `checkpoint`, searched from `fromBlock` on. */
   async checkpointRecordedTx(checkpoint: string, fromBlock: number): Promise<string | undefined> {
-    const logs = await this.read("eth_getLogs", () => this.contract.queryFilter(this.contract.filters.CheckpointRecorded(checkpoint), fromBlock));
+    const logs = await this.rpc("eth_getLogs", () => this.contract.queryFilter(this.contract.filters.CheckpointRecorded(checkpoint), fromBlock));
     return logs.at(-1)?.transactionHash;
   }
 
   async getSession(sessionId: string): Promise<ChainSession> {
-    const s = await this.read("getSession", () => this.contract.getSession(sessionId));
+    const s = await this.rpc("getSession", () => this.contract.getSession(sessionId));
     return {
       manifestHash: s.manifestHash,
       merkleRoot: s.merkleRoot,
@@ -94,16 +94,16 @@ export class RecorderChain extends ContractChain {
 
 
   async verifySessionChunk(sessionId: string, chunkHash: string, proof: readonly string[], chunkIndex: number): Promise<boolean> {
-    return this.read("verifySessionChunk", () => this.contract.verifySessionChunk(sessionId, chunkHash, proof, chunkIndex));
+    return this.rpc("verifySessionChunk", () => this.contract.verifySessionChunk(sessionId, chunkHash, proof, chunkIndex));
   }
 
   async flowPayCheckpoint(root: string, timestamp: number, batchId: number): Promise<string> {
-    return this.read("flowPayCheckpoint", () => this.contract.flowPayCheckpoint(root, timestamp, batchId));
+    return this.rpc("flowPayCheckpoint", () => this.contract.flowPayCheckpoint(root, timestamp, batchId));
   }
 
 
   async blockTimestamp(blockNumber: number): Promise<number> {
-    const block = await this.read("eth_getBlockByNumber", () => this.provider.getBlock(blockNumber));
+    const block = await this.rpc("eth_getBlockByNumber", () => this.provider.getBlock(blockNumber));
     return block?.timestamp ?? Math.floor(Date.now() / 1000);
   }
 

@@ -353,7 +353,7 @@ export class Keeper {
       const number = await this.numberStatus(batch);
       if (number.taken) return this.fail(batch, number.taken);
       if (number.ours) {
-        await this.pause(); // on chain with our root; the node does not serve its receipt yet
+        await this.untilNextPoll(); // on chain with our root; the node does not serve its receipt yet
         continue;
       }
       const last = batch.txAttempts[batch.txAttempts.length - 1];
@@ -372,7 +372,7 @@ export class Keeper {
       } else if (Date.now() - Date.parse(last.sentAt) > this.settings.stuckAfterMs) {
         if ((await this.replace(batch)) === "paused") return "paused";
       }
-      await this.pause();
+      await this.untilNextPoll();
     }
   }
 
@@ -483,7 +483,7 @@ export class Keeper {
         this.setHealth("degraded", message);
       }
       await this.renewLease();
-      await this.pause();
+      await this.untilNextPoll();
     }
   }
 
@@ -589,7 +589,7 @@ export class Keeper {
     this.leaseRenewedAt = Date.now();
   }
 
-  private async pause(): Promise<void> {
+  private async untilNextPoll(): Promise<void> {
     await sleep(this.settings.pollMs);
   }
 
