@@ -37,6 +37,7 @@ describe("the kppe package, installed from its tarball into a fresh project", fu
   let tarball: string;
 
   before(async function () {
+    await rm(join(ROOT, "sdk/dist"), { recursive: true, force: true }); // nothing left from an earlier build
     const built = await sh(process.execPath, [TSC, "-p", "sdk/tsconfig.json"], ROOT);
     assert.equal(built.code, 0, `the package does not compile:\n${built.stdout}${built.stderr}`);
     project = await mkdtemp(join(tmpdir(), "kppe-consumer-"));
