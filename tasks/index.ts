@@ -80,7 +80,7 @@ export const ledgerTasks = [
     .addOption({ name: "host", description: "Address to bind; keep 127.0.0.1 unless a proxy in front needs otherwise", defaultValue: "127.0.0.1" })
     .addOption({ name: "port", description: "TCP port", type: ArgumentType.INT, defaultValue: 8080 })
     .addOption({ name: "logLevel", description: "Log level: fatal, error, warn, info, debug (debug adds a line per request)", defaultValue: "info" })
-    .addOption({ name: "logFormat", description: "text: a line per record for a person; json: pino's JSON lines, for log collectors", defaultValue: "text" })
+    .addOption({ name: "logFormat", description: "text: a line per record for a person; json: pino's JSON lines, for log collectors; default $KPPE_LOG_FORMAT or text", defaultValue: "" })
     .addOption({
       name: "profile",
       description: "local: no API keys, limits or credits; production: API keys required, per-source rate limits and prepaid credits enforced",

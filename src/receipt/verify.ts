@@ -61,7 +61,7 @@ export function verifyReceiptOffline(input: string | unknown, options: OfflineOp
   const { event, ledger_entry: entry, batch } = receipt;
 
   const body = options.eventBody ?? event.body;
-  if (body === undefined) skip("client hash", "no event body in the receipt or given; payload_hash taken as is");
+  if (body === undefined) skip("client hash", noBodyReason(receipt));
   else {
     let computed: string;
     try {
@@ -94,6 +94,22 @@ export function verifyReceiptOffline(input: string | unknown, options: OfflineOp
 
   const skipped = checks.filter((c) => c.skipped).map((c) => c.name);
   return { ok: failedChecks(checks).length === 0, checks, skipped, receipt };
+}
+
+/**
+ * Why there is no body to check the client hash with: none was shared, or the entry's `data` is
+ * not what the client hashed (the gateway stores data as sent and never hashes it).
+ */
+function noBodyReason(receipt: AnchorReceipt | AnchorReceiptV1): string {
+  const data = "data" in receipt.ledger_entry ? receipt.ledger_entry.data : undefined;
+  if (data === undefined || data === null) return "no event body in the receipt or given (give it with --body); payload_hash taken as is";
+  let hashed: string;
+  try {
+    hashed = clientHash(data);
+  } catch {
+    hashed = "not hashable";
+  }
+  return `the entry's data is not the body the client hashed (keccak256 of its canonical JSON is ${hashed}, payload_hash is ${receipt.event.payload_hash}): give the body with --body; payload_hash taken as is`;
 }
 
 /** How far ahead of the chain's block time the gateway's clock may run. */

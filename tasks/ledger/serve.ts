@@ -25,7 +25,8 @@ export default async function serve(
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   if (profile !== "local" && profile !== "production") throw userError(`--profile: expected local or production, got ${JSON.stringify(profile)}`);
-  if (logFormat !== "text" && logFormat !== "json") throw userError(`--log-format: expected text or json, got ${JSON.stringify(logFormat)}`);
+  logFormat ||= process.env.KPPE_LOG_FORMAT || "text";
+  if (logFormat !== "text" && logFormat !== "json") throw userError(`--log-format (or KPPE_LOG_FORMAT): expected text or json, got ${JSON.stringify(logFormat)}`);
   for (const [name, value] of [["--max-connections", maxConnections], ["--max-connections-per-address", maxConnectionsPerAddress], ["--request-timeout-ms", requestTimeoutMs]] as const) {
     if (!(value >= 1)) throw userError(`${name}: expected a whole number of at least 1, got ${value}`);
   }

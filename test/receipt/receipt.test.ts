@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { contentHash } from "../../src/ledger/ledger.ts";
+import { clientHash } from "../../src/hashing/canonical.ts";
+import { contentHash, Ledger } from "../../src/ledger/ledger.ts";
 import { generateSignerKey, parseSignerKey, signCheckpoint, verifierKeyOf } from "../../src/log/note.ts";
 import { receiptFromStore } from "../../src/receipt/assemble.ts";
 import { verifyOnChain } from "../../src/receipt/onchain.ts";
@@ -17,6 +18,7 @@ describe("anchor receipts, version 2: what they prove and the attacks they refus
   let store: LedgerStore;
   let contract: string;
   let receipts: AnchorReceipt[];
+  let otherData: AnchorReceipt;
   const signer = parseSignerKey(generateSignerKey("receipts.example/log"));
   const logKey = verifierKeyOf(signer);
   const sign = (size: number, root: string) => signCheckpoint(size, root, signer);
@@ -31,6 +33,11 @@ describe("anchor receipts, version 2: what they prove and the attacks they refus
     const second = await appendEvents(store, 4, "s"); // a second batch: its consistency proof is checked on chain
     await keeper.cycle();
     receipts = await Promise.all([...first, ...second].map(async (id) => (await receiptFromStore(store, id, { sign }))!));
+    // An event whose data is not the body its client hashed (the gateway never hashes data).
+    const body = { order: 7 };
+    await new Ledger(store).submit([{ version: "0.1", event_id: "other-data", payload_hash: clientHash(body), source_id: "test", local_timestamp: null, previous_event_hash: null, data: { note: "not the body" } }]);
+    await keeper.cycle();
+    otherData = (await receiptFromStore(store, "other-data", { sign }))!;
   });
   after(async function () {
     await store.close();
@@ -128,6 +135,17 @@ describe("anchor receipts, version 2: what they prove and the attacks they refus
   it("refuses receipt JSON with a key twice, naming it", function () {
     const text = JSON.stringify(copy()).replace('"fifo_sequence":', '"fifo_sequence":1,"fifo_sequence":');
     assert.throws(() => parseReceipt(text), (e: unknown) => e instanceof KppeError && /ledger_entry\.fifo_sequence appears twice/.test(e.message));
+  });
+
+  it("says when the entry's data is not the body the client hashed, instead of leaving it out silently", function () {
+    assert.equal(otherData.event.body, undefined, "data that does not hash to payload_hash is not offered as the body");
+    const result = verifyReceiptOffline(otherData, { logKey });
+    assert.equal(result.ok, true, JSON.stringify(result.checks));
+    assert.deepEqual(result.skipped, ["client hash"]);
+    assert.match(result.checks.find((c) => c.name === "client hash")!.detail, /the entry's data is not the body the client hashed \(keccak256 of its canonical JSON is 0x[0-9a-f]{64}, payload_hash is 0x[0-9a-f]{64}\): give the body with --body/);
+    assert.equal(result.checks.find((c) => c.name === "content hash")!.ok, true, "what was stored is what was sent");
+    const withBody = verifyReceiptOffline(otherData, { logKey, eventBody: { order: 7 } });
+    assert.deepEqual([withBody.ok, withBody.skipped], [true, []], "given the body, everything is checked");
   });
 
   it("reads a version 1 receipt and says it proves no position", function () {

@@ -57,3 +57,22 @@ describe("ledger:serve logs for a person by default, JSON on request", function 
     assert.ok(records.some((r) => r.msg === "request completed"));
   });
 });
+
+describe("KPPE_LOG_FORMAT=json: every task's lines as JSON", function () {
+  this.timeout(60_000);
+
+  it("the keeper's lines (here its warning before it stops for want of a contract) are JSON objects", async function () {
+    const store = join(mkdtempSync(join(tmpdir(), "kppe-json-")), "ledger.sqlite");
+    const env = { ...process.env, KPPE_LOG_FORMAT: "json", PRIVATE_KEY: "", KPPE_CONTRACT_ADDRESS: "" };
+    const result = await promisify(execFile)(process.execPath, [HARDHAT, "anchor", "--once", "--store", store], { cwd: ROOT, env }).then(
+      () => ({ stderr: "", ok: true }),
+      (error: { stderr: string }) => ({ stderr: error.stderr, ok: false }),
+    );
+    assert.equal(result.ok, false, "no KPPEAnchor on the in-process chain: the task stops");
+    const records = result.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { time: string; level: string; msg: string });
+    const warning = records.find((r) => r.msg.includes("no PRIVATE_KEY set"));
+    assert.ok(warning, result.stderr);
+    assert.equal(warning.level, "warn");
+    assert.ok(!Number.isNaN(Date.parse(warning.time)));
+  });
+});
