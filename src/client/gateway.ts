@@ -172,7 +172,7 @@ export class GatewayClient {
     let failures = 0;
     while (!options.signal?.aborted) {
       try {
-        for await (const lines of streamLines(this.url, next, { follow: true, signal: options.signal })) {
+        for await (const lines of streamLines(this.url, next, { follow: true, signal: options.signal, fetch: this.fetchImpl })) {
           failures = 0;
           for (const line of lines) {
             const entry = JSON.parse(line) as LedgerEntry;

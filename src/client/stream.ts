@@ -5,11 +5,11 @@ import { KppeError } from "../errors.ts";
  * arrive in (so a caller can process each group in one transaction). Ends when the stream ends;
  * with `follow` it stays open until aborted or the caller stops iterating.
  */
-export async function* streamLines(gatewayUrl: string, fromSequence: number, options: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<string[]> {
+export async function* streamLines(gatewayUrl: string, fromSequence: number, options: { follow?: boolean; signal?: AbortSignal; fetch?: typeof fetch } = {}): AsyncGenerator<string[]> {
   const url = `${gatewayUrl.replace(/\/$/, "")}/stream?from_sequence=${fromSequence}${options.follow ? "&follow=1" : ""}`;
   let response: Response;
   try {
-    response = await fetch(url, { signal: options.signal });
+    response = await (options.fetch ?? fetch)(url, { signal: options.signal });
   } catch (cause) {
     if (options.signal?.aborted) throw cause;
     throw new KppeError("GATEWAY_UNREACHABLE", `cannot reach the gateway at ${gatewayUrl} (${(cause as Error).message})`, { cause });
