@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { concat, keccak256, Wallet } from "ethers";
+import { logLeafHash, logRoot } from "../../src/log/rfc9162.ts";
+import { EPOCH_SLOTS, SLOT_SECONDS, WINDOW_SLOTS } from "../../src/poot/params.ts";
+import { leaderSchedule, tallyEpoch } from "../../src/poot/schedule.ts";
+import { taskProofMessage, type TaskProof, type TaskType } from "../../src/poot/taskProof.ts";
+import { StoredLog } from "../../src/log/storedLog.ts";
+import { sqliteFixture } from "../helpers/stores.ts";
+import { appendEvents } from "../helpers/chain.ts";
+
+const GENESIS = 1_790_000_000;
+const DEPLOYMENT = "0x00000000000000000000000000000000000000aa";
+const SEED = "0x" + "5e".repeat(32);
+const EPOCH = 10;
+const FIRST = EPOCH * EPOCH_SLOTS - WINDOW_SLOTS; // the window's first slot
+const operators = Array.from({ length: 5 }, (_, i) => new Wallet("0x" + String(i + 1).padStart(64, "0")));
+const [A, B, C, D, E] = operators;
+
+function prove(wallet: Wallet, slot: number, type: TaskType, value: TaskProof["value"], options: { time?: number; deployment?: string } = {}): TaskProof {
+  const unsigned = { slot, node_id: wallet.address, type, value, time: options.time ?? GENESIS + slot * SLOT_SECONDS + 7 };
+  return { ...unsigned, signature: wallet.signMessageSync(taskProofMessage(options.deployment ?? DEPLOYMENT, unsigned)) };
+}
+
+/** Uptime beacons in `count` slots of the window, spread evenly. */
+const beacons = (wallet: Wallet, count: number) => Array.from({ length: count }, (_, i) => prove(wallet, FIRST + Math.floor((i * WINDOW_SLOTS) / count), "uptime_beacon", {}));
+const MB = 1024 * 1024;
+const context = { deployment: DEPLOYMENT, genesis: GENESIS, logRoot: () => undefined };
+
+describe("PoOT: work credits and the leader schedule anyone can recompute", function () {
+  this.timeout(120_000);
+  let proofs: TaskProof[];
+  let schedule: ReturnType<typeof leaderSchedule>;
+
+  before(function () {
+    // A, B, C and E work in enough slots (1,100 of 5,040 > 20%); D in 900 (< 20%): not eligible.
+    proofs = [
+      ...beacons(A, 1100),
+      ...beacons(B, 1100),
+      ...beacons(C, 1100),
+      ...beacons(D, 900),
+      ...beacons(E, 1100),
+      prove(A, FIRST, "relay_bandwidth", { sessions: 3, bytes: 50 * MB }), // W = max(3, ceil(50/5)) = 10
+      prove(B, FIRST, "relay_bandwidth", { sessions: 20, bytes: 1 * MB }), // W = max(20, 1) = 20
+      prove(C, FIRST, "relay_bandwidth", { sessions: 4, bytes: 36 * MB }), // W = max(4, ceil(7.2)) = 8
+      prove(E, FIRST, "relay_bandwidth", { sessions: 8, bytes: 0 }), // W = 8: ties with C
+      prove(D, FIRST, "relay_bandwidth", { sessions: 500, bytes: 0 }), // many credits, too rarely present
+    ];
+    // Every signature is checked: about 4 ms each in pure JavaScript, so once for the tests below.
+    schedule = leaderSchedule(EPOCH, proofs, SEED, context);
+  });
+
+  it("credits are max(sessions, ceil(bytes / 5 MB)), weighted by presence; below 20% presence is not eligible", function () {
+    const { tally } = schedule;
+    const by = new Map(tally.map((t) => [t.node_id, t]));
+    assert.deepEqual([A, B, C, D, E].map((w) => by.get(w.address)!.credits), [10, 20, 8, 500, 8]);
+    assert.equal(by.get(A.address)!.density, 1100 / 5040);
+    assert.equal(by.get(D.address)!.eligible, false, "900 of 5,040 slots is under D_MIN");
+    assert.equal(by.get(D.address)!.rank, 5, "the ineligible rank last, whatever their credits");
+    assert.deepEqual(tally.slice(0, 2).map((t) => t.node_id), [B.address, A.address]);
+    // C and E tie: keccak256(seed || address), lowest first, computed here independently.
+    const tie = (w: Wallet) => keccak256(concat([SEED, w.address]));
+    const [first, second] = tie(C) < tie(E) ? [C, E] : [E, C];
+    assert.deepEqual(tally.slice(2, 4).map((t) => t.node_id), [first.address, second.address]);
+  });
+
+  it("leaders take turns by rank, each cooling down after leading; fallbacks follow the ranking", function () {
+    const ranked = schedule.tally.filter((t) => t.eligible).map((t) => t.node_id);
+    assert.equal(schedule.slots.length, EPOCH_SLOTS);
+    assert.equal(schedule.slots[0].slot, EPOCH * EPOCH_SLOTS);
+    // Four eligible operators, a cooldown of 16: each slot goes to the one that led longest ago.
+    assert.deepEqual(schedule.slots.slice(0, 8).map((s) => s.primary), [...ranked, ...ranked]);
+    assert.match(schedule.slots[1].reason, /^rank 2; ranks 1-1 led within 16 slots$/);
+    assert.match(schedule.slots[4].reason, /every operator led within 16 slots: the one that led longest ago \(rank 1\)/);
+    for (const slot of schedule.slots) {
+      assert.deepEqual(slot.fallbacks, ranked.filter((n) => n !== slot.primary).slice(0, 3));
+      assert.ok(slot.primary !== D.address && !slot.fallbacks.includes(D.address), "the ineligible never lead");
+    }
+  });
+
+  it("refuses forged, replayed, late, out-of-window and other deployments' proofs, saying why", function () {
+    const slot = FIRST + 10;
+    const forged = { ...prove(A, slot, "uptime_beacon", {}), node_id: B.address };
+    const late = prove(A, slot, "uptime_beacon", {}, { time: GENESIS + (slot + 1) * SLOT_SECONDS });
+    const elsewhere = prove(A, slot, "validation_signature", { checkpoint_size: 9 }, { deployment: "0x00000000000000000000000000000000000000bb" });
+    const outside = prove(A, EPOCH * EPOCH_SLOTS, "uptime_beacon", {});
+    const good = prove(E, slot + 1, "validation_signature", { checkpoint_size: 9 });
+    const { refused, counted } = tallyEpoch(EPOCH, [forged, late, elsewhere, outside, good, good], SEED, context);
+    assert.equal(counted, 1);
+    const reasons = refused.map((r) => r.reason);
+    assert.match(reasons[0], new RegExp(`signed by 0x[0-9a-fA-F]{40}, not by ${B.address} for this deployment`));
+    assert.match(reasons[1], /outside slot/);
+    assert.match(reasons[2], /not by .* for this deployment/);
+    assert.match(reasons[3], /outside the window of epoch 10/);
+    assert.match(reasons[4], /a second validation_signature proof .* \(one per node, slot and type\)/);
+  });
+
+  it("counts a storage challenge only when its answer proves the entry in the signed log", async function () {
+    const fixture = sqliteFixture();
+    const store = await fixture.open();
+    try {
+      await appendEvents(store, 6, "poot");
+      const log = new StoredLog(store.log);
+      await log.integrate({ upTo: 6 });
+      const root = await log.root(6);
+      const entries = await store.range(1, 6);
+      assert.equal(root, logRoot(entries.map((e) => logLeafHash(e.event_hash, e.content_hash))), "the stored log is the RFC 9162 tree of the entries");
+      const answer = { index: 4, size: 6, leaf_hash: logLeafHash(entries[4].event_hash, entries[4].content_hash), proof: await log.inclusionProof(4, 6) };
+      const withRoot = { ...context, logRoot: (size: number) => (size === 6 ? root : undefined) };
+      const slot = FIRST + 20;
+      const { counted, refused } = tallyEpoch(
+        EPOCH,
+        [prove(A, slot, "storage_availability", answer), prove(B, slot, "storage_availability", { ...answer, index: 3 }), prove(C, slot, "storage_availability", { ...answer, size: 7 })],
+        SEED,
+        withRoot,
+      );
+      assert.equal(counted, 1);
+      assert.match(refused[0].reason, /does not prove entry 3 in the log of 6/);
+      assert.match(refused[1].reason, /no signed log root known at size 7/);
+    } finally {
+      await store.close();
+      await fixture.cleanup();
+    }
+  });
+
+  it("gives the same schedule in another process, from the proofs in any order", async function () {
+    const here = schedule;
+    const dir = mkdtempSync(join(tmpdir(), "kppe-poot-"));
+    const shuffled = [...proofs].sort((a, b) => (a.signature < b.signature ? -1 : 1));
+    writeFileSync(join(dir, "proofs.json"), JSON.stringify(shuffled));
+    const script = join(dir, "schedule.ts");
+    const module = fileURLToPath(new URL("../../src/poot/schedule.ts", import.meta.url));
+    writeFileSync(
+      script,
+      `import { readFileSync } from "node:fs";
+import { leaderSchedule } from ${JSON.stringify(module)};
+const proofs = JSON.parse(readFileSync(${JSON.stringify(join(dir, "proofs.json"))}, "utf8"));
+const s = leaderSchedule(${EPOCH}, proofs, ${JSON.stringify(SEED)}, { deployment: ${JSON.stringify(DEPLOYMENT)}, genesis: ${GENESIS}, logRoot: () => undefined });
+console.log(JSON.stringify({ root: s.root, slots: s.slots }));`,
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, ["--no-warnings", script], { maxBuffer: 64 * 1024 * 1024 });
+    const there = JSON.parse(stdout) as { root: string; slots: unknown };
+    assert.equal(there.root, here.root);
+    assert.deepEqual(there.slots, here.slots);
+  });
+});
