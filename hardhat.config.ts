@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
-import { anchorTasks, ledgerTasks, logTasks, poeTasks, sessionTasks } from "./tasks/index.ts";
+import { anchorTasks, ledgerTasks, logTasks, poeTasks, pootTasks, sessionTasks } from "./tasks/index.ts";
 
 // No compiler download is reachable from our machines: compile with the WASM build that the
 // `solc` package ships (pinned in package.json to the version below).
@@ -13,7 +13,7 @@ export const BASE_SEPOLIA_CHAIN_ID = 84532;
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
-  tasks: [...ledgerTasks, ...logTasks, ...anchorTasks, ...poeTasks, ...sessionTasks],
+  tasks: [...ledgerTasks, ...logTasks, ...anchorTasks, ...poeTasks, ...sessionTasks, ...pootTasks],
   solidity: {
     version: SOLC_VERSION,
     path: soljson,

@@ -250,3 +250,16 @@ export const sessionTasks = [
     .setAction(() => import("./session/verify.ts"))
     .build(),
 ];
+
+export const pootTasks = [
+  task("poot:schedule", "Recompute an epoch's PoOT ranking and leader schedule from the window's task proofs: anyone gets the same (docs/poot.md)")
+    .addOption({ name: "proofs", description: "JSON file: an array of signed task proofs", defaultValue: "" })
+    .addOption({ name: "epoch", description: "The epoch (720 slots of 120 s from the deployment's genesis)", type: ArgumentType.INT, defaultValue: -1 })
+    .addOption({ name: "seed", description: "The last anchored log root before the epoch (0x + 64 hex)", defaultValue: "" })
+    .addOption({ name: "genesis", description: "Unix time at which slot 0 starts", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "deployment", description: "The KPPEAnchor address the proofs were signed for", defaultValue: "" })
+    .addOption({ name: "slots", description: "How many of the epoch's slots to print", type: ArgumentType.INT, defaultValue: 8 })
+    .addFlag({ name: "json", description: "Print the whole schedule, tally and refusals as JSON" })
+    .setAction(() => import("./poot/schedule.ts"))
+    .build(),
+];

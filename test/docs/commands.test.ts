@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { anchorTasks, ledgerTasks, logTasks, poeTasks, sessionTasks } from "../../tasks/index.ts";
+import { anchorTasks, ledgerTasks, logTasks, poeTasks, pootTasks, sessionTasks } from "../../tasks/index.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PAGES = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
@@ -18,7 +18,7 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase(
 
 /** Each of our tasks and the options it takes (kebab-case, as typed). */
 const TASKS = new Map<string, Set<string>>(
-  [...anchorTasks, ...ledgerTasks, ...logTasks, ...poeTasks, ...sessionTasks].map((task) => {
+  [...anchorTasks, ...ledgerTasks, ...logTasks, ...poeTasks, ...sessionTasks, ...pootTasks].map((task) => {
     const { id, options } = task as unknown as { id: string[]; options: Record<string, unknown> };
     return [id.join(" "), new Set(Object.keys(options).map(kebab))];
   }),

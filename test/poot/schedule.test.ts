@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { concat, keccak256, Wallet } from "ethers";
 import { logLeafHash, logRoot } from "../../src/log/rfc9162.ts";
 import { EPOCH_SLOTS, SLOT_SECONDS, WINDOW_SLOTS } from "../../src/poot/params.ts";
@@ -13,6 +10,7 @@ import { taskProofMessage, type TaskProof, type TaskType } from "../../src/poot/
 import { StoredLog } from "../../src/log/storedLog.ts";
 import { sqliteFixture } from "../helpers/stores.ts";
 import { appendEvents } from "../helpers/chain.ts";
+import { hardhat } from "../helpers/hardhatCli.ts";
 
 const GENESIS = 1_790_000_000;
 const DEPLOYMENT = "0x00000000000000000000000000000000000000aa";
@@ -128,24 +126,24 @@ describe("PoOT: work credits and the leader schedule anyone can recompute", func
     }
   });
 
-  it("gives the same schedule in another process, from the proofs in any order", async function () {
-    const here = schedule;
+  it("gives the same schedule in another process (npx hardhat poot:schedule), from the proofs in any order", async function () {
     const dir = mkdtempSync(join(tmpdir(), "kppe-poot-"));
-    const shuffled = [...proofs].sort((a, b) => (a.signature < b.signature ? -1 : 1));
-    writeFileSync(join(dir, "proofs.json"), JSON.stringify(shuffled));
-    const script = join(dir, "schedule.ts");
-    const module = fileURLToPath(new URL("../../src/poot/schedule.ts", import.meta.url));
-    writeFileSync(
-      script,
-      `import { readFileSync } from "node:fs";
-import { leaderSchedule } from ${JSON.stringify(module)};
-const proofs = JSON.parse(readFileSync(${JSON.stringify(join(dir, "proofs.json"))}, "utf8"));
-const s = leaderSchedule(${EPOCH}, proofs, ${JSON.stringify(SEED)}, { deployment: ${JSON.stringify(DEPLOYMENT)}, genesis: ${GENESIS}, logRoot: () => undefined });
-console.log(JSON.stringify({ root: s.root, slots: s.slots }));`,
-    );
-    const { stdout } = await promisify(execFile)(process.execPath, ["--no-warnings", script], { maxBuffer: 64 * 1024 * 1024 });
-    const there = JSON.parse(stdout) as { root: string; slots: unknown };
-    assert.equal(there.root, here.root);
-    assert.deepEqual(there.slots, here.slots);
+    const file = join(dir, "proofs.json");
+    writeFileSync(file, JSON.stringify([...proofs].sort((a, b) => (a.signature < b.signature ? -1 : 1))));
+    const args = ["poot:schedule", "--proofs", file, "--epoch", String(EPOCH), "--seed", SEED, "--genesis", String(GENESIS), "--deployment", DEPLOYMENT];
+    const json = await hardhat([...args, "--json"], { timeoutMs: 120_000 });
+    assert.equal(json.code, 0, json.stderr);
+    const there = JSON.parse(json.stdout) as { root: string; slots: unknown; tally: unknown };
+    assert.equal(there.root, schedule.root);
+    assert.deepEqual(there.slots, schedule.slots);
+    assert.deepEqual(there.tally, schedule.tally);
+    // The text form, on a few proofs (each signature costs about 4 ms to check): nobody eligible yet.
+    const few = join(dir, "few.json");
+    writeFileSync(few, JSON.stringify(proofs.slice(-5)));
+    const text = await hardhat(["poot:schedule", "--proofs", few, "--epoch", String(EPOCH), "--seed", SEED, "--genesis", String(GENESIS), "--deployment", DEPLOYMENT]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^5 task proofs counted, 0 refused$/m);
+    assert.match(text.stdout, new RegExp(`^ +\\d  ${D.address} +500 +0\\.000 +0\\.10  no \\(under D_MIN\\)$`, "m"));
+    assert.match(text.stdout, /no eligible operator: no schedule for this epoch/);
   });
 });
