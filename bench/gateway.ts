@@ -1,6 +1,7 @@
 // npm run bench:gateway — accepted events/s and latency of the gateway, load from this process
 // over loopback to a gateway in its own process (scripts/serve-gateway.ts), on SQLite and on
-// PostgreSQL. Every receipt counted is durable (the gateway answers after commit). Ends with one
+// PostgreSQL, and with BENCH_GATEWAYS=2,3 on several gateway processes sharing one PostgreSQL
+// ledger. Every receipt counted is durable (the gateway answers after commit). Ends with one
 // JSON line of the figures.
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -69,7 +70,9 @@ function nextHead(status: number, text: string, batch: number): string | undefin
   return json.head?.event_hash;
 }
 
-async function run(url: URL, scenario: (typeof SCENARIOS)[number]) {
+/** Runs `scenario` against the gateways at `urls`, its clients spread over them in turn. */
+async function run(urls: URL[], scenario: (typeof SCENARIOS)[number]) {
+  const url = urls[0];
   const agent = new http.Agent({ keepAlive: true, maxSockets: scenario.clients });
   const latencies: number[] = [];
   let events = 0;
@@ -79,7 +82,8 @@ async function run(url: URL, scenario: (typeof SCENARIOS)[number]) {
   let collisions = 0;
   const startHead = scenario.chained ? ((await (await fetch(new URL("/head", url))).json()) as { event_hash: string }).event_hash : undefined;
   await Promise.all(
-    Array.from({ length: scenario.clients }, async () => {
+    Array.from({ length: scenario.clients }, async (_, client) => {
+      const target = urls[client % urls.length];
       let head = startHead;
       while (performance.now() < deadline) {
         // A chained batch links its first event to the head; the rest follow it in order.
@@ -87,7 +91,7 @@ async function run(url: URL, scenario: (typeof SCENARIOS)[number]) {
           ? ["/submit_batch", `{"events":[${Array.from({ length: scenario.batch }, (_, i) => event(scenario.uuids, i === 0 ? head : undefined)).join(",")}]}`, scenario.batch]
           : ["/submit", event(scenario.uuids, head), 1];
         const t0 = performance.now();
-        const { status, text } = await post(agent, url, path, body, scenario.chained);
+        const { status, text } = await post(agent, target, path, body, scenario.chained);
         latencies.push(performance.now() - t0);
         if (status === 200) events += count;
         else if (scenario.chained && status === 409) collisions++;
@@ -115,23 +119,35 @@ async function startGateway(store: string): Promise<{ url: URL; stop(): void }> 
 
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 console.log(`Gateway benchmark — ${cpu}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}, ${SECONDS} s per scenario`);
-console.log("store     scenario                                  events/s   p50 ms   p99 ms   requests  collided  failures");
+console.log("store       scenario                                  events/s   p50 ms   p99 ms   requests  collided  failures");
 const results: Record<string, unknown>[] = [];
 const schema = `kppe_bench_${process.pid}`;
 const stores = ([
   ["sqlite", join(mkdtempSync(join(tmpdir(), "kppe-bench-")), "ledger.sqlite")],
   ["postgres", `${POSTGRES_URL}?schema=${schema}`],
 ] as Array<[string, string]>).filter(([kind]) => STORES.includes(kind));
+const report = (kind: string, r: Awaited<ReturnType<typeof run>>) => {
+  console.log(`${kind.padEnd(12)}${r.scenario.padEnd(40)}${String(r.eventsPerSec).padStart(10)}${String(r.p50Ms).padStart(9)}${String(r.p99Ms).padStart(9)}${String(r.requests).padStart(11)}${String(r.collisions).padStart(10)}${String(r.failures).padStart(10)}`);
+  results.push({ store: kind, ...r });
+};
 for (const [kind, location] of stores) {
   const gateway = await startGateway(location);
   try {
-    for (const scenario of SCENARIOS) {
-      const r = await run(gateway.url, scenario);
-      console.log(`${kind.padEnd(10)}${r.scenario.padEnd(42)}${String(r.eventsPerSec).padStart(10)}${String(r.p50Ms).padStart(9)}${String(r.p99Ms).padStart(9)}${String(r.requests).padStart(11)}${String(r.collisions).padStart(10)}${String(r.failures).padStart(10)}`);
-      results.push({ store: kind, ...r });
-    }
+    for (const scenario of SCENARIOS) report(kind, await run([gateway.url], scenario));
   } finally {
     gateway.stop();
+  }
+}
+// Several gateway processes on one PostgreSQL ledger (BENCH_GATEWAYS=2,3): the same scenarios,
+// the clients spread over the processes, which sequence through the store's lock; compare with
+// the single process above, in the same run.
+for (const count of (process.env.BENCH_GATEWAYS ?? "").split(",").filter(Boolean).map(Number)) {
+  if (!STORES.includes("postgres")) break;
+  const gateways = await Promise.all(Array.from({ length: count }, () => startGateway(`${POSTGRES_URL}?schema=${schema}`)));
+  try {
+    for (const scenario of SCENARIOS.filter((s) => !s.chained && s.clients >= count)) report(`postgres x${count}`, await run(gateways.map((g) => g.url), scenario));
+  } finally {
+    for (const g of gateways) g.stop();
   }
 }
 const pg = await PostgresStore.open(POSTGRES_URL, { schema });
