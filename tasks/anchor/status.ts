@@ -1,10 +1,10 @@
-import { Contract } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { KPPE_ANCHOR_ABI } from "../../src/chain/kppeAnchorAbi.ts";
+import { AnchorChain } from "../../src/chain/anchorChain.ts";
+import { DEFAULT_RETRY } from "../../src/runtime/retry.ts";
 import { leaseName, pendingEvents } from "../../src/keeper/keeper.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userFacing } from "../errors.ts";
-import { connectProvider, contractAddress } from "./connect.ts";
+import { contractAddress, reachChain, readOnlyWallet } from "./connect.ts";
 
 interface Args {
   store: string;
@@ -17,10 +17,10 @@ export default function status(args: Args, hre: HardhatRuntimeEnvironment): Prom
 }
 
 async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  const { provider, name } = await connectProvider(hre, args.rpcUrl);
-  const chainId = Number((await provider.getNetwork()).chainId);
+  const { provider, name, chainId } = await reachChain(hre, args.rpcUrl);
   const address = contractAddress(args.contract, chainId).toLowerCase();
-  const anchor = new Contract(address, KPPE_ANCHOR_ABI, provider);
+  // Read through the same chain access the keeper uses (retries, decoded errors), with a key that signs nothing.
+  const anchor = await AnchorChain.open({ provider, wallet: readOnlyWallet(), contract: address, retry: DEFAULT_RETRY, onRetry: () => undefined });
   const target = { chainId, contract: address };
   const store = await openStore(args.store);
   try {
@@ -51,6 +51,7 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
     console.log(lease && lease.expiresAt > Date.now() ? `lease: held by ${lease.holder} until ${new Date(lease.expiresAt).toISOString()}` : "lease: free (no keeper running)");
     if (last && Number(latestBatchId) < last.batchNumber) console.log("WARNING: the chain is behind the store: a reorg, or the wrong contract/network? The keeper re-anchors missing batches.");
   } finally {
+    anchor.close();
     await store.close();
   }
 }
