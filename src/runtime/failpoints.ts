@@ -1,5 +1,5 @@
 /**
- * Crash points for the keeper's and the FlowPay anchorer's crash tests. With KPPE_FAILPOINT set to one of these names the
+ * Crash points for the crash tests of the keeper, the FlowPay anchorer and session anchoring. With KPPE_FAILPOINT set to one of these names the
  * process kills itself with SIGKILL when it reaches that step: a real crash, nothing flushed or
  * cleaned up. Unset (always, outside tests), each call is one comparison.
  */
