@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { KppeError } from "../errors.ts";
 import { ContractChain, type MinedTx } from "./anchorChain.ts";
 import type { RetryPolicy } from "../runtime/retry.ts";
-import type { Provider, Wallet } from "ethers";
+import { formatUnits, type Provider, type Wallet } from "ethers";
 
 /** The parts of ProofRecorder's ABI that FlowPay batches and Lucid sessions use. */
 export const PROOF_RECORDER_ABI = [
@@ -110,16 +110,23 @@ export class RecorderChain extends ContractChain {
   /**
    * Estimates (a refused call throws ContractRevertedError, decoded, before anything is paid),
    * signs, hands the signed transaction to `beforeSend` (to record it), sends, and waits for
-   * `confirmations` blocks.
+   * `confirmations` blocks. With `maxFeeWei`, nothing is signed while the base fee is above it
+   * (FEE_CAP: try again when fees fall), and the fee per gas never exceeds it.
    */
   async write(
     functionName: string,
     args: readonly unknown[],
-    options: { confirmations: number; pollMs?: number; beforeSend?: (signed: { hash: string; raw: string }) => Promise<void>; afterSend?: () => void },
+    options: { confirmations: number; pollMs?: number; maxFeeWei?: bigint; beforeSend?: (signed: { hash: string; raw: string }) => Promise<void>; afterSend?: () => void },
   ): Promise<MinedTx> {
     const gas = await this.estimate(functionName, args);
     const fees = await this.currentFees();
-    const signed = await this.sign(functionName, args, { ...fees, nonce: await this.nonce("pending"), gasLimit: (gas * 12n) / 10n });
+    const cap = options.maxFeeWei;
+    if (cap !== undefined && fees.baseFee > cap) {
+      throw new KppeError("FEE_CAP", `${functionName} not sent: the base fee ${formatUnits(fees.baseFee, "gwei")} gwei is above the fee cap of ${formatUnits(cap, "gwei")} gwei; it is tried again when fees fall`);
+    }
+    const maxFeePerGas = cap !== undefined && fees.maxFeePerGas > cap ? cap : fees.maxFeePerGas;
+    const maxPriorityFeePerGas = fees.maxPriorityFeePerGas > maxFeePerGas ? maxFeePerGas : fees.maxPriorityFeePerGas;
+    const signed = await this.sign(functionName, args, { maxFeePerGas, maxPriorityFeePerGas, nonce: await this.nonce("pending"), gasLimit: (gas * 12n) / 10n });
     await options.beforeSend?.(signed);
     await this.broadcast(signed.raw);
     options.afterSend?.();

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Transaction } from "ethers";
+import { parseUnits, Transaction } from "ethers";
 import { KppeError } from "../errors.ts";
 import { ContractRevertedError, type MinedTx } from "../chain/anchorChain.ts";
 import { failpoint } from "../runtime/failpoints.ts";
@@ -14,7 +14,8 @@ import type { PoeSettings } from "./settings.ts";
 export const POE_LEASE = "poe";
 
 export interface PoeCycle {
-  outcome: "standby" | "done";
+  /** paused: fees are above the cap; the batches wait for a later cycle. */
+  outcome: "standby" | "done" | "paused";
   anchored: PoeBatchRecord[];
 }
 
@@ -61,7 +62,14 @@ export class PoeAnchorer {
         this.log("warn", `WARNING: another poe:anchor took the store's lease (this one held it past ${this.settings.leaseTtlMs} ms); stopping after ${anchored.length} batch(es), it carries on`);
         return { outcome: "standby", anchored };
       }
-      anchored.push(await this.anchorBatch(batch));
+      try {
+        anchored.push(await this.anchorBatch(batch));
+      } catch (error) {
+        // Fees above the cap: nothing was sent; the batch waits for the next cycle.
+        if (!(error instanceof KppeError && error.code === "FEE_CAP")) throw error;
+        this.log("warn", `WARNING: ${error.message} (PoE batch #${batch.id} waits)`);
+        return { outcome: "paused", anchored };
+      }
     }
     return { outcome: "done", anchored };
   }
@@ -160,6 +168,7 @@ export class PoeAnchorer {
         mined = await this.chain.write("recordCheckpoint", args, {
           confirmations: this.settings.confirmations,
           pollMs: this.settings.pollMs,
+          maxFeeWei: parseUnits(String(this.settings.maxFeeGwei), "gwei"),
           beforeSend: async (signed) => {
             batch = await this.update(batch, { signedTx: signed.raw, anchorTxHash: signed.hash });
             this.log("info", `TX sent: ${signed.hash} (recordCheckpoint, PoE batch #${batch.id})`);

@@ -13,6 +13,8 @@ export interface PoeSettings {
   intervalMs: number;
   /** Lease on the store, so one anchorer at a time records a store's batches (LEASE_TTL_MS, default 30,000). */
   leaseTtlMs: number;
+  /** Fee cap in gwei: above it nothing is sent until fees fall (MAX_FEE_GWEI, default 5, as the keeper's). */
+  maxFeeGwei: number;
   pollMs: number;
   retry: RetryPolicy;
 }
@@ -23,6 +25,7 @@ export const DEFAULT_POE_SETTINGS: PoeSettings = {
   confirmations: 1,
   intervalMs: 30_000,
   leaseTtlMs: 30_000,
+  maxFeeGwei: 5,
   pollMs: 500,
   retry: DEFAULT_RETRY,
 };
@@ -33,6 +36,7 @@ const ENV = {
   confirmations: "POE_CONFIRMATIONS",
   intervalMs: "POE_INTERVAL_MS",
   leaseTtlMs: "LEASE_TTL_MS",
+  maxFeeGwei: "MAX_FEE_GWEI",
 } as const;
 
 const LIMITS: Record<keyof typeof ENV, [number, number, boolean]> = {
@@ -41,6 +45,7 @@ const LIMITS: Record<keyof typeof ENV, [number, number, boolean]> = {
   confirmations: [1, 1_000, true],
   intervalMs: [100, 86_400_000, true],
   leaseTtlMs: [1_000, 3_600_000, true],
+  maxFeeGwei: [0.000001, 1_000_000, false],
 };
 
 /** Settings from task options (undefined: not given), then the environment, then the defaults. */

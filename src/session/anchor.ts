@@ -19,6 +19,8 @@ export interface AnchorSessionOptions {
   manifestPath: string;
   chain: RecorderChain;
   confirmations: number;
+  /** Fee cap: nothing is sent while the base fee is above it (FEE_CAP). */
+  maxFeeWei?: bigint;
   log: TaskLog;
 }
 
@@ -97,6 +99,7 @@ export async function anchorSession(o: AnchorSessionOptions): Promise<SessionMan
     try {
       mined = await o.chain.write("registerSession", args, {
         confirmations: o.confirmations,
+        maxFeeWei: o.maxFeeWei,
         // Recorded before it is sent: a crash after this point finishes on the next run.
         beforeSend: async (signed) => {
           const record: PendingRegistration = { session_key: key, chain_id: o.chain.target.chainId, contract: o.chain.target.contract, tx_hash: signed.hash };

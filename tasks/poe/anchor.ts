@@ -52,7 +52,7 @@ export default function poeAnchor(args: Args, hre: HardhatRuntimeEnvironment): P
           cycle = await anchorer.cycle({ closeNow: args.now });
         }
         if (cycle.outcome === "standby") consoleLog("info", "Standby: another poe:anchor holds the store's lease");
-        else if (cycle.anchored.length === 0) {
+        else if (cycle.outcome === "done" && cycle.anchored.length === 0) {
           const hint = args.now ? "" : `; the open batch closes at ${settings.maxOrders} orders or ${settings.maxAgeMs / 60_000} min after it opened, or now with --now`;
           consoleLog("info", `No closed PoE batch to anchor${hint}`);
         }

@@ -1,5 +1,6 @@
 import { basename } from "node:path";
-import { isAddress } from "ethers";
+import { isAddress, parseUnits } from "ethers";
+import { resolvePoeSettings } from "../../src/poe/settings.ts";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { consoleLog } from "../../src/runtime/taskLog.ts";
 import { DEFAULT_RETRY } from "../../src/runtime/retry.ts";
@@ -40,6 +41,8 @@ export default function sessionAnchor(args: Args, hre: HardhatRuntimeEnvironment
         manifestPath: args.out || defaultManifestPath(args.input),
         chain,
         confirmations: args.confirmations,
+        // The same fee cap as the other ProofRecorder writer, poe:anchor (MAX_FEE_GWEI, default 5).
+        maxFeeWei: parseUnits(String(resolvePoeSettings().maxFeeGwei), "gwei"),
         log: consoleLog,
       });
       const where = args.rpcUrl ? ["--rpc-url", args.rpcUrl] : hre.globalOptions.network ? ["--network", hre.globalOptions.network] : [];

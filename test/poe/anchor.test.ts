@@ -50,6 +50,21 @@ for (const makeFixture of STORE_FIXTURES) {
       await fixture.cleanup();
     });
 
+    it("sends nothing while the base fee is above the cap; the batch waits and is recorded once fees allow", async () => {
+      await addOrders(store, 4, "fees");
+      const { log, lines } = captureLog();
+      const capped = new PoeAnchorer({ store, chain: recorderChain, settings: { ...settings(), maxFeeGwei: 0.000001 }, log, networkName: "test" });
+      const paused = await capped.cycle({ closeNow: true });
+      assert.equal(paused.outcome, "paused");
+      assert.ok(lines.some((l) => /recordCheckpoint not sent: the base fee [\d.]+ gwei is above the fee cap of 0\.000001 gwei/.test(l)), lines.join("\n"));
+      assert.equal((await recorder.queryFilter(recorder.filters.CheckpointRecorded())).length, 0, "nothing was sent");
+      const [waiting] = await store.poe.unanchoredBatches();
+      assert.equal(waiting.anchorTxHash, null, "no transaction was signed for it");
+      await capped.releaseLease();
+      const done = await new PoeAnchorer({ store, chain: recorderChain, settings: settings(), log, networkName: "test" }).cycle();
+      assert.deepEqual([done.outcome, done.anchored.map((b) => b.id)], ["done", [waiting.id]]);
+    });
+
     it("stops when another anchorer has taken its expired lease, leaving the rest to it", async () => {
       await addOrders(store, 6, "lease", settings({ maxOrders: 3 })); // two closed batches
       const { log, lines } = captureLog();
