@@ -42,6 +42,11 @@ export interface MinedTx {
   success: boolean;
 }
 
+/** The custom error's name in a decoded reason (`Name(arg, …)`), or undefined when it is not one. */
+export function revertName(reason: string): string | undefined {
+  return /^([A-Za-z_][A-Za-z0-9_]*)\(/.exec(reason)?.[1];
+}
+
 /** Thrown when a contract refuses a call; `reason` is the decoded custom error. */
 export class ContractRevertedError extends KppeError {
   readonly reason: string;

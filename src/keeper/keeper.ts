@@ -6,7 +6,7 @@ import { KppeError } from "../errors.ts";
 import { StoredLog } from "../log/storedLog.ts";
 import { KppeTree, verifyKppeProof } from "../merkle/kppeTree.ts";
 import type { AnchorStore, AnchorTarget, BatchRecord, LedgerStore, ReceiptRecord, TxAttempt } from "../store/types.ts";
-import { AnchorRevertedError, type AnchorCall, type AnchorChain, type MinedTx } from "../chain/anchorChain.ts";
+import { AnchorRevertedError, revertName, type AnchorCall, type AnchorChain, type MinedTx } from "../chain/anchorChain.ts";
 import { failpoint } from "../runtime/failpoints.ts";
 import { consoleLog, type TaskLog } from "../runtime/taskLog.ts";
 import { BacklogProgress } from "../runtime/progress.ts";
@@ -569,7 +569,7 @@ export class Keeper {
     }
     batch.status = "failed";
     batch.error = reason;
-    const what = reason.startsWith("BatchIdNotIncreasing") ? "Batch ID conflict -- latestBatchId mismatch" : "TX reverted";
+    const what = revertName(reason) === "BatchIdNotIncreasing" ? "Batch ID conflict -- latestBatchId mismatch" : "TX reverted";
     this.log("error", `ERROR: ${what}: batch #${batch.batchNumber} failed with ${reason} -- its ${batch.eventCount} events return to the queue; the batch id is resynced from the chain`);
     this.setHealth("degraded", `batch #${batch.batchNumber} failed: ${reason}`);
     return "failed";

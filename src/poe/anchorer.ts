@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { parseUnits, Transaction } from "ethers";
 import { KppeError } from "../errors.ts";
-import { ContractRevertedError, type MinedTx } from "../chain/anchorChain.ts";
+import { ContractRevertedError, revertName, type MinedTx } from "../chain/anchorChain.ts";
 import { failpoint } from "../runtime/failpoints.ts";
 import type { TaskLog } from "../runtime/taskLog.ts";
 import { FlowPayTree } from "../merkle/flowPayTree.ts";
@@ -185,9 +185,9 @@ export class PoeAnchorer {
   }
 
   private async refused(batch: PoeBatchRecord, reason: string): Promise<undefined> {
-    if (reason.startsWith("CheckpointAlreadyRecorded")) return undefined;
+    if (revertName(reason) === "CheckpointAlreadyRecorded") return undefined;
     await this.update(batch, { error: reason });
-    const fix = reason.startsWith("UnauthorizedWriter") ? `: the ProofRecorder's owner must call setWriter(${this.chain.wallet.address}, true)` : "";
+    const fix = revertName(reason) === "UnauthorizedWriter" ? `: the ProofRecorder's owner must call setWriter(${this.chain.wallet.address}, true)` : "";
     throw new KppeError("POE_REFUSED", `recordCheckpoint for PoE batch #${batch.id} reverted: ${reason}${fix}`);
   }
 
