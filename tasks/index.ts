@@ -13,12 +13,12 @@ const CHAIN_OPTIONS_HELP = {
 };
 
 export const logTasks = [
-  task("log:keygen", "Make a new Ed25519 log key that signs checkpoints (prints the signer key for the keystore and the verifier key to publish)")
+  task("log:keygen", "Make a new Ed25519 log key that signs checkpoints (prints the signer key for the keystore and the verifier key to publish) Example: npx hardhat log:keygen --origin example.com/log")
     .addOption({ name: "origin", description: "The log's name, a schema-less URL such as example.com/log: the first line of every checkpoint (with --cosigner: the witness's name)", defaultValue: "" })
     .addFlag({ name: "cosigner", description: "Make a witness's cosigner key (C2SP tlog-cosignature, type 0x04) instead, for ledger:replicate (WITNESS_KEY)" })
     .setAction(() => import("./log/keygen.ts"))
     .build(),
-  task("log:key", "Print the verifier key of the log key in KPPE_LOG_KEY (keystore or environment): what verifiers of your checkpoints are given")
+  task("log:key", "Print the verifier key of the log key in KPPE_LOG_KEY (keystore or environment): what verifiers of your checkpoints are given Example: npx hardhat log:key")
     .setAction(() => import("./log/key.ts"))
     .build(),
 ];
@@ -43,7 +43,7 @@ export const anchorTasks = [
     .setAction(() => import("./anchor/run.ts"))
     .build(),
 
-  task("anchor:verify", "Check an anchor receipt: its entry, its position in the log (and the checkpoint's signature, given the log key), and its anchoring on the trusted KPPEAnchor")
+  task("anchor:verify", "Check an anchor receipt: its entry, its position in the log (and the checkpoint's signature, given the log key), and its anchoring on the trusted KPPEAnchor. Example: npx hardhat anchor:verify --receipt receipt.json --log-key <verifier key> --network base")
     .addOption({ name: "eventId", description: "Build the receipt of this event from the store", defaultValue: "" })
     .addOption({ name: "receipt", description: "A receipt file (JSON)", defaultValue: "" })
     .addOption({ name: "body", description: "The event body as JSON, when the receipt does not carry it (or --body-file)", defaultValue: "" })
@@ -66,7 +66,7 @@ export const anchorTasks = [
     .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
     .setAction(() => import("./anchor/authorizeAnchor.ts"))
     .build(),
-  task("anchor:status", "Show the keeper's view (store) and the chain's view (KPPEAnchor) side by side")
+  task("anchor:status", "Show the keeper's view (store) and the chain's view (KPPEAnchor) side by side. Example: npx hardhat anchor:status --network localhost")
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
     .addOption({ name: "contract", description: CHAIN_OPTIONS_HELP.contract, defaultValue: "" })
     .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
@@ -75,7 +75,7 @@ export const anchorTasks = [
 ];
 
 export const ledgerTasks = [
-  task("ledger:serve", "Run the FIFO gateway (PoE v0.1 HTTP API) over a ledger store until Ctrl-C")
+  task("ledger:serve", "Run the FIFO gateway (PoE v0.1 HTTP API) over a ledger store until Ctrl-C. Example: npx hardhat ledger:serve --store data/ledger.sqlite --port 8080")
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
     .addOption({ name: "host", description: "Address to bind; keep 127.0.0.1 unless a proxy in front needs otherwise", defaultValue: "127.0.0.1" })
     .addOption({ name: "port", description: "TCP port", type: ArgumentType.INT, defaultValue: 8080 })
@@ -108,19 +108,19 @@ export const ledgerTasks = [
     .setAction(() => import("./ledger/submit.ts"))
     .build(),
 
-  task("ledger:head", "Print a gateway's head (sequence, event_hash) and state")
+  task("ledger:head", "Print a gateway's head (sequence, event_hash) and state. Example: npx hardhat ledger:head --url http://127.0.0.1:8080")
     .addOption({ name: "url", description: "Gateway URL", defaultValue: GATEWAY_URL })
     .setAction(() => import("./ledger/head.ts"))
     .build(),
 
-  task("ledger:stream", "Print ledger entries as NDJSON from a sequence on, optionally following new ones")
+  task("ledger:stream", "Print ledger entries as NDJSON from a sequence on, optionally following new ones. Example: npx hardhat ledger:stream --from-sequence 1 --follow")
     .addOption({ name: "url", description: "Gateway URL", defaultValue: GATEWAY_URL })
     .addOption({ name: "fromSequence", description: "First sequence to print", type: ArgumentType.INT, defaultValue: 1 })
     .addFlag({ name: "follow", description: "Keep the connection open and print new entries as they are accepted" })
     .setAction(() => import("./ledger/stream.ts"))
     .build(),
 
-  task("ledger:replicate", "Run a storage node: pull and check a gateway's ledger, keep a copy, sign commitments, serve /head and /stream")
+  task("ledger:replicate", "Run a storage node: pull and check a gateway's ledger, keep a copy, sign commitments, serve /head and /stream. Example: npx hardhat ledger:replicate --gateway http://127.0.0.1:8080 --store data/node.sqlite --ephemeral-key")
     .addOption({ name: "gateway", description: "The gateway to replicate", defaultValue: GATEWAY_URL })
     .addOption({ name: "store", description: "Where this node keeps its copy (SQLite file or postgres:// URL)", defaultValue: "data/node.sqlite" })
     .addOption({ name: "host", description: "Address to serve the copy on", defaultValue: "127.0.0.1" })
@@ -145,7 +145,7 @@ export const ledgerTasks = [
     .setAction(() => import("./ledger/monitor.ts"))
     .build(),
 
-  task("ledger:source", "Create a source (prints its API key once) or add credits to one; used by the production profile")
+  task("ledger:source", "Create a source (prints its API key once) or add credits to one; used by the production profile. Example: npx hardhat ledger:source --source-id shop --credits 100000")
     .addOption({ name: "sourceId", description: "The source's id (events carry it as source_id)", defaultValue: "" })
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
     .addOption({ name: "credits", description: "Prepaid events for a new source; -1 for unlimited", type: ArgumentType.INT, defaultValue: -1 })
@@ -155,7 +155,7 @@ export const ledgerTasks = [
     .setAction(() => import("./ledger/source.ts"))
     .build(),
 
-  task("ledger:audit", "Walk a whole ledger and report the first broken link (exit code 1), or that the chain verifies")
+  task("ledger:audit", "Walk a whole ledger and report the first broken link (exit code 1), or that the chain verifies. Example: npx hardhat ledger:audit --store data/ledger.sqlite (or --url http://127.0.0.1:8080)")
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
     .addOption({ name: "url", description: "Audit through a gateway's /stream instead of a store", defaultValue: "" })
     .setAction(() => import("./ledger/audit.ts"))
@@ -175,7 +175,7 @@ export const poeTasks = [
     .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
     .setAction(() => import("./recorder/authorizeWriter.ts"))
     .build(),
-  task("poe:add-order", "FlowPay addOrderToBatch: link a confirmed payment order (its settlement tx hash) to the open proof-of-execution batch")
+  task("poe:add-order", "FlowPay addOrderToBatch: link a confirmed payment order (its settlement tx hash) to the open proof-of-execution batch. Example: npx hardhat poe:add-order --order-id ord-1 --tx-hash 0x…")
     .addOption({ name: "orderId", description: "The order's id (1 to 128 characters); adding it again with the same tx hash is safe", defaultValue: "" })
     .addOption({ name: "txHash", description: "The order's settlement transaction hash, 0x + 64 hex: the order's leaf", defaultValue: "" })
     .addOption({ name: "pixChargeId", description: "The PIX charge id, kept with the order", defaultValue: "" })
@@ -200,14 +200,14 @@ export const poeTasks = [
     .setAction(() => import("./poe/anchor.ts"))
     .build(),
 
-  task("poe:batches", "List the newest FlowPay batches: status, orders, root, checkpoint, anchor transaction")
+  task("poe:batches", "List the newest FlowPay batches: status, orders, root, checkpoint, anchor transaction. Example: npx hardhat poe:batches --limit 10")
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
     .addOption({ name: "limit", description: "How many batches, newest first", type: ArgumentType.INT, defaultValue: 20 })
     .addFlag({ name: "json", description: "Print JSON instead of a table" })
     .setAction(() => import("./poe/batches.ts"))
     .build(),
 
-  task("poe:order-proof", "Print an order's inclusion proof in its anchored FlowPay batch (JSON, verifiable with no database)")
+  task("poe:order-proof", "Print an order's inclusion proof in its anchored FlowPay batch (JSON, verifiable with no database). Example: npx hardhat poe:order-proof --order-id ord-1 --out ord-1.proof.json")
     .addOption({ name: "orderId", description: "The order", defaultValue: "" })
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
     .addOption({ name: "out", description: "Write the proof to this file instead of printing it", defaultValue: "" })
@@ -226,7 +226,7 @@ export const poeTasks = [
 ];
 
 export const sessionTasks = [
-  task("session:anchor", "Lucid session anchoring: hash a recording (file or directory) in chunks, build the Merkle tree, write the manifest, registerSession on ProofRecorder. Signs with PRIVATE_KEY, which must be a ProofRecorder writer")
+  task("session:anchor", "Lucid session anchoring: hash a recording (file or directory) in chunks, build the Merkle tree, write the manifest, registerSession on ProofRecorder. Signs with PRIVATE_KEY, which must be a ProofRecorder writer. Example: npx hardhat session:anchor --input recordings/call-42 --network base")
     .addOption({ name: "input", description: "The recording: a file, or a directory (every regular file in it, by path)", defaultValue: "" })
     .addOption({ name: "sessionId", description: "The session's id (0x + 64 hex is used as is, anything else is keccak256-hashed); default: the input's name", defaultValue: "" })
     .addOption({ name: "owner", description: "The session owner's address; default: the signing account", defaultValue: "" })
@@ -239,7 +239,7 @@ export const sessionTasks = [
     .setAction(() => import("./session/anchor.ts"))
     .build(),
 
-  task("session:verify", "Check a recording (or one chunk) against its manifest and the session registered on chain; names the first chunk that differs")
+  task("session:verify", "Check a recording (or one chunk) against its manifest and the session registered on chain; names the first chunk that differs. Example: npx hardhat session:verify --manifest rec.manifest.json --input rec --network base")
     .addOption({ name: "manifest", description: "The manifest session:anchor wrote", defaultValue: "" })
     .addOption({ name: "input", description: "The recording to check: the file or directory that was anchored", defaultValue: "" })
     .addOption({ name: "chunk", description: "A file holding a single chunk to check (with --index)", defaultValue: "" })

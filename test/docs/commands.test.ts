@@ -17,12 +17,22 @@ const UPSTREAM_TASKS = new Set(["node", "ignition", "keystore", "verify", "test"
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** Each of our tasks and the options it takes (kebab-case, as typed). */
-const TASKS = new Map<string, Set<string>>(
-  [...anchorTasks, ...ledgerTasks, ...logTasks, ...poeTasks, ...sessionTasks, ...pootTasks].map((task) => {
-    const { id, options } = task as unknown as { id: string[]; options: Record<string, unknown> };
-    return [id.join(" "), new Set(Object.keys(options).map(kebab))];
-  }),
-);
+const DEFINITIONS = [...anchorTasks, ...ledgerTasks, ...logTasks, ...poeTasks, ...sessionTasks, ...pootTasks] as unknown as Array<{ id: string[]; description: string; options: Record<string, unknown> }>;
+const TASKS = new Map<string, Set<string>>(DEFINITIONS.map(({ id, options }) => [id.join(" "), new Set(Object.keys(options).map(kebab))]));
+
+/** What is wrong with `npx hardhat …` as written in `page`: an unknown task or option; none for Hardhat's own tasks. */
+function problemsOf(page: string, command: string): string[] {
+  const words = command.split(/\s+/).slice(2);
+  const name = words[0];
+  if (!name || name.startsWith("-") || UPSTREAM_TASKS.has(name) || name === "<task>") return [];
+  const options = TASKS.get(name);
+  if (!options) return [`${page}: \`${command}\`: no task ${name}`];
+  return words
+    .slice(1)
+    .map((word) => /^--([a-z][a-z0-9-]*)/.exec(word)?.[1])
+    .filter((option): option is string => option !== undefined && !options.has(option) && !GLOBAL_OPTIONS.has(option))
+    .map((option) => `${page}: \`${command}\`: ${name} has no --${option}`);
+}
 
 /** Every `<prefix> …` command in the docs: one per line of a code block, or in inline code. */
 function commands(prefix: string): Array<{ page: string; command: string }> {
@@ -43,24 +53,16 @@ function commands(prefix: string): Array<{ page: string; command: string }> {
 // docs cannot drift from the tasks. (docs/local.md's commands are also run: localFlow.test.ts.)
 describe("the commands in README.md and docs/ name real tasks and options", function () {
   it("npx hardhat: every task is one of ours (or Hardhat's), every option one it takes", function () {
-    const problems: string[] = [];
     const documented = commands("npx hardhat");
-    for (const { page, command } of documented) {
-      const words = command.split(/\s+/).slice(2);
-      const name = words[0];
-      if (!name || name.startsWith("-") || UPSTREAM_TASKS.has(name) || name === "<task>") continue;
-      const options = TASKS.get(name);
-      if (!options) {
-        problems.push(`${page}: \`${command}\`: no task ${name}`);
-        continue;
-      }
-      for (const word of words.slice(1)) {
-        const option = /^--([a-z][a-z0-9-]*)/.exec(word)?.[1];
-        if (option && !options.has(option) && !GLOBAL_OPTIONS.has(option)) problems.push(`${page}: \`${command}\`: ${name} has no --${option}`);
-      }
-    }
+    const problems = documented.flatMap(({ page, command }) => problemsOf(page, command));
     assert.ok(documented.length > 50, `found ${documented.length} commands`);
     assert.deepEqual(problems, []);
+  });
+
+  it("the examples in the tasks' --help name real tasks and options too", function () {
+    const examples = DEFINITIONS.flatMap(({ id, description }) => [...description.matchAll(/Example: (npx hardhat [^(]*?)(?: \(|$)/g)].map((m) => ({ page: `${id.join(" ")} --help`, command: m[1].trim() })));
+    assert.ok(examples.length >= 15, `found ${examples.length} examples`);
+    assert.deepEqual(examples.flatMap(({ page, command }) => problemsOf(page, command)), []);
   });
 
   it("kppe: every command and option is one the kppe command takes (from its --help)", async function () {
