@@ -126,6 +126,18 @@ export class ContractChain {
     return { baseFee, maxPriorityFeePerGas: tip, maxFeePerGas: baseFee * 2n + tip };
   }
 
+  /**
+   * The fees of a new transaction under the cap `capWei` per gas (none: no cap): undefined while
+   * the base fee is above it, else the current fees with neither fee per gas over the cap.
+   */
+  async feesUnder(capWei?: bigint): Promise<{ baseFee: bigint; fees: Fees | undefined }> {
+    const { baseFee, maxFeePerGas, maxPriorityFeePerGas } = await this.currentFees();
+    if (capWei === undefined) return { baseFee, fees: { maxFeePerGas, maxPriorityFeePerGas } };
+    if (baseFee > capWei) return { baseFee, fees: undefined };
+    const capped = maxFeePerGas < capWei ? maxFeePerGas : capWei;
+    return { baseFee, fees: { maxFeePerGas: capped, maxPriorityFeePerGas: maxPriorityFeePerGas < capped ? maxPriorityFeePerGas : capped } };
+  }
+
   async nonce(blockTag: "latest" | "pending"): Promise<number> {
     return this.rpc("eth_getTransactionCount", () => this.provider.getTransactionCount(this.wallet.address, blockTag));
   }

@@ -119,14 +119,11 @@ export class RecorderChain extends ContractChain {
     options: { confirmations: number; pollMs?: number; maxFeeWei?: bigint; beforeSend?: (signed: { hash: string; raw: string }) => Promise<void>; afterSend?: () => void },
   ): Promise<MinedTx> {
     const gas = await this.estimate(functionName, args);
-    const fees = await this.currentFees();
-    const cap = options.maxFeeWei;
-    if (cap !== undefined && fees.baseFee > cap) {
-      throw new KppeError("FEE_CAP", `${functionName} not sent: the base fee ${formatUnits(fees.baseFee, "gwei")} gwei is above the fee cap of ${formatUnits(cap, "gwei")} gwei; it is tried again when fees fall`);
+    const { baseFee, fees } = await this.feesUnder(options.maxFeeWei);
+    if (!fees) {
+      throw new KppeError("FEE_CAP", `${functionName} not sent: the base fee ${formatUnits(baseFee, "gwei")} gwei is above the fee cap of ${formatUnits(options.maxFeeWei!, "gwei")} gwei; it is tried again when fees fall`);
     }
-    const maxFeePerGas = cap !== undefined && fees.maxFeePerGas > cap ? cap : fees.maxFeePerGas;
-    const maxPriorityFeePerGas = fees.maxPriorityFeePerGas > maxFeePerGas ? maxFeePerGas : fees.maxPriorityFeePerGas;
-    const signed = await this.sign(functionName, args, { maxFeePerGas, maxPriorityFeePerGas, nonce: await this.nonce("pending"), gasLimit: (gas * 12n) / 10n });
+    const signed = await this.sign(functionName, args, { ...fees, nonce: await this.nonce("pending"), gasLimit: (gas * 12n) / 10n });
     await options.beforeSend?.(signed);
     await this.broadcast(signed.raw);
     options.afterSend?.();

@@ -400,14 +400,12 @@ export class Keeper {
       if (error instanceof AnchorRevertedError) return this.fail(batch, error.reason);
       throw error;
     }
-    const fees = await this.chain.currentFees();
-    if (fees.baseFee > this.maxFeeWei) {
-      return this.pauseForFees(`base fee ${gwei(fees.baseFee)} gwei is above the fee cap of ${this.settings.maxFeeGwei} gwei -- anchoring paused until fees fall (batch #${batch.batchNumber} waits)`);
+    const { baseFee, fees } = await this.chain.feesUnder(this.maxFeeWei);
+    if (!fees) {
+      return this.pauseForFees(`base fee ${gwei(baseFee)} gwei is above the fee cap of ${this.settings.maxFeeGwei} gwei -- anchoring paused until fees fall (batch #${batch.batchNumber} waits)`);
     }
-    const maxFeePerGas = min(fees.maxFeePerGas, this.maxFeeWei);
-    const maxPriorityFeePerGas = min(fees.maxPriorityFeePerGas, maxFeePerGas);
     const nonce = await this.chain.nonce("pending");
-    await this.sign(batch, call, { nonce, maxFeePerGas, maxPriorityFeePerGas, gasLimit: (gas * 6n) / 5n });
+    await this.sign(batch, call, { nonce, ...fees, gasLimit: (gas * 6n) / 5n });
     this.log("info", `TX submitted: ${batch.txHash} | batch #${batch.batchNumber}, nonce ${nonce} | waiting for ${this.settings.confirmations} confirmation(s)...`);
     return "sent";
   }
