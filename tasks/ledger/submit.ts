@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { clientHash } from "../../src/sdk/index.ts";
+import { eventBody } from "../../src/client/gateway.ts";
+import type { JsonValue } from "../../src/hashing/canonical.ts";
 import { userError, userFacing } from "../errors.ts";
 import { gatewayJson } from "./http.ts";
 
@@ -31,17 +31,15 @@ async function run(args: Args): Promise<void> {
   } catch (cause) {
     throw userError(`${args.file ? args.file : "--body"}: not valid JSON (${(cause as Error).message})`);
   }
-  const event = {
-    version: "0.1",
-    event_id: args.eventId || randomUUID(),
-    payload_hash: clientHash(body),
-    source_id: args.sourceId,
-    // With a chosen event id the submission must be repeatable (a safe retry returns the original
-    // receipt), so it carries no timestamp of its own; a fresh random id gets the local time.
-    local_timestamp: args.eventId ? null : new Date().toISOString(),
-    ...(args.previousEventHash ? { previous_event_hash: args.previousEventHash } : {}),
-    data: body,
-  };
+  // Built as the kppe client builds it. With a chosen event id the submission must be repeatable
+  // (a safe retry returns the original receipt), so it carries no timestamp of its own.
+  const event = eventBody({
+    data: body as JsonValue,
+    sourceId: args.sourceId,
+    eventId: args.eventId || undefined,
+    localTimestamp: args.eventId ? null : undefined,
+    previousEventHash: args.previousEventHash || null,
+  });
   const receipt = await gatewayJson(`${args.url}/submit`, { method: "POST", headers: { "content-type": "application/json", ...authHeader() }, body: JSON.stringify(event) });
   console.log(JSON.stringify(receipt, null, 2));
 }
