@@ -47,8 +47,8 @@ export class NoTokenError extends GatewayError {}
 /** The event id is taken by an event with different content. */
 export class DuplicateEventError extends GatewayError {}
 
-/** The source is over its rate: retry after `retryAfterMs`. */
-export class RateLimitError extends GatewayError {
+/** A refusal that passes: the same request may be sent again after `retryAfterMs` (the gateway's Retry-After). */
+export class RetryLaterError extends GatewayError {
   readonly retryAfterMs: number;
   constructor(status: number, body: GatewayErrorBody, retryAfterMs: number) {
     super(status, body, true);
@@ -56,14 +56,11 @@ export class RateLimitError extends GatewayError {
   }
 }
 
+/** The source is over its rate: retry after `retryAfterMs`. */
+export class RateLimitError extends RetryLaterError {}
+
 /** The ledger's store is unreachable; nothing was written: retry after `retryAfterMs`. */
-export class FifoDownError extends GatewayError {
-  readonly retryAfterMs: number;
-  constructor(status: number, body: GatewayErrorBody, retryAfterMs: number) {
-    super(status, body, true);
-    this.retryAfterMs = retryAfterMs;
-  }
-}
+export class FifoDownError extends RetryLaterError {}
 
 /** A permanent refusal by the gateway: the same request fails the same way. */
 export class GatewayInternalError extends GatewayError {}

@@ -4,7 +4,7 @@ import type { EnqueueReceipt, LedgerEntry, LedgerHead } from "../ledger/types.ts
 import { parseReceipt, type AnchorReceipt, type AnchorReceiptV1 } from "../receipt/format.ts";
 import { KppeError } from "../errors.ts";
 import { streamLines } from "./stream.ts";
-import { gatewayError, GatewayError, GatewayUnreachableError, type GatewayErrorBody } from "./errors.ts";
+import { gatewayError, GatewayError, GatewayUnreachableError, RetryLaterError, type GatewayErrorBody } from "./errors.ts";
 
 export interface GatewayClientOptions {
   /** The gateway's base URL, e.g. `http://127.0.0.1:8080`. */
@@ -229,8 +229,7 @@ export class GatewayClient {
         maxTimeout: 5_000,
         // The gateway says how long to wait (Retry-After); wait that long before the next attempt.
         onFailedAttempt: async ({ error, retriesLeft }) => {
-          const wait = (error as { retryAfterMs?: number }).retryAfterMs;
-          if (wait && retriesLeft > 0) await sleep(wait, options.signal);
+          if (error instanceof RetryLaterError && retriesLeft > 0) await sleep(error.retryAfterMs, options.signal);
         },
       },
     );

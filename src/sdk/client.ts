@@ -7,6 +7,7 @@ export {
   BadPrevHashError,
   NoTokenError,
   DuplicateEventError,
+  RetryLaterError,
   RateLimitError,
   FifoDownError,
   GatewayInternalError,
