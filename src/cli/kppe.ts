@@ -8,8 +8,8 @@ import { KppeError } from "../errors.ts";
 import { clientHash } from "../hashing/canonical.ts";
 import { openCheckpoint, parseCheckpoint, parseNote, parseVerifierKey } from "../log/note.ts";
 import { MAX_RECEIPT_BYTES } from "../receipt/format.ts";
-import { checkLine, verdictOf } from "../receipt/verdict.ts";
-import { verifyReceiptOffline, type CheckResult } from "../receipt/verify.ts";
+import { receiptVerification, verificationLines, type ReceiptVerification } from "../receipt/verdict.ts";
+import { verifyReceiptOffline } from "../receipt/verify.ts";
 
 /** Exit codes: 0 all asked for was done and verified; 1 a check failed or the gateway refused; 2 bad usage. */
 class UsageError extends Error {}
@@ -122,23 +122,18 @@ const COMMANDS: Record<string, Command> = {
       const eventBody = values.body ? await readJson(values.body as string, "--body") : undefined;
       const witnessKeys = ((values["witness-keys"] as string | undefined) ?? "").split(",").map((k) => k.trim()).filter(Boolean);
       const options = { eventBody, logKey: (values["log-key"] as string | undefined) || undefined, witnessKeys, threshold: values.threshold ? positiveInteger(values.threshold as string, "--threshold") : undefined };
-      let result: { checks: CheckResult[]; claim?: string; explorer?: { tx: string; contract: string } | null };
+      let result: ReceiptVerification;
       if (values["rpc-url"]) {
         const contract = requireArg(values.contract as string | undefined, "--contract <KPPEAnchor address> (or $KPPE_CONTRACT_ADDRESS): the deployment you trust");
         // ethers is loaded only for on-chain checks: offline verification starts faster without it.
         const [{ verifyReceipt }, { rpcProvider }] = await Promise.all([import("../receipt/verifyReceipt.ts"), import("../chain/rpcProvider.ts")]);
         result = await verifyReceipt(receiptText, { ...options, chain: { provider: rpcProvider(values["rpc-url"] as string), contract } });
       } else {
-        const offline = verifyReceiptOffline(receiptText, options);
-        result = { checks: [...offline.checks, { name: "on chain", ok: false, skipped: true, detail: "not checked on chain (offline; give --rpc-url and --contract): nothing shows the batch was anchored" }] };
+        result = receiptVerification(verifyReceiptOffline(receiptText, options));
       }
-      const verdict = verdictOf(result.checks, "the receipt's event is in the anchored log at its position");
-      if (values.json) console.log(JSON.stringify({ verdict, checks: result.checks, claim: result.claim ?? null, explorer: result.explorer ?? null }, null, 2));
-      else {
-        if (result.claim) console.log(result.claim + (result.explorer ? `\n  ${result.explorer.tx}` : ""));
-        for (const check of result.checks) console.log(checkLine(check));
-        console.log(verdict.line);
-      }
+      const { verdict } = result;
+      if (values.json) console.log(JSON.stringify({ verdict, checks: result.checks, claim: result.claim, explorer: result.explorer }, null, 2));
+      else for (const line of verificationLines(result)) console.log(line);
       return verdict.status === "verified" || (verdict.status === "verified-except" && !values["require-all"]) ? 0 : 1;
     },
   },

@@ -11,7 +11,7 @@ export { DEFAULT_MAX_LEAVES, ABSOLUTE_MAX_LEAVES, depthFor } from "../merkle/lim
 export { parseReceipt, RECEIPT_FORMAT, type AnchorReceipt } from "../receipt/format.ts";
 export { buildReceipt } from "../receipt/build.ts";
 export { verifyReceiptOffline, type CheckResult, type OfflineVerification, type OfflineOptions } from "../receipt/verify.ts";
-export { verdictOf, checkLine, type Verdict, type VerdictStatus } from "../receipt/verdict.ts";
+export { verdictOf, checkLine, receiptVerification, verificationLines, type Verdict, type VerdictStatus, type ReceiptVerification } from "../receipt/verdict.ts";
 export { explorerTxUrl, explorerAddressUrl } from "../receipt/format.ts";
 export { openCheckpoint, parseVerifierKey, type Checkpoint } from "../log/note.ts";
 export { logLeafHash, logRoot, verifyInclusion, verifyConsistency, type InclusionClaim, type ConsistencyClaim } from "../log/rfc9162.ts";

@@ -2,7 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { receiptFromStore } from "../../src/receipt/assemble.ts";
 import type { AnchorReceipt } from "../../src/receipt/format.ts";
-import { checkLine } from "../../src/receipt/verdict.ts";
+import { verificationLines } from "../../src/receipt/verdict.ts";
 import { verifyReceipt, type ReceiptVerifyOptions } from "../../src/receipt/verifyReceipt.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userError, userFacing } from "../errors.ts";
@@ -39,9 +39,7 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
     chain = { provider, contract: contractAddress(args.contract, chainId), chainId };
   }
   const result = await verifyReceipt(receipt, { eventBody, logKey, witnessKeys, threshold: args.threshold || undefined, chain });
-  console.log(result.claim + (result.explorer ? `\n  ${result.explorer.tx}` : ""));
-  for (const check of result.checks) console.log(checkLine(check));
-  console.log(result.verdict.line);
+  for (const line of verificationLines(result)) console.log(line);
   if (result.verdict.status === "not-verified") process.exitCode = 1;
 }
 
