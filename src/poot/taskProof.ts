@@ -47,6 +47,8 @@ export interface ProofContext {
 export function refuseTaskProof(proof: TaskProof, context: ProofContext): string | undefined {
   if (!Number.isSafeInteger(proof.slot) || proof.slot < 0) return `slot ${proof.slot} is not a slot number`;
   if (!(TASK_TYPES as readonly string[]).includes(proof.type)) return `type ${JSON.stringify(proof.type)} is not a PoOT task`;
+  // A proof is read from a file or the network: its value must be an object before it is signed over or read.
+  if (typeof proof.value !== "object" || proof.value === null || Array.isArray(proof.value)) return `value must be an object, got ${JSON.stringify(proof.value)?.slice(0, 80)}`;
   let signer: string;
   try {
     signer = verifyMessage(taskProofMessage(context.deployment, proof), proof.signature);

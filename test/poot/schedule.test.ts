@@ -88,7 +88,8 @@ describe("PoOT: work credits and the leader schedule anyone can recompute", func
     const elsewhere = prove(A, slot, "validation_signature", { checkpoint_size: 9 }, { deployment: "0x00000000000000000000000000000000000000bb" });
     const outside = prove(A, EPOCH * EPOCH_SLOTS, "uptime_beacon", {});
     const good = prove(E, slot + 1, "validation_signature", { checkpoint_size: 9 });
-    const { refused, counted } = tallyEpoch(EPOCH, [forged, late, elsewhere, outside, good, good], SEED, context);
+    const noValue = { ...prove(C, slot, "relay_bandwidth", {}), value: null } as unknown as TaskProof;
+    const { refused, counted } = tallyEpoch(EPOCH, [forged, late, elsewhere, outside, good, good, noValue], SEED, context);
     assert.equal(counted, 1);
     const reasons = refused.map((r) => r.reason);
     assert.match(reasons[0], new RegExp(`signed by 0x[0-9a-fA-F]{40}, not by ${B.address} for this deployment`));
@@ -96,6 +97,7 @@ describe("PoOT: work credits and the leader schedule anyone can recompute", func
     assert.match(reasons[2], /not by .* for this deployment/);
     assert.match(reasons[3], /outside the window of epoch 10/);
     assert.match(reasons[4], /a second validation_signature proof .* \(one per node, slot and type\)/);
+    assert.match(reasons[5], /value must be an object, got null/, "a malformed proof is refused, not a crash");
   });
 
   it("counts a storage challenge only when its answer proves the entry in the signed log", async function () {
