@@ -8,6 +8,16 @@ import { anchorTasks, ledgerTasks, logTasks, poeTasks, pootTasks, sessionTasks }
 const SOLC_VERSION = "0.8.28";
 const soljson = createRequire(import.meta.url).resolve("solc/soljson.js");
 
+const COMPILER = {
+  version: SOLC_VERSION,
+  path: soljson,
+  settings: {
+    optimizer: { enabled: true, runs: 10_000 },
+    evmVersion: "cancun",
+    viaIR: true,
+  },
+};
+
 export const BASE_CHAIN_ID = 8453;
 export const BASE_SEPOLIA_CHAIN_ID = 84532;
 
@@ -15,12 +25,13 @@ export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   tasks: [...ledgerTasks, ...logTasks, ...anchorTasks, ...poeTasks, ...sessionTasks, ...pootTasks],
   solidity: {
-    version: SOLC_VERSION,
-    path: soljson,
-    settings: {
-      optimizer: { enabled: true, runs: 10_000 },
-      evmVersion: "cancun",
-      viaIR: true,
+    // Deployments compile with the `production` profile (Ignition's default). Hardhat derives it
+    // from a single compiler config with only the version and path (no viaIR, 200 optimizer runs,
+    // each file compiled alone), so a deployment would not be the bytecode the tests and gas
+    // snapshots measure. Both profiles are this one compiler, built the same way.
+    profiles: {
+      default: COMPILER,
+      production: { ...COMPILER, isolated: false },
     },
   },
   // Forking a local node (chain 31337) needs its hardfork history, as forking Base needs Base's
