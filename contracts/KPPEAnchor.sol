@@ -25,6 +25,12 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
     uint64 public constant WITNESS_SET_DELAY = 1 days;
     uint8 private constant CHECKPOINTS = 1; // Head.flags: checkpoints began
     uint8 private constant WITNESSED = 2; // Head.flags: a witness set was ever proposed
+    uint8 private constant FROZEN = 4; // Head.flags: the log signer equivocated; anchoring stops until it is rotated
+    /// @dev The log signer's statements are about the log, not this deployment: the domain has no
+    /// chain id or contract, so one signed checkpoint is evidence on every chain that knows the signer.
+    bytes32 private constant LOG_DOMAIN_SEPARATOR = keccak256(
+        abi.encode(keccak256("EIP712Domain(string name,string version)"), keccak256("KPPE log"), keccak256("1"))
+    );
 
     struct StoredBatch {
         bytes32 merkleRoot;
@@ -60,6 +66,8 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
     WitnessConfig private _witnessConfig;
     mapping(uint256 version => bytes32 originHash) private _witnessOrigins;
     mapping(uint256 version => mapping(address witness => bool member)) private _witnesses;
+    address private _logSigner;
+    bytes32 private _logOriginHash;
 
     constructor(address initialOwner) Ownable(initialOwner) EIP712("KPPEAnchor", "2") {}
 
@@ -72,7 +80,11 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         uint64 timestamp
     ) external {
         Head memory head = _checkAnchor(batchId, merkleRoot, eventCount, treeDepth);
-        if (head.flags & CHECKPOINTS != 0) revert LogCheckpointRequired(_firstCheckpointBatchId);
+        // One test of the flags on the hot path; which one is set is worked out only on the way to a revert.
+        if (head.flags & (CHECKPOINTS | FROZEN) != 0) {
+            if (head.flags & FROZEN != 0) revert LogFrozen(_logSigner);
+            revert LogCheckpointRequired(_firstCheckpointBatchId);
+        }
         uint256 total = uint256(head.totalEventsAnchored) + eventCount;
         if (total > type(uint48).max) revert TotalEventsOverflow(total);
         _store(head, batchId, merkleRoot, eventCount, treeDepth, timestamp, 0, total);
@@ -92,7 +104,10 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
     ) external {
         Head memory head = _checkAnchor(batchId, merkleRoot, eventCount, treeDepth);
         if (logRoot == bytes32(0)) revert ZeroLogRoot();
-        if (head.flags & WITNESSED != 0) _checkWitnesses(logSize, logRoot, witnessSignatures);
+        if (head.flags & (WITNESSED | FROZEN) != 0) {
+            if (head.flags & FROZEN != 0) revert LogFrozen(_logSigner);
+            _checkWitnesses(logSize, logRoot, witnessSignatures);
+        }
         uint256 previousSize = head.totalEventsAnchored;
         if (uint256(logSize) != previousSize + eventCount) revert LogSizeMismatch(logSize, previousSize, eventCount);
         if (logSize > type(uint48).max) revert TotalEventsOverflow(logSize);
@@ -176,6 +191,95 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
     function checkpointDigest(uint64 logSize, bytes32 logRoot) external view returns (bytes32) {
         (uint256 setVersion,) = _activeWitnessSet();
         return _checkpointDigest(setVersion, logSize, logRoot);
+    }
+
+    /// @inheritdoc IKPPEAnchor
+    function setLogSigner(address signer, string calldata origin) external onlyOwner {
+        if (signer == address(0)) revert ZeroLogSigner();
+        // The key that equivocated cannot lift its own freeze: the owner must rotate to another.
+        if (_head.flags & FROZEN != 0 && signer == _logSigner) revert LogSignerEquivocated(signer);
+        _logSigner = signer;
+        _logOriginHash = keccak256(bytes(origin));
+        _head.flags &= ~FROZEN;
+        emit LogSignerChanged(signer, origin);
+    }
+
+    /// @inheritdoc IKPPEAnchor
+    function logSigner() external view returns (address signer, bytes32 originHash, bool frozen) {
+        return (_logSigner, _logOriginHash, _head.flags & FROZEN != 0);
+    }
+
+    /// @inheritdoc IKPPEAnchor
+    function logCheckpointDigest(uint64 size, bytes32 root) public view returns (bytes32) {
+        bytes32 structHash = keccak256(abi.encode(CHECKPOINT_TYPEHASH, _logOriginHash, size, root));
+        return keccak256(abi.encodePacked(hex"1901", LOG_DOMAIN_SEPARATOR, structHash));
+    }
+
+    /// @inheritdoc IKPPEAnchor
+    function reportEquivocation(
+        SignedCheckpoint calldata older,
+        SignedCheckpoint calldata newer,
+        bytes32 prefixRoot,
+        bytes32[] calldata proof
+    ) external {
+        address signer = _checkReportable();
+        _checkLogSignature(signer, older, 0);
+        _checkLogSignature(signer, newer, 1);
+        if (!_contradicts(older.size, older.root, newer.size, newer.root, prefixRoot, proof)) revert NotAnEquivocation();
+        _freeze(signer, older.size, older.root, newer.size, newer.root);
+    }
+
+    /// @inheritdoc IKPPEAnchor
+    function reportAnchoredEquivocation(
+        uint256 batchId,
+        SignedCheckpoint calldata signed,
+        bytes32 prefixRoot,
+        bytes32[] calldata proof
+    ) external {
+        address signer = _checkReportable();
+        _checkLogSignature(signer, signed, 0);
+        uint256 anchoredSize = _batches[batchId].logSize;
+        if (anchoredSize == 0) revert NoCheckpoint(batchId);
+        bytes32 anchoredRoot = _logRoots[batchId];
+        bool contradicts = signed.size <= anchoredSize
+            ? _contradicts(signed.size, signed.root, anchoredSize, anchoredRoot, prefixRoot, proof)
+            : _contradicts(anchoredSize, anchoredRoot, signed.size, signed.root, prefixRoot, proof);
+        if (!contradicts) revert NotAnEquivocation();
+        if (signed.size <= anchoredSize) _freeze(signer, signed.size, signed.root, anchoredSize, anchoredRoot);
+        else _freeze(signer, anchoredSize, anchoredRoot, signed.size, signed.root);
+    }
+
+    function _checkReportable() private view returns (address signer) {
+        signer = _logSigner;
+        if (signer == address(0)) revert NoLogSigner();
+        if (_head.flags & FROZEN != 0) revert LogFrozen(signer);
+    }
+
+    function _checkLogSignature(address signer, SignedCheckpoint calldata checkpoint, uint256 index) private view {
+        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(logCheckpointDigest(checkpoint.size, checkpoint.root), checkpoint.signature);
+        if (error != ECDSA.RecoverError.NoError || recovered != signer) revert InvalidLogSignature(index);
+    }
+
+    /// @dev True when the log of (`size1`, `root1`) cannot be a prefix of the log of (`size2`,
+    /// `root2`), `size1 <= size2`: two roots for one size, or a consistency proof showing that the
+    /// second log's first `size1` entries have root `prefixRoot`, which is not `root1`. The proof
+    /// binds `prefixRoot` to `root2` (RFC 9162), so no one can make it up.
+    function _contradicts(
+        uint256 size1,
+        bytes32 root1,
+        uint256 size2,
+        bytes32 root2,
+        bytes32 prefixRoot,
+        bytes32[] calldata proof
+    ) private pure returns (bool) {
+        if (size1 > size2) return false;
+        if (size1 == size2) return root1 != root2;
+        return prefixRoot != root1 && LogMerkle.verifyConsistency(size1, size2, prefixRoot, root2, proof);
+    }
+
+    function _freeze(address signer, uint256 size1, bytes32 root1, uint256 size2, bytes32 root2) private {
+        _head.flags |= FROZEN;
+        emit LogEquivocation(signer, uint64(size1), root1, uint64(size2), root2, msg.sender);
     }
 
     /// @dev The checks both anchoring calls share; returns the head with the caller cached.
@@ -350,6 +454,6 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
 
     /// @inheritdoc IKPPEAnchor
     function version() external pure returns (string memory) {
-        return "2.0.0";
+        return "2.1.0";
     }
 }

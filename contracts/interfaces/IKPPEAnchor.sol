@@ -43,6 +43,24 @@ interface IKPPEAnchor {
     /// log `origin`. A threshold of 0 (and no witnesses) removes the requirement, with the same delay.
     event WitnessSetProposed(uint256 indexed version, address[] witnesses, uint8 threshold, string origin, uint64 activatesAt);
 
+    /// @notice A log checkpoint as the log signer signed it: EIP-712 `Checkpoint(string origin,
+    /// uint64 size,bytes32 root)` in the domain ("KPPE log", "1"), with no chain id or contract,
+    /// since the statement is about the log; `signature` is 65 bytes (r || s || v).
+    struct SignedCheckpoint {
+        uint64 size;
+        bytes32 root;
+        bytes signature;
+    }
+
+    /// @notice From now on `signer` is the log's on-chain identity: its signed checkpoints of the
+    /// log `origin` are evidence against it (`reportEquivocation`). Setting it lifts a freeze.
+    event LogSignerChanged(address indexed signer, string origin);
+
+    /// @notice `reporter` proved that `logSigner` signed two histories that cannot both be true
+    /// (or one that contradicts the anchored log): the log of (`size1`, `root1`) is not a prefix of
+    /// the log of (`size2`, `root2`). Anchoring is frozen until the owner sets another log signer.
+    event LogEquivocation(address indexed logSigner, uint64 size1, bytes32 root1, uint64 size2, bytes32 root2, address indexed reporter);
+
     /// @notice `anchor` was granted (`authorized` true) or denied the right to anchor.
     event AnchorAuthorizationChanged(address indexed anchor, bool authorized);
 
@@ -89,6 +107,24 @@ interface IKPPEAnchor {
     error NotAWitness(address signer);
     /// @notice Signatures must come from distinct witnesses, in increasing address order; `signer` repeats or is out of order.
     error WitnessSignaturesUnordered(address signer);
+
+    /// @notice The log signer equivocated (`LogEquivocation`): nothing is anchored until the owner
+    /// sets another log signer with `setLogSigner`.
+    error LogFrozen(address logSigner);
+    /// @notice No log signer is set (`setLogSigner`), so there is nobody to report.
+    error NoLogSigner();
+    /// @notice The log signer cannot be the zero address.
+    error ZeroLogSigner();
+    /// @notice `signer` equivocated; anchoring resumes only under another log signer.
+    error LogSignerEquivocated(address signer);
+    /// @notice Signed checkpoint `index` (0 the first, 1 the second) is not signed by the log
+    /// signer over its size and root for the log's origin.
+    error InvalidLogSignature(uint256 index);
+    /// @notice The checkpoints given can both be true: same size and root, the first larger than
+    /// the second, or a prefix root that equals the first root or that the proof does not bind.
+    error NotAnEquivocation();
+    /// @notice Batch `batchId` was not anchored with a log checkpoint.
+    error NoCheckpoint(uint256 batchId);
 
     /// @notice Anchors the root of batch `batchId`. Only authorized anchors may call it.
     /// @dev Reverts unless `batchId == latestBatchId() + 1`, `merkleRoot != 0`, `eventCount > 0` and
@@ -143,6 +179,41 @@ interface IKPPEAnchor {
     /// `Checkpoint(string origin,uint64 size,bytes32 root)` in the domain ("KPPEAnchor", "2",
     /// this chain's id, this contract), so a signature is good for one log, one chain and one contract.
     function checkpointDigest(uint64 logSize, bytes32 logRoot) external view returns (bytes32);
+
+    /// @notice Sets the log's on-chain signer (the secp256k1 key `npx hardhat log:key` derives
+    /// from the log key) and its origin; lifts a freeze when it is another key than the one that
+    /// equivocated. Only the owner.
+    function setLogSigner(address signer, string calldata origin) external;
+
+    /// @notice The log signer, the keccak256 of its log's origin, and whether anchoring is frozen
+    /// because it equivocated.
+    function logSigner() external view returns (address signer, bytes32 originHash, bool frozen);
+
+    /// @notice The EIP-712 digest the log signer signs for its checkpoint (`size`, `root`).
+    function logCheckpointDigest(uint64 size, bytes32 root) external view returns (bytes32);
+
+    /// @notice Anyone may prove that the log signer signed two checkpoints that cannot both be
+    /// true, which freezes anchoring (`LogEquivocation`, then `LogFrozen` on every anchor):
+    /// `older.size == newer.size` with different roots, or `older.size < newer.size` and a
+    /// consistency proof (RFC 9162) from `older.size` to `newer.size` that verifies with
+    /// `prefixRoot` as the old root and `newer.root` as the new one, where `prefixRoot` is not
+    /// `older.root`. Both must carry the log signer's signature.
+    function reportEquivocation(
+        SignedCheckpoint calldata older,
+        SignedCheckpoint calldata newer,
+        bytes32 prefixRoot,
+        bytes32[] calldata proof
+    ) external;
+
+    /// @notice As `reportEquivocation`, with the log anchored at batch `batchId` as one side: a
+    /// checkpoint signed by the log signer that is not a prefix of the anchored log (smaller, with
+    /// a proof in the anchored log) or that does not extend it (larger, with a proof in its own log).
+    function reportAnchoredEquivocation(
+        uint256 batchId,
+        SignedCheckpoint calldata signed,
+        bytes32 prefixRoot,
+        bytes32[] calldata proof
+    ) external;
 
     /// @notice True when the ledger entry with `eventHash` and `contentHash` is entry `index`
     /// (ledger sequence `index + 1`) of the log anchored with batch `batchId`. Works for any

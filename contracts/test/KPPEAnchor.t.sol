@@ -246,6 +246,6 @@ contract KPPEAnchorTest is CheatsTest {
     }
 
     function test_version() public view {
-        assertTrue(keccak256(bytes(anchor.version())) == keccak256("2.0.0"), "version");
+        assertTrue(keccak256(bytes(anchor.version())) == keccak256("2.1.0"), "version");
     }
 }

@@ -1,4 +1,5 @@
-import { Contract, Transaction, type Provider, type Wallet } from "ethers";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Contract, formatUnits, Transaction, type Provider, type Wallet } from "ethers";
 import { KppeError } from "../errors.ts";
 import type { AnchorTarget } from "../store/types.ts";
 import { KPPE_ANCHOR_ABI } from "./kppeAnchorAbi.ts";
@@ -30,6 +31,23 @@ export interface ChainCheckpoint {
   logRoot: string;
   firstSequence: number;
 }
+
+/** A checkpoint signed by the log signer, as KPPEAnchor's `SignedCheckpoint` takes it. */
+export interface LogStatement {
+  size: number;
+  root: string;
+  /** 65 bytes (r || s || v), 0x hex. */
+  signature: string;
+}
+
+/**
+ * Evidence that the log signer signed histories that cannot both be true: two signed
+ * checkpoints (`reportEquivocation`), or one against the log anchored at `batchId`
+ * (`reportAnchoredEquivocation`); `prefixRoot` and `proof` as the contract documents.
+ */
+export type EquivocationReport =
+  | { older: LogStatement; newer: LogStatement; prefixRoot: string; proof: string[] }
+  | { batchId: number; signed: LogStatement; prefixRoot: string; proof: string[] };
 
 export interface Fees {
   maxFeePerGas: bigint;
@@ -219,6 +237,42 @@ export class ContractChain {
     }
   }
 
+  /**
+   * Estimates (a refused call throws ContractRevertedError, decoded, before anything is paid),
+   * signs, hands the signed transaction to `beforeSend` (to record it), sends, and waits for
+   * `confirmations` blocks. With `maxFeeWei`, nothing is signed while the base fee is above it
+   * (FEE_CAP: try again when fees fall), and the fee per gas never exceeds it.
+   */
+  async write(
+    functionName: string,
+    args: readonly unknown[],
+    options: { confirmations: number; pollMs?: number; maxFeeWei?: bigint; beforeSend?: (signed: { hash: string; raw: string }) => Promise<void>; afterSend?: () => void },
+  ): Promise<MinedTx> {
+    const gas = await this.estimate(functionName, args);
+    const { baseFee, fees } = await this.feesUnder(options.maxFeeWei);
+    if (!fees) {
+      throw new KppeError("FEE_CAP", `${functionName} not sent: the base fee ${formatUnits(baseFee, "gwei")} gwei is above the fee cap of ${formatUnits(options.maxFeeWei!, "gwei")} gwei; it is tried again when fees fall`);
+    }
+    const signed = await this.sign(functionName, args, { ...fees, nonce: await this.nonce("pending"), gasLimit: (gas * 12n) / 10n });
+    await options.beforeSend?.(signed);
+    await this.broadcast(signed.raw);
+    options.afterSend?.();
+    return this.confirmed(signed.hash, options.confirmations, options.pollMs);
+  }
+
+  /**
+   * Waits until `hash` is mined and `confirmations` blocks deep (its own block counts as one).
+   * Throws TX_DROPPED if the node forgets it while it is pending; the caller sends it again.
+   */
+  async confirmed(hash: string, confirmations: number, pollMs = 500): Promise<MinedTx> {
+    while (true) {
+      const mined = await this.mined(hash);
+      if (mined && (!mined.success || (await this.blockNumber()) - mined.blockNumber + 1 >= confirmations)) return mined;
+      if (!mined && !(await this.known(hash))) throw new KppeError("TX_DROPPED", `transaction ${hash} is neither mined nor pending: the node dropped it`);
+      await sleep(pollMs);
+    }
+  }
+
   /** `Name(arg, …)` of a custom error in a failed call, or undefined if the failure was not a revert. */
   decodeRevert(error: unknown): string | undefined {
     const e = error as { code?: string; data?: string; revert?: { name: string; args: unknown[] }; info?: { error?: { data?: string } } };
@@ -330,6 +384,20 @@ export class AnchorChain extends ContractChain {
 
   async verifyLogInclusion(batchNumber: number, index: number, eventHash: string, contentHash: string, proof: string[]): Promise<boolean> {
     return this.rpc("verifyLogInclusion", () => this.contract.verifyLogInclusion(batchNumber, index, eventHash, contentHash, proof));
+  }
+
+  /** The log's on-chain signer (zero address: none set) and whether anchoring is frozen by an equivocation report. */
+  async logSigner(): Promise<{ signer: string; frozen: boolean }> {
+    const s = await this.rpc("logSigner", () => this.contract.logSigner());
+    return { signer: s.signer, frozen: s.frozen };
+  }
+
+  /** Sends `report` (anyone may) and waits for one confirmation; a report the contract refuses throws before anything is paid. */
+  reportEquivocation(report: EquivocationReport, pollMs?: number): Promise<MinedTx> {
+    const statement = (s: LogStatement) => [s.size, s.root, s.signature];
+    return "batchId" in report
+      ? this.write("reportAnchoredEquivocation", [report.batchId, statement(report.signed), report.prefixRoot, report.proof], { confirmations: 1, pollMs })
+      : this.write("reportEquivocation", [statement(report.older), statement(report.newer), report.prefixRoot, report.proof], { confirmations: 1, pollMs });
   }
 
   /** The unix time of block `blockNumber`. */

@@ -1,8 +1,6 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { KppeError } from "../errors.ts";
-import { ContractChain, type MinedTx } from "./anchorChain.ts";
+import { ContractChain } from "./anchorChain.ts";
 import type { RetryPolicy } from "../runtime/retry.ts";
-import { formatUnits, type Provider, type Wallet } from "ethers";
+import type { Provider, Wallet } from "ethers";
 
 /** The parts of ProofRecorder's ABI that FlowPay batches and Lucid sessions use. */
 export const PROOF_RECORDER_ABI = [
@@ -105,41 +103,5 @@ export class RecorderChain extends ContractChain {
   async blockTimestamp(blockNumber: number): Promise<number> {
     const block = await this.rpc("eth_getBlockByNumber", () => this.provider.getBlock(blockNumber));
     return block?.timestamp ?? Math.floor(Date.now() / 1000);
-  }
-
-  /**
-   * Estimates (a refused call throws ContractRevertedError, decoded, before anything is paid),
-   * signs, hands the signed transaction to `beforeSend` (to record it), sends, and waits for
-   * `confirmations` blocks. With `maxFeeWei`, nothing is signed while the base fee is above it
-   * (FEE_CAP: try again when fees fall), and the fee per gas never exceeds it.
-   */
-  async write(
-    functionName: string,
-    args: readonly unknown[],
-    options: { confirmations: number; pollMs?: number; maxFeeWei?: bigint; beforeSend?: (signed: { hash: string; raw: string }) => Promise<void>; afterSend?: () => void },
-  ): Promise<MinedTx> {
-    const gas = await this.estimate(functionName, args);
-    const { baseFee, fees } = await this.feesUnder(options.maxFeeWei);
-    if (!fees) {
-      throw new KppeError("FEE_CAP", `${functionName} not sent: the base fee ${formatUnits(baseFee, "gwei")} gwei is above the fee cap of ${formatUnits(options.maxFeeWei!, "gwei")} gwei; it is tried again when fees fall`);
-    }
-    const signed = await this.sign(functionName, args, { ...fees, nonce: await this.nonce("pending"), gasLimit: (gas * 12n) / 10n });
-    await options.beforeSend?.(signed);
-    await this.broadcast(signed.raw);
-    options.afterSend?.();
-    return this.confirmed(signed.hash, options.confirmations, options.pollMs);
-  }
-
-  /**
-   * Waits until `hash` is mined and `confirmations` blocks deep (its own block counts as one).
-   * Throws TX_DROPPED if the node forgets it while it is pending; the caller sends it again.
-   */
-  async confirmed(hash: string, confirmations: number, pollMs = 500): Promise<MinedTx> {
-    while (true) {
-      const mined = await this.mined(hash);
-      if (mined && (!mined.success || (await this.blockNumber()) - mined.blockNumber + 1 >= confirmations)) return mined;
-      if (!mined && !(await this.known(hash))) throw new KppeError("TX_DROPPED", `transaction ${hash} is neither mined nor pending: the node dropped it`);
-      await sleep(pollMs);
-    }
   }
 }

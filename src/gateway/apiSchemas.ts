@@ -226,9 +226,12 @@ export const CONSISTENCY_ROUTE = {
 };
 
 export const CHECKPOINT_ROUTE = {
-  summary: "The latest signed checkpoint (C2SP tlog-checkpoint in a signed note), with witness cosignatures",
+  summary: "The latest signed checkpoint (C2SP tlog-checkpoint in a signed note), with witness cosignatures; on a storage node run as a witness, the checkpoint it last cosigned",
   tags: ["log"],
-  response: { 200: mediaResponse("text/plain", "origin, size and base64 root lines, a blank line, signature lines") },
+  response: {
+    200: mediaResponse("text/plain", "origin, size and base64 root lines, a blank line, signature lines (the log key's Ed25519 one, the log signer's EIP-712 one, cosignatures)"),
+    404: { ...errorSchema, description: "NOT_FOUND: a storage node that is not a witness, or has cosigned nothing yet" },
+  },
 };
 
 export const LOG_KEY_ROUTE = {

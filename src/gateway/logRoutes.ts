@@ -3,6 +3,7 @@ import type { LedgerEntry } from "../ledger/types.ts";
 import { couldBeEventId } from "../ledger/validate.ts";
 import type { LogService } from "../log/service.ts";
 import type { LedgerStore } from "../store/types.ts";
+import type { Witness } from "../storage/witness.ts";
 import { CHECKPOINT_ROUTE, CONSISTENCY_ROUTE, INCLUSION_ROUTE, LOG_KEY_ROUTE } from "./apiSchemas.ts";
 import { errorBody } from "./errors.ts";
 
@@ -42,8 +43,15 @@ function badParameter(reply: FastifyReply, field: string, message: string): Fast
  * The log's read API: the signed checkpoint, the log key, and inclusion and consistency proofs
  * (RFC 9162), each bounded by the integrated size and refused with a message naming it.
  */
-export function registerLogRoutes(app: FastifyInstance, { store, logService }: { store: LedgerStore; logService: LogService }): void {
+export function registerLogRoutes(app: FastifyInstance, { store, logService, replica }: { store: LedgerStore; logService: LogService; replica?: { witness?: Witness } }): void {
   app.get("/checkpoint", { schema: CHECKPOINT_ROUTE }, async (_request, reply) => {
+    if (replica) {
+      // A replica does not hold the log key: it serves the log's note it last cosigned, or nothing.
+      if (!replica.witness) return reply.code(404).send(errorBody("NOT_FOUND", "a storage node signs no checkpoints: read the gateway's /checkpoint (or run this node with --witness to serve what it cosigned)"));
+      const answer = await replica.witness.lastCosignedNote();
+      if (answer.status !== 200) return reply.code(404).send(errorBody("NOT_FOUND", answer.body.trim()));
+      return reply.type(answer.contentType).header("cache-control", "no-store").send(answer.body);
+    }
     const note = await logService.cosignedCheckpoint();
     return reply.type("text/plain; charset=utf-8").header("cache-control", "no-store").send(note);
   });

@@ -418,7 +418,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       };
     });
 
-    registerLogRoutes(app, { store, logService });
+    registerLogRoutes(app, { store, logService, replica: options.readOnly ? { witness: options.witness } : undefined });
     registerTileRoutes(app, { store, logService });
     registerPageRoute(app);
     if (options.witness) registerWitnessRoute(app, options.witness);

@@ -4,6 +4,8 @@ import { StoredLog } from "./storedLog.ts";
 import { openCosigned } from "./cosignature.ts";
 import { generateSignerKey, parseSignerKey, parseVerifierKey, signCheckpoint, toBase64, verifierKeyOf, type NoteSigner, type NoteVerifier } from "./note.ts";
 import { hex32ToBytes } from "../hashing/hex.ts";
+import { addLogSignature, logSignerWallet } from "./logSigner.ts";
+import type { Wallet } from "ethers";
 
 /** How often the log follows the ledger when nothing nudges it. */
 export const INTEGRATE_INTERVAL_MS = 1_000;
@@ -38,6 +40,8 @@ export class LogService {
   readonly signer: NoteSigner;
   /** The key verifiers are given (C2SP verifier-key encoding). */
   readonly verifierKey: string;
+  /** The log's on-chain signer (derived from the log key): KPPEAnchor's `setLogSigner` takes its address. */
+  readonly evmSigner: Wallet;
   private readonly verifier: NoteVerifier;
   private timer: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
@@ -62,6 +66,7 @@ export class LogService {
     this.signer = parseSignerKey(options.signerKey);
     this.verifierKey = verifierKeyOf(this.signer);
     this.verifier = parseVerifierKey(this.verifierKey);
+    this.evmSigner = logSignerWallet(this.signer);
     this.onError = options.onError ?? (() => undefined);
     this.location = options.location && options.location !== ":memory:" ? options.location : undefined;
     this.witnesses = (options.witnesses ?? []).map((w) => {
@@ -195,12 +200,15 @@ export class LogService {
     return this.witnesses.map(({ url, name, cosignedSize, lastError }) => ({ url, name, cosignedSize, behind: Math.max(0, size - cosignedSize), lastError }));
   }
 
-  /** The signed checkpoint at the integrated size (signed once per size). */
+  /**
+   * The signed checkpoint at the integrated size (signed once per size): the log key's Ed25519
+   * signature and the log signer's EIP-712 one, so a split view is evidence KPPEAnchor acts on.
+   */
   async checkpoint(): Promise<SignedCheckpoint> {
     const size = await this.log.size();
     if (this.latest?.size === size) return this.latest;
     const root = await this.log.root(size);
-    this.latest = { size, root, note: signCheckpoint(size, root, this.signer) };
+    this.latest = { size, root, note: addLogSignature(signCheckpoint(size, root, this.signer), this.evmSigner) };
     return this.latest;
   }
 

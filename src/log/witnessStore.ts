@@ -4,13 +4,20 @@
  * store as the node's copy, before a cosignature is returned (C2SP tlog-witness).
  */
 export interface WitnessStore {
-  /** The last cosigned (size, root) of the log `origin`, if any. */
-  lastCosigned(origin: string): Promise<{ size: number; root: string } | undefined>;
+  /** The last cosigned checkpoint of the log `origin`, if any: size, root, and the note with this witness's cosignature (absent for one cosigned before notes were kept). */
+  lastCosigned(origin: string): Promise<CosignedCheckpoint | undefined>;
   /**
-   * Records (`size`, `root`) as the last cosigned checkpoint of `origin`, atomically, only if the
-   * stored size is still `fromSize` (0 when none): false, changing nothing, otherwise.
+   * Records `checkpoint` as the last cosigned one of `origin`, atomically, only if the stored
+   * size is still `fromSize` (0 when none): false, changing nothing, otherwise.
    */
-  advance(origin: string, fromSize: number, size: number, root: string): Promise<boolean>;
+  advance(origin: string, fromSize: number, checkpoint: Required<CosignedCheckpoint>): Promise<boolean>;
+}
+
+export interface CosignedCheckpoint {
+  size: number;
+  root: string;
+  /** The log's signed note followed by this witness's cosignature line: what a monitor compares across witnesses. */
+  note?: string;
 }
 
 export const WITNESS_MIGRATION = (integer: string) => `
@@ -20,3 +27,6 @@ export const WITNESS_MIGRATION = (integer: string) => `
     root TEXT NOT NULL,
     updated_at TEXT NOT NULL
   );`;
+
+/** Keeps the cosigned note, so the witness can show what it vouched for (`GET /checkpoint` on a storage node). */
+export const WITNESS_NOTE_MIGRATION = "ALTER TABLE witness_state ADD COLUMN note TEXT;";

@@ -2,6 +2,7 @@ import { cosign } from "../log/cosignature.ts";
 import { fromBase64, openCheckpoint, parseNote, type NoteSigner, type NoteVerifier } from "../log/note.ts";
 import { verifyConsistency } from "../log/rfc9162.ts";
 import type { StoredLog } from "../log/storedLog.ts";
+import { CHECKPOINT_TYPES } from "../log/logSigner.ts";
 import type { WitnessStore } from "../log/witnessStore.ts";
 import { toHex } from "../hashing/hex.ts";
 
@@ -16,8 +17,7 @@ export interface TypedDataSigner {
   signTypedData(domain: Record<string, unknown>, types: Record<string, Array<{ name: string; type: string }>>, value: Record<string, unknown>): Promise<string>;
 }
 
-/** The EIP-712 message KPPEAnchor's witnesses sign (contracts/KPPEAnchor.sol, `checkpointDigest`). */
-export const CHECKPOINT_TYPES = { Checkpoint: [{ name: "origin", type: "string" }, { name: "size", type: "uint64" }, { name: "root", type: "bytes32" }] };
+/** The domain of KPPEAnchor's witness message (`checkpointDigest`): one chain, one contract. */
 export const checkpointDomain = (chainId: number, contract: string) => ({ name: "KPPEAnchor", version: "2", chainId, verifyingContract: contract });
 
 export interface WitnessAnswer {
@@ -131,10 +131,21 @@ export class Witness {
       return text(422, `split view: the log signed root ${checkpoint.root} for size ${checkpoint.size}, but the entries this node replicated give ${mine}`);
     }
 
-    if (!(await this.state.advance(origin, lastSize, checkpoint.size, checkpoint.root))) {
+    const cosignature = cosign(note.slice(0, note.lastIndexOf("\n\n") + 1), this.signer);
+    if (!(await this.state.advance(origin, lastSize, { size: checkpoint.size, root: checkpoint.root, note: note + cosignature }))) {
       const now = await this.state.lastCosigned(origin);
       return { status: 409, body: `${now?.size ?? 0}\n`, contentType: "text/x.tlog.size" };
     }
-    return { status: 200, body: cosign(note.slice(0, note.lastIndexOf("\n\n") + 1), this.signer), contentType: "text/plain; charset=utf-8" };
+    return { status: 200, body: cosignature, contentType: "text/plain; charset=utf-8" };
+  }
+
+  /**
+   * What this witness last cosigned: the log's signed note with this witness's cosignature
+   * (404 before the first). A monitor compares these across witnesses to catch a split view.
+   */
+  async lastCosignedNote(): Promise<WitnessAnswer> {
+    const last = await this.state.lastCosigned(this.logKey.name);
+    if (!last?.note) return text(404, `this witness has not cosigned a checkpoint of ${this.logKey.name} yet`);
+    return { status: 200, body: last.note, contentType: "text/plain; charset=utf-8" };
   }
 }

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { CHUNK_WIDTH, type ChunkKey, type LogChunk, type LogStore, type NodeKey } from "../../log/store.ts";
-import type { WitnessStore } from "../../log/witnessStore.ts";
+import type { CosignedCheckpoint, WitnessStore } from "../../log/witnessStore.ts";
 
 export const LOG_MIGRATION = `
   CREATE TABLE log_chunks (
@@ -82,18 +82,18 @@ export class PostgresWitnessStore implements WitnessStore {
     this.locked = locked;
   }
 
-  async lastCosigned(origin: string): Promise<{ size: number; root: string } | undefined> {
-    const { rows } = await this.pool.query("SELECT size, root FROM witness_state WHERE origin = $1", [origin]);
-    return rows[0] ? { size: Number(rows[0].size), root: String(rows[0].root) } : undefined;
+  async lastCosigned(origin: string): Promise<CosignedCheckpoint | undefined> {
+    const { rows } = await this.pool.query("SELECT size, root, note FROM witness_state WHERE origin = $1", [origin]);
+    return rows[0] ? { size: Number(rows[0].size), root: String(rows[0].root), note: rows[0].note ?? undefined } : undefined;
   }
 
-  advance(origin: string, fromSize: number, size: number, root: string): Promise<boolean> {
+  advance(origin: string, fromSize: number, { size, root, note }: Required<CosignedCheckpoint>): Promise<boolean> {
     return this.locked(async (client) => {
       const { rows } = await client.query("SELECT size FROM witness_state WHERE origin = $1", [origin]);
       if (Number(rows[0]?.size ?? 0) !== fromSize) return false;
       await client.query(
-        "INSERT INTO witness_state (origin, size, root, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT (origin) DO UPDATE SET size = EXCLUDED.size, root = EXCLUDED.root, updated_at = EXCLUDED.updated_at",
-        [origin, size, root],
+        "INSERT INTO witness_state (origin, size, root, note, updated_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (origin) DO UPDATE SET size = EXCLUDED.size, root = EXCLUDED.root, note = EXCLUDED.note, updated_at = EXCLUDED.updated_at",
+        [origin, size, root, note],
       );
       return true;
     });

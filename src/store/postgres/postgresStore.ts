@@ -7,7 +7,7 @@ import { AppendConflict } from "../failures.ts";
 import { SqlPoeStore } from "../sqlPoeStore.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, PostgresAnchorStore } from "./postgresAnchorStore.ts";
-import { WITNESS_MIGRATION } from "../../log/witnessStore.ts";
+import { WITNESS_MIGRATION, WITNESS_NOTE_MIGRATION } from "../../log/witnessStore.ts";
 import { LOG_MIGRATION, PostgresLogStore, PostgresWitnessStore } from "./postgresLogStore.ts";
 
 /** Advisory lock keys ('KPPE', 'KPPF', 'KPPG'): appending, migrating, FlowPay batches. */
@@ -110,6 +110,7 @@ export const MIGRATIONS: Array<[number, string]> = [
   [8, CHECKPOINT_COLUMNS_MIGRATION("BIGINT")],
   [9, WITNESS_MIGRATION("BIGINT")],
   [10, WITNESS_SIGNATURES_MIGRATION],
+  [11, WITNESS_NOTE_MIGRATION],
 ];
 
 export interface PostgresStoreOptions {

@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { CHUNK_WIDTH, type ChunkKey, type LogChunk, type LogStore, type NodeKey } from "../../log/store.ts";
-import type { WitnessStore } from "../../log/witnessStore.ts";
+import type { CosignedCheckpoint, WitnessStore } from "../../log/witnessStore.ts";
 
 export const LOG_MIGRATION = `
   CREATE TABLE log_chunks (
@@ -91,19 +91,20 @@ export class SqliteWitnessStore implements WitnessStore {
     this.exclusive = exclusive;
   }
 
-  async lastCosigned(origin: string): Promise<{ size: number; root: string } | undefined> {
-    const row = this.db.prepare("SELECT size, root FROM witness_state WHERE origin = ?").get(origin);
-    return row ? { size: Number(row.size), root: String(row.root) } : undefined;
+  async lastCosigned(origin: string): Promise<CosignedCheckpoint | undefined> {
+    const row = this.db.prepare("SELECT size, root, note FROM witness_state WHERE origin = ?").get(origin);
+    return row ? { size: Number(row.size), root: String(row.root), note: row.note === null ? undefined : String(row.note) } : undefined;
   }
 
-  advance(origin: string, fromSize: number, size: number, root: string): Promise<boolean> {
+  advance(origin: string, fromSize: number, { size, root, note }: Required<CosignedCheckpoint>): Promise<boolean> {
     return this.exclusive((db) => {
       const row = db.prepare("SELECT size FROM witness_state WHERE origin = ?").get(origin);
       if (Number(row?.size ?? 0) !== fromSize) return false;
-      db.prepare("INSERT INTO witness_state (origin, size, root, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, updated_at = excluded.updated_at").run(
+      db.prepare("INSERT INTO witness_state (origin, size, root, note, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, note = excluded.note, updated_at = excluded.updated_at").run(
         origin,
         size,
         root,
+        note,
         new Date().toISOString(),
       );
       return true;

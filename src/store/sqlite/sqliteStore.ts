@@ -8,7 +8,7 @@ import { CHECKPOINT_COLUMNS_MIGRATION, WITNESS_SIGNATURES_MIGRATION } from "../a
 import { entryFromRow, entryValues, headFromRow } from "../rows.ts";
 import { SqlPoeStore, type SqlSession } from "../sqlPoeStore.ts";
 import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, SqliteAnchorStore } from "./sqliteAnchorStore.ts";
-import { WITNESS_MIGRATION } from "../../log/witnessStore.ts";
+import { WITNESS_MIGRATION, WITNESS_NOTE_MIGRATION } from "../../log/witnessStore.ts";
 import { LOG_MIGRATION, SqliteLogStore, SqliteWitnessStore } from "./sqliteLogStore.ts";
 import { immediateTransaction, openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
 import { AppendConflict } from "../failures.ts";
@@ -122,6 +122,7 @@ export const MIGRATIONS: Array<[number, string]> = [
   [7, CHECKPOINT_COLUMNS_MIGRATION("INTEGER")],
   [8, WITNESS_MIGRATION("INTEGER")],
   [9, WITNESS_SIGNATURES_MIGRATION],
+  [10, WITNESS_NOTE_MIGRATION],
 ];
 
 /** Rethrows a taken fifo_sequence or event_id as AppendConflict, anything else as it is. */
