@@ -10,13 +10,13 @@ import { cosign, openCosigned } from "../../src/log/cosignature.ts";
 import { COSIGNATURE_V1, generateSignerKey, parseSignerKey, parseVerifierKey, signCheckpoint, verifierKeyOf } from "../../src/log/note.ts";
 import { StoredLog } from "../../src/log/storedLog.ts";
 import { KppeError } from "../../src/errors.ts";
-import { StorageNode } from "../../src/storage/node.ts";
+import { logSignatureOf } from "../../src/log/logSigner.ts";
 import { Witness } from "../../src/storage/witness.ts";
-import type { LedgerStore } from "../../src/store/types.ts";
 import { randomLeaves } from "../helpers/random.ts";
-import { STORE_FIXTURES, type StoreFixture } from "../helpers/stores.ts";
+import { STORE_FIXTURES } from "../helpers/stores.ts";
 import { kill } from "../helpers/processes.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { startWitnessNode } from "../helpers/witness.ts";
 
 let n = 0;
 async function submit(url: string, count: number): Promise<void> {
@@ -75,26 +75,7 @@ for (const makeFixture of STORE_FIXTURES) {
       return { gateway: g, url };
     }
 
-    /** A storage node with a `kind` store, serving /add-checkpoint with its own cosigner key; `follow` starts its replication. */
-    async function witnessNode(name: string) {
-      const fixture: StoreFixture = makeFixture();
-      const store: LedgerStore = await fixture.open();
-      const cosigner = parseSignerKey(generateSignerKey(name, COSIGNATURE_V1));
-      const witness = new Witness({ signer: cosigner, logKey: parseVerifierKey(logKey), state: store.witness, log: new StoredLog(store.log) });
-      const server = createGateway({ store, port: 0, logLevel: false, readOnly: true, witness });
-      const url = await server.listen();
-      let node: StorageNode | undefined;
-      cleanups.push(async () => {
-        await node?.stop();
-        await server.close();
-        await fixture.cleanup();
-      });
-      const follow = (gatewayUrl: string) => {
-        node = new StorageNode({ gatewayUrl, store, wallet: Wallet.createRandom() });
-        node.start();
-      };
-      return { url, key: verifierKeyOf(cosigner), store, fixture, cosigner, follow };
-    }
+    const witnessNode = (name: string) => startWitnessNode(makeFixture(), name, logKey, cleanups);
 
     async function post(url: string, body: string) {
       const response = await fetch(`${url}/add-checkpoint`, { method: "POST", headers: { "content-type": "text/plain" }, body });
@@ -115,7 +96,7 @@ for (const makeFixture of STORE_FIXTURES) {
         await g.logService.integrate();
         await g.logService.cosignLatest();
         note = await (await fetch(`${url}/checkpoint`)).text();
-        return note.split("\n").filter((l) => l.startsWith("\u2014")).length === 3;
+        return note.split("\n").filter((l) => /^\u2014 w[12]\.example\/witness /.test(l)).length === 2;
       });
       const trusted = [w1.key, w2.key].map(parseVerifierKey);
       const opened = openCosigned(note, parseVerifierKey(logKey), trusted, 2);
@@ -128,6 +109,15 @@ for (const makeFixture of STORE_FIXTURES) {
       const lines = note.split("\n").filter((l) => /^\u2014 w[12]\.example\/witness /.test(l));
       assert.equal(lines.length, 2);
       assert.ok(lines.every((line) => nodeVerifiesCosignature(text, line, line.includes("w1.") ? w1.key : w2.key)), "an independent implementation accepts our cosignatures");
+      // The note also carries the log signer's EIP-712 signature (KPPEAnchor's evidence against a split view).
+      assert.ok(logSignatureOf(note, g.logService.evmSigner.address), "the log signer signed the checkpoint");
+      // Each witness serves what it last cosigned: the log's note with its own cosignature.
+      for (const w of [w1, w2]) {
+        const served = await (await fetch(`${w.url}/checkpoint`)).text();
+        const own = openCosigned(served, parseVerifierKey(logKey), [parseVerifierKey(w.key)], 1);
+        assert.equal(own.checkpoint.size, events);
+        assert.ok(logSignatureOf(served, g.logService.evmSigner.address), "with the log signer's signature, as the gateway sent it");
+      }
       const health = await (await fetch(`${url}/health`)).json();
       assert.deepEqual(health.witnesses.map((w: { cosignedSize: number; behind: number; lastError: string | null }) => [w.cosignedSize, w.behind, w.lastError]), [[events, 0, null], [events, 0, null]]);
     });
@@ -142,6 +132,7 @@ for (const makeFixture of STORE_FIXTURES) {
       const root8 = await g.logService.log.root(8);
       const root12 = await g.logService.log.root(12);
 
+      assert.equal((await fetch(`${w.url}/checkpoint`)).status, 404, "a witness that cosigned nothing serves no checkpoint (and never one of its own)");
       const first = await post(w.url, `old 0\n\n${signCheckpoint(8, root8, logSigner)}`);
       assert.equal(first.status, 200, first.body);
       assert.ok(nodeVerifiesCosignature(`witnessed.example/log\n8\n${b64(root8)}\n`, first.body, w.key));
