@@ -18,7 +18,7 @@ export const logTasks = [
     .addFlag({ name: "cosigner", description: "Make a witness's cosigner key (C2SP tlog-cosignature, type 0x04) instead, for ledger:replicate (WITNESS_KEY)" })
     .setAction(() => import("./log/keygen.ts"))
     .build(),
-  task("log:key", "Print the verifier key of the log key in KPPE_LOG_KEY (keystore or environment): what verifiers of your checkpoints are given Example: npx hardhat log:key")
+  task("log:key", "Print the verifier key of the log key in KPPE_LOG_KEY (keystore or environment): what verifiers of your checkpoints are given; and, on stderr, the log's on-chain signer for anchor:log-signer. Example: npx hardhat log:key")
     .setAction(() => import("./log/key.ts"))
     .build(),
 ];
@@ -65,6 +65,13 @@ export const anchorTasks = [
     .addOption({ name: "contract", description: CHAIN_OPTIONS_HELP.contract, defaultValue: "" })
     .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
     .setAction(() => import("./anchor/authorizeAnchor.ts"))
+    .build(),
+  task("anchor:log-signer", "As KPPEAnchor's owner (PRIVATE_KEY), set the log's on-chain signer: then anyone who sees it sign two histories can freeze anchoring (reportEquivocation); setting another signer lifts a freeze. Example: npx hardhat anchor:log-signer --signer 0x5B38Da6a701c568545dCfcB03FcB875f56beddC4 --origin example.com/log --network localhost")
+    .addOption({ name: "signer", description: "The log signer's address (npx hardhat log:key prints it, derived from KPPE_LOG_KEY)", defaultValue: "" })
+    .addOption({ name: "origin", description: "The log's origin, the first line of its checkpoints (log:key prints it)", defaultValue: "" })
+    .addOption({ name: "contract", description: CHAIN_OPTIONS_HELP.contract, defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
+    .setAction(() => import("./anchor/logSigner.ts"))
     .build(),
   task("anchor:status", "Show the keeper's view (store) and the chain's view (KPPEAnchor) side by side. Example: npx hardhat anchor:status --network localhost")
     .addOption({ name: "store", description: STORE_HELP, defaultValue: "" })
@@ -134,10 +141,12 @@ export const ledgerTasks = [
     .setAction(() => import("./ledger/replicate.ts"))
     .build(),
 
-  task("ledger:monitor", "Follow a gateway's signed checkpoints: each must extend the last one seen and the log anchored on KPPEAnchor; a split view or rewritten history is an alarm with both signed statements as evidence")
+  task("ledger:monitor", "Follow a gateway's signed checkpoints: each must extend the last one seen, what every witness cosigned, and the log anchored on KPPEAnchor; a split view or rewritten history is an alarm with both signed statements as evidence, and with --report it is sent to KPPEAnchor, which freezes anchoring. Example: npx hardhat ledger:monitor --log-key \"$KPPE_LOG_VERIFIER_KEY\" --witnesses http://127.0.0.1:8090 --anchors --report --network localhost")
     .addOption({ name: "gateway", description: "The gateway to follow", defaultValue: GATEWAY_URL })
     .addOption({ name: "logKey", description: "The log's verifier key (also KPPE_LOG_VERIFIER_KEY)", defaultValue: "" })
+    .addOption({ name: "witnesses", description: "Storage nodes run with --witness, comma-separated URLs: compare what each cosigned with the gateway's checkpoint and each other's", defaultValue: "" })
     .addFlag({ name: "anchors", description: "Also check each checkpoint against the latest one anchored on KPPEAnchor" })
+    .addFlag({ name: "report", description: "With --anchors: send a proven split view to KPPEAnchor (reportEquivocation, signed with PRIVATE_KEY; anyone may), which freezes anchoring until the owner sets another log signer" })
     .addOption({ name: "contract", description: `With --anchors: ${CHAIN_OPTIONS_HELP.contract}`, defaultValue: "" })
     .addOption({ name: "rpcUrl", description: `With --anchors: ${CHAIN_OPTIONS_HELP.rpcUrl}`, defaultValue: "" })
     .addOption({ name: "intervalMs", description: "Time between looks", type: ArgumentType.INT, defaultValue: 10_000 })

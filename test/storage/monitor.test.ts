@@ -12,6 +12,7 @@ import { KPPE_ANCHOR_ABI } from "../../src/chain/kppeAnchorAbi.ts";
 import { appendEvents, captureLog, devWallet, fastSettings, openKeeper, startLocalChain, type LocalChain } from "../helpers/chain.ts";
 import { sqliteFixture, STORE_FIXTURES } from "../helpers/stores.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { hardhat } from "../helpers/hardhatCli.ts";
 import { startWitnessNode } from "../helpers/witness.ts";
 
 /** A real HTTP proxy whose upstream can be switched: one log key, shown first one history, then another. */
@@ -122,7 +123,11 @@ for (const makeFixture of STORE_FIXTURES) {
       cleanups.push(() => chain.close());
       const anchor = await chain.deployAnchor(devWallet(1).address);
       const contract = await anchor.getAddress();
-      await (await anchor.setLogSigner(logSigner.address, "split.example/log")).wait();
+      // The owner (dev account 0) sets the log signer with the task log:key points to.
+      const setSigner = () => hardhat(["anchor:log-signer", "--signer", logSigner.address, "--origin", "split.example/log", "--rpc-url", chain.url, "--contract", contract]);
+      const set = await setSigner();
+      assert.equal(set.code, 0, set.stdout + set.stderr);
+      assert.match(set.stdout, /is the log signer of KPPEAnchor/);
 
       // The operator's two faces: gateways over two ledgers, signing with the same log key, each with its own witness.
       const faces = [];
@@ -167,8 +172,11 @@ for (const makeFixture of STORE_FIXTURES) {
       const unsigned = await new LogMonitor({ gatewayUrl: faces[0].url, logKey: parseVerifierKey(verifierKey), witnesses: faces.map((f) => f.witness.url) }).check();
       assert.ok(unsigned.type === "alarm" && unsigned.alarm.report === undefined);
 
-      const mined = await reporter.reportEquivocation(report, 50);
-      assert.equal(mined.success, true);
+      // The task a watcher runs: one look, the alarm with its evidence, and the report sent (as dev account 0; anyone may).
+      const run = await hardhat(["ledger:monitor", "--once", "--gateway", faces[0].url, "--log-key", verifierKey, "--witnesses", faces.map((f) => f.witness.url).join(","), "--anchors", "--report", "--rpc-url", chain.url, "--contract", contract], { timeoutMs: 90_000 });
+      assert.equal(run.code, 1, run.stdout + run.stderr);
+      assert.match(run.stdout, /ALARM: split view: the gateway holds size 20/);
+      assert.match(run.stdout, /reportEquivocation mined in block \d+ .*anchoring on KPPEAnchor .* is frozen/);
       assert.equal((await reporter.logSigner()).frozen, true);
       // The keeper's next batch is refused: nothing is anchored under a log key that equivocated.
       await appendEvents(faces[0].store, 5, "after");
@@ -176,6 +184,10 @@ for (const makeFixture of STORE_FIXTURES) {
       assert.ok(lines.some((l) => /LogFrozen\(/.test(l)), lines.join("\n"));
       // The same report again is refused (already frozen): nobody pays for it twice.
       await assert.rejects(reporter.reportEquivocation(report, 50), /LogFrozen/);
+      // The key that equivocated cannot be set again to lift the freeze.
+      const again = await setSigner();
+      assert.notEqual(again.code, 0);
+      assert.match(again.stdout + again.stderr, /equivocated .*only another log signer lifts the freeze/);
     });
   });
 }

@@ -1,0 +1,44 @@
+import { Contract, isAddress } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { KPPE_ANCHOR_ABI } from "../../src/chain/kppeAnchorAbi.ts";
+import { consoleLog } from "../../src/runtime/taskLog.ts";
+import { userError, userFacing } from "../errors.ts";
+import { anchorWallet, contractAddress, reachChain } from "./connect.ts";
+
+interface Args {
+  signer: string;
+  origin: string;
+  contract: string;
+  rpcUrl: string;
+}
+
+/**
+ * `anchor:log-signer`: the owner sets the log's on-chain signer (what `log:key` prints), so that
+ * anyone can freeze anchoring with a split view the log signed; setting another one lifts a freeze.
+ */
+export default function logSigner(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  return userFacing(async () => {
+    if (!isAddress(args.signer)) throw userError(`--signer: give the log signer's address (npx hardhat log:key prints it), got ${JSON.stringify(args.signer)}`);
+    if (args.origin.length === 0 || /\s/.test(args.origin)) throw userError(`--origin: give the log's origin, the first line of its checkpoints (npx hardhat log:key prints it), got ${JSON.stringify(args.origin)}`);
+    const { provider, name, local, chainId } = await reachChain(hre, args.rpcUrl);
+    const owner = (await anchorWallet(hre, local, consoleLog)).connect(provider);
+    const target = contractAddress(args.contract, chainId);
+    const anchor = new Contract(target, [...KPPE_ANCHOR_ABI, "function owner() view returns (address)"], owner);
+    const current = await anchor.logSigner();
+    if (current.signer.toLowerCase() === args.signer.toLowerCase() && !current.frozen) {
+      console.log(`${args.signer} is already the log signer of KPPEAnchor ${target} on ${name}: nothing to do`);
+      return;
+    }
+    if (current.frozen && current.signer.toLowerCase() === args.signer.toLowerCase()) {
+      throw userError(`${args.signer} equivocated (anchoring on ${target} is frozen): only another log signer lifts the freeze. Make a new log key (npx hardhat log:keygen) and set its signer`);
+    }
+    const contractOwner: string = await anchor.owner();
+    if (contractOwner.toLowerCase() !== owner.address.toLowerCase()) {
+      throw userError(`only the owner of KPPEAnchor ${target}, ${contractOwner}, can set its log signer; PRIVATE_KEY is ${owner.address} (set the owner's key with npx hardhat keystore set PRIVATE_KEY)`);
+    }
+    const tx = await anchor.setLogSigner(args.signer, args.origin);
+    console.log(`setLogSigner(${args.signer}, ${args.origin}) sent: ${tx.hash}`);
+    await tx.wait(1);
+    console.log(`${args.signer} is the log signer of KPPEAnchor ${target} (chain ${chainId})${current.frozen ? "; anchoring is no longer frozen" : ""}: checkpoints it signs are evidence against it`);
+  });
+}
