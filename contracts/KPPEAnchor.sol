@@ -78,7 +78,7 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         uint32 eventCount,
         uint8 treeDepth,
         uint64 timestamp
-    ) external {
+    ) external virtual {
         Head memory head = _checkAnchor(batchId, merkleRoot, eventCount, treeDepth);
         // One test of the flags on the hot path; which one is set is worked out only on the way to a revert.
         if (head.flags & (CHECKPOINTS | FROZEN) != 0) {
@@ -101,7 +101,22 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         bytes32 logRoot,
         bytes32[] calldata consistencyProof,
         bytes calldata witnessSignatures
-    ) external {
+    ) external virtual {
+        _anchorCheckpoint(batchId, merkleRoot, eventCount, treeDepth, timestamp, logSize, logRoot, consistencyProof, witnessSignatures);
+    }
+
+    /// @dev `anchorCheckpoint`'s checks and writes, for a deployment that adds its own (a leader schedule).
+    function _anchorCheckpoint(
+        uint256 batchId,
+        bytes32 merkleRoot,
+        uint32 eventCount,
+        uint8 treeDepth,
+        uint64 timestamp,
+        uint64 logSize,
+        bytes32 logRoot,
+        bytes32[] calldata consistencyProof,
+        bytes calldata witnessSignatures
+    ) internal {
         Head memory head = _checkAnchor(batchId, merkleRoot, eventCount, treeDepth);
         if (logRoot == bytes32(0)) revert ZeroLogRoot();
         if (head.flags & (WITNESSED | FROZEN) != 0) {

@@ -40,6 +40,7 @@ export const anchorTasks = [
     .addOption({ name: "healthPort", description: "Port for GET /health and /kpe/health; 0 for none", type: ArgumentType.INT, defaultValue: 8081 })
     .addOption({ name: "witnesses", description: "Witness URLs (comma-separated; also KPPE_KEEPER_WITNESSES) asked for EIP-712 checkpoint signatures when the contract's witness set requires them", defaultValue: "" })
     .addOption({ name: "receiptsDir", description: "Also write each event's anchor receipt to this folder as <event id>.json when its batch is confirmed (the store keeps them in any case)", defaultValue: "" })
+    .addOption({ name: "schedule", description: "On a KPPEAnchorScheduled: the published leader schedules (a JSON file as poot:schedule --json prints, one epoch or a list); this keeper then anchors only in its turns (docs/poot.md)", defaultValue: "" })
     .setAction(() => import("./anchor/run.ts"))
     .build(),
 

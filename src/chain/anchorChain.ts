@@ -23,6 +23,16 @@ export interface AnchorCall {
   batchTimestamp: number;
   /** The log checkpoint the batch completes: `anchorCheckpoint` instead of `anchorMerkleRoot`. */
   checkpoint?: { logSize: number; logRoot: string; consistencyProof: string[]; witnessSignatures: string };
+  /** On KPPEAnchorScheduled: the sender's place in the slot's committed schedule (`anchorCheckpointInTurn`). */
+  turn?: { slot: number; position: number; proof: string[] };
+}
+
+/** KPPEAnchorScheduled's slot parameters (immutables). */
+export interface ScheduleParameters {
+  genesis: number;
+  slotSeconds: number;
+  leaderTimeoutSeconds: number;
+  epochSlots: number;
 }
 
 /** A batch's checkpoint as `getCheckpoint` returns it (all zero for a batch without one). */
@@ -292,7 +302,9 @@ function anchorFunction(call: AnchorCall): [string, readonly unknown[]] {
   const base = [call.batchNumber, call.merkleRoot, call.eventCount, call.treeDepth, call.batchTimestamp] as const;
   if (!call.checkpoint) return ["anchorMerkleRoot", base];
   const { logSize, logRoot, consistencyProof, witnessSignatures } = call.checkpoint;
-  return ["anchorCheckpoint", [...base, logSize, logRoot, consistencyProof, witnessSignatures]];
+  const args = [...base, logSize, logRoot, consistencyProof, witnessSignatures];
+  if (call.turn) return ["anchorCheckpointInTurn", [...args, [call.turn.slot, call.turn.position, call.turn.proof]]];
+  return ["anchorCheckpoint", args];
 }
 
 /** Everything the keeper asks of a KPPEAnchor. */
@@ -384,6 +396,24 @@ export class AnchorChain extends ContractChain {
 
   async verifyLogInclusion(batchNumber: number, index: number, eventHash: string, contentHash: string, proof: string[]): Promise<boolean> {
     return this.rpc("verifyLogInclusion", () => this.contract.verifyLogInclusion(batchNumber, index, eventHash, contentHash, proof));
+  }
+
+  /** The slot parameters of a KPPEAnchorScheduled; NOT_SCHEDULED for a deployment without turns. */
+  async scheduleParameters(): Promise<ScheduleParameters> {
+    try {
+      const [genesis, slotSeconds, leaderTimeoutSeconds, epochSlots] = await Promise.all([this.contract.GENESIS(), this.contract.SLOT_SECONDS(), this.contract.LEADER_TIMEOUT(), this.contract.EPOCH_SLOTS()]);
+      return { genesis: Number(genesis), slotSeconds: Number(slotSeconds), leaderTimeoutSeconds: Number(leaderTimeoutSeconds), epochSlots: Number(epochSlots) };
+    } catch (error) {
+      if ((error as { code?: string }).code === "CALL_EXCEPTION" || (error as { code?: string }).code === "BAD_DATA") {
+        throw new KppeError("NOT_SCHEDULED", `${this.target.contract} is not a KPPEAnchorScheduled (no leader schedule): deploy ignition/modules/KPPEAnchorScheduled.ts, or anchor without --schedule`);
+      }
+      throw error;
+    }
+  }
+
+  /** The schedule root committed for `epoch` (zero while none is). */
+  async scheduleRoot(epoch: number): Promise<string> {
+    return this.rpc(`scheduleRoot(${epoch})`, () => this.contract.scheduleRoot(epoch));
   }
 
   /** The log's on-chain signer (zero address: none set) and whether anchoring is frozen by an equivocation report. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { formatUnits, parseUnits, recoverAddress } from "ethers";
+import { formatUnits, parseUnits, recoverAddress, Transaction } from "ethers";
 import { KppeError } from "../errors.ts";
 import { StoredLog } from "../log/storedLog.ts";
 import { KppeTree, verifyKppeProof } from "../merkle/kppeTree.ts";
@@ -12,6 +12,7 @@ import { consoleLog, type TaskLog } from "../runtime/taskLog.ts";
 import { BacklogProgress } from "../runtime/progress.ts";
 import { shortMessage } from "../runtime/retry.ts";
 import type { KeeperSettings } from "./settings.ts";
+import type { TurnSource } from "../poot/turns.ts";
 import { assembleReceipt } from "../receipt/assemble.ts";
 import type { AnchorReceipt } from "../receipt/format.ts";
 
@@ -84,15 +85,23 @@ export class Keeper {
   private readonly onConfirming?: ConfirmingHook;
   /** The last cycle found nothing to anchor (its "no pending events" line was logged). */
   private idle = false;
+  /** On KPPEAnchorScheduled: this keeper anchors only in its turns (docs/poot.md). */
+  private readonly turns: TurnSource | undefined;
+  /** The last "not our turn" reason logged (said once per slot). */
+  private lastTurnNote = "";
 
-  constructor(options: { store: LedgerStore; chain: AnchorChain; settings: KeeperSettings; log?: TaskLog; networkName?: string; witnesses?: string[]; onConfirming?: ConfirmingHook }) {
+  constructor(options: { store: LedgerStore; chain: AnchorChain; settings: KeeperSettings; log?: TaskLog; networkName?: string; witnesses?: string[]; onConfirming?: ConfirmingHook; turns?: TurnSource }) {
     this.store = options.store;
+    this.turns = options.turns;
     this.onConfirming = options.onConfirming;
     this.anchoring = options.store.anchoring;
     this.ledgerLog = new StoredLog(options.store.log);
     this.witnesses = (options.witnesses ?? []).map((url) => url.replace(/\/$/, ""));
     this.chain = options.chain;
-    this.settings = options.settings;
+    // In turns, a silent leader's lease must lapse within one leader timeout, so the next can take
+    // over; a working one renews it (and looks at its turn) several times within that.
+    const ttl = options.turns ? Math.min(options.settings.leaseTtlMs, options.turns.leaderTimeoutMs) : options.settings.leaseTtlMs;
+    this.settings = options.turns ? { ...options.settings, leaseTtlMs: ttl, pollMs: Math.min(options.settings.pollMs, ttl / 4) } : options.settings;
     this.log = options.log ?? consoleLog;
     this.networkName = options.networkName ?? `chain ${this.target.chainId}`;
     this.holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -165,6 +174,36 @@ export class Keeper {
 
   /** One cycle; throws (after bounded retries) when the chain or store cannot be reached. */
   async cycle(): Promise<CycleSummary> {
+    if (!this.turns) return this.cycleWithLease();
+    const now = await this.turns.now();
+    if (!now.turn) return this.notOurTurn(now.why);
+    try {
+      return await this.cycleWithLease();
+    } catch (error) {
+      if (error instanceof KppeError && error.code === "TURN_OVER") return this.notOurTurn(error.message);
+      throw error;
+    }
+  }
+
+  /** Out of turn: the lease goes back at once (the leader may need it), and the reason is said once. */
+  private async notOurTurn(why: string): Promise<CycleSummary> {
+    await this.releaseLease();
+    this.setHealth("standby", why);
+    const note = why.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, "");
+    if (note !== this.lastTurnNote) this.log("info", `Not this keeper's turn: ${why}`);
+    this.lastTurnNote = note;
+    return { outcome: "standby", batchesConfirmed: 0, eventsConfirmed: 0, pendingEvents: await this.pendingEvents() };
+  }
+
+  /** The turn to anchor with now; TURN_OVER (the cycle stands by) when this keeper's turn has ended. */
+  private async currentTurn(): Promise<AnchorCall["turn"]> {
+    if (!this.turns) return undefined;
+    const now = await this.turns.now();
+    if (!now.turn) throw new KppeError("TURN_OVER", now.why);
+    return now.turn;
+  }
+
+  private async cycleWithLease(): Promise<CycleSummary> {
     const summary: CycleSummary = { outcome: "idle", batchesConfirmed: 0, eventsConfirmed: 0, pendingEvents: 0 };
     if (!(await this.anchoring.acquireLease(this.leaseName, this.holder, this.settings.leaseTtlMs))) {
       const lease = await this.anchoring.leaseHolder(this.leaseName);
@@ -338,8 +377,9 @@ export class Keeper {
       }
 
       const mined = await this.findMined(batch);
-      if (mined && !mined.success) return this.fail(batch, await this.chain.anchorRevertReason(callOf(batch), mined.blockNumber));
-      if (mined) {
+      // A reverted attempt fails the batch once nothing later can still be mined (in turns, another keeper's may have been refused while ours is pending).
+      if (mined && !mined.success && (mined.hash === batch.txAttempts.at(-1)!.hash || !this.turns)) return this.fail(batch, await this.chain.anchorRevertReason(callOf(batch), mined.blockNumber));
+      if (mined?.success) {
         if (!(await this.awaitConfirmations(mined))) continue; // reorged out while waiting: look again
         const onChain = await this.chain.getBatch(batch.batchNumber);
         if (!onChain.exists || onChain.merkleRoot !== batch.merkleRoot) continue;
@@ -357,6 +397,14 @@ export class Keeper {
         continue;
       }
       const last = batch.txAttempts[batch.txAttempts.length - 1];
+      const sender = Transaction.from(last.raw).from;
+      if (sender?.toLowerCase() !== this.chain.wallet.address.toLowerCase()) {
+        // Sent by another keeper in its turn, which has ended (a transaction of an ended slot is refused on chain): send it in ours.
+        this.log("info", `Batch #${batch.batchNumber} was sent by keeper ${sender} (${last.hash}), not mined: sending it in this keeper's turn`);
+        const sent = await this.send(batch);
+        if (sent !== "sent") return sent;
+        continue;
+      }
       if ((await this.chain.nonce("latest")) > last.nonce) {
         // A block may have taken one of our attempts since we looked: look again before deciding.
         if (await this.findMined(batch)) continue;
@@ -392,11 +440,13 @@ export class Keeper {
 
   /** Signs a new transaction for the batch, records it, then sends it. */
   private async send(batch: BatchRecord): Promise<"sent" | "failed" | "paused"> {
-    const call = callOf(batch);
+    const call = callOf(batch, await this.currentTurn());
     let gas: bigint;
     try {
       gas = await this.chain.estimateAnchor(call);
     } catch (error) {
+      // Refused for the turn (the slot moved on, a fallback a moment early): not the batch's fault.
+      if (error instanceof AnchorRevertedError && TURN_ERRORS.has(revertName(error.reason) ?? "")) throw new KppeError("TURN_OVER", `the contract refused the turn: ${error.reason}`);
       if (error instanceof AnchorRevertedError) return this.fail(batch, error.reason);
       throw error;
     }
@@ -423,8 +473,9 @@ export class Keeper {
         `TX ${last.hash} of batch #${batch.batchNumber} pending for ${age}s; replacing it needs ${gwei(maxFeePerGas)} gwei, above the fee cap of ${this.settings.maxFeeGwei} gwei -- anchoring paused until fees fall`,
       );
     }
-    const gas = await this.chain.estimateAnchor(callOf(batch)).catch(() => 200_000n);
-    await this.sign(batch, callOf(batch), { nonce: last.nonce, maxFeePerGas, maxPriorityFeePerGas, gasLimit: (gas * 6n) / 5n });
+    const call = callOf(batch, await this.currentTurn());
+    const gas = await this.chain.estimateAnchor(call).catch(() => 200_000n);
+    await this.sign(batch, call, { nonce: last.nonce, maxFeePerGas, maxPriorityFeePerGas, gasLimit: (gas * 6n) / 5n });
     this.log("warn", `WARNING: TX ${last.hash} pending for ${age}s -- replaced by ${batch.txHash} at ${gwei(maxFeePerGas)} gwei (same nonce ${last.nonce})`);
     return "replaced";
   }
@@ -448,13 +499,18 @@ export class Keeper {
     failpoint("after-broadcast");
   }
 
-  /** The attempt that was mined, if any (at most one can be: they share a nonce, or the batch id). */
+  /**
+   * The attempt that was mined: the one that succeeded if any (one keeper's attempts share a
+   * nonce, and the batch id admits one anchor), else the latest that reverted.
+   */
   private async findMined(batch: BatchRecord): Promise<MinedTx | undefined> {
+    let reverted: MinedTx | undefined;
     for (const attempt of [...batch.txAttempts].reverse()) {
       const mined = await this.chain.mined(attempt.hash);
-      if (mined) return mined;
+      if (mined?.success) return mined;
+      reverted ??= mined;
     }
-    return undefined;
+    return reverted;
   }
 
   /** Waits until the block holding `mined` has enough blocks on top; false if the transaction left the chain meanwhile. */
@@ -580,6 +636,8 @@ export class Keeper {
   }
 
   private async renewLease(): Promise<void> {
+    // In turns, the lease is held only in this keeper's turn: when it ends, the next leader takes over the open batch.
+    if (this.turns) await this.currentTurn();
     if (Date.now() - this.leaseRenewedAt < this.settings.leaseTtlMs / 3) return;
     if (!(await this.anchoring.acquireLease(this.leaseName, this.holder, this.settings.leaseTtlMs))) {
       throw new KppeError("LEASE_LOST", "another keeper took the anchoring lease (this one stalled longer than LEASE_TTL_MS); standing by");
@@ -618,11 +676,15 @@ export function leaseName(target: AnchorTarget): string {
   return `anchor:${target.chainId}:${target.contract}`;
 }
 
-function callOf(batch: BatchRecord): AnchorCall {
+function callOf(batch: BatchRecord, turn?: AnchorCall["turn"]): AnchorCall {
   const call: AnchorCall = { batchNumber: batch.batchNumber, merkleRoot: batch.merkleRoot, eventCount: batch.eventCount, treeDepth: batch.treeDepth, batchTimestamp: batch.batchTimestamp };
   if (batch.logRoot !== null) call.checkpoint = { logSize: batch.lastSequence, logRoot: batch.logRoot, consistencyProof: batch.logProof ?? [], witnessSignatures: batch.witnessSignatures ?? "0x" };
+  if (turn) call.turn = turn;
   return call;
 }
+
+/** KPPEAnchorScheduled's refusals of a turn: the batch is fine, the moment or the sender was not. */
+const TURN_ERRORS = new Set(["WrongSlot", "FallbackTooEarly", "NotInSchedule", "NoSchedule"]);
 
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
 const max = (a: bigint, b: bigint) => (a > b ? a : b);

@@ -1,4 +1,4 @@
-import { AbiCoder, getAddress, keccak256, solidityPacked } from "ethers";
+import { getAddress, keccak256, solidityPacked } from "ethers";
 import { KppeTree } from "../merkle/kppeTree.ts";
 import { BASE_MB, COOLDOWN_SLOTS, D_MIN, EPOCH_SLOTS, FALLBACKS, WINDOW_SLOTS } from "./params.ts";
 import { refuseTaskProof, type ProofContext, type TaskProof } from "./taskProof.ts";
@@ -34,7 +34,7 @@ export interface EpochSchedule {
   refused: Array<{ proof: TaskProof; reason: string }>;
   tally: Tally[];
   slots: SlotLeaders[];
-  /** The K-PPE tree root over the slots' leaves (scheduleLeaf; each names its slot): what is committed on chain. */
+  /** The K-PPE tree root over the slots' leaders (scheduleLeaves): what is committed on chain. */
   root: string;
 }
 
@@ -90,9 +90,23 @@ export function tallyEpoch(epoch: number, proofs: TaskProof[], seed: string, con
   return { counted, refused, tally };
 }
 
-/** The committed form of a slot's leaders: keccak256(abi.encode(slot, primary, fallbacks)). */
-export function scheduleLeaf(slot: SlotLeaders): string {
-  return keccak256(AbiCoder.defaultAbiCoder().encode(["uint64", "address", "address[]"], [slot.slot, slot.primary, slot.fallbacks]));
+/** Leaves per slot in the committed tree: the primary and FALLBACKS ordered fallbacks. */
+export const LEADERS_PER_SLOT = 1 + FALLBACKS;
+const NO_LEADER = "0x" + "00".repeat(20);
+
+/** The committed leaf of `leader` at `position` of `slot` (0 the primary, i the i-th fallback): keccak256(abi.encodePacked(uint64, uint8, address)). */
+export function turnLeaf(slot: number, position: number, leader: string): string {
+  return keccak256(solidityPacked(["uint64", "uint8", "address"], [slot, position, leader]));
+}
+
+/** The committed leaves of an epoch: LEADERS_PER_SLOT per slot, slot by slot (the zero address where a slot has fewer). */
+export function scheduleLeaves(slots: readonly SlotLeaders[]): string[] {
+  return slots.flatMap((s) => Array.from({ length: LEADERS_PER_SLOT }, (_, position) => turnLeaf(s.slot, position, [s.primary, ...s.fallbacks][position] ?? NO_LEADER)));
+}
+
+/** The K-PPE tree root over an epoch's committed leaves: what KPPEAnchorScheduled's `commitSchedule` takes. */
+export function scheduleRoot(slots: readonly SlotLeaders[]): string {
+  return slots.length === 0 ? "0x" + "00".repeat(32) : KppeTree.fromHex(scheduleLeaves(slots), { maxLeaves: slots.length * LEADERS_PER_SLOT }).root;
 }
 
 /**
@@ -120,6 +134,24 @@ export function leaderSchedule(epoch: number, proofs: TaskProof[], seed: string,
       });
     }
   }
-  const root = slots.length === 0 ? "0x" + "00".repeat(32) : KppeTree.fromHex(slots.map(scheduleLeaf), { maxLeaves: EPOCH_SLOTS }).root;
-  return { epoch, seed, ...tallied, slots, root };
+  return { epoch, seed, ...tallied, slots, root: scheduleRoot(slots) };
+}
+
+/** A keeper's place in an epoch's schedule, as KPPEAnchorScheduled's `Turn` takes it (its leaf's K-PPE proof). */
+export interface Turn {
+  slot: number;
+  /** 0: the primary; i: the i-th fallback. */
+  position: number;
+  proof: string[];
+}
+
+/** The turn of `leader` in `slot` of `schedule` (the epoch's slots in order, as committed); undefined when it has none. */
+export function turnOf(schedule: Pick<EpochSchedule, "slots">, slot: number, leader: string): Turn | undefined {
+  const index = schedule.slots.findIndex((s) => s.slot === slot);
+  if (index < 0) throw new Error(`slot ${slot} is not in this schedule (slots ${schedule.slots[0]?.slot ?? "none"}..${schedule.slots.at(-1)?.slot ?? ""})`);
+  const { primary, fallbacks } = schedule.slots[index];
+  const position = [primary, ...fallbacks].findIndex((a) => a.toLowerCase() === leader.toLowerCase());
+  if (position < 0) return undefined;
+  const tree = KppeTree.fromHex(scheduleLeaves(schedule.slots), { maxLeaves: schedule.slots.length * LEADERS_PER_SLOT });
+  return { slot, position, proof: tree.proof(index * LEADERS_PER_SLOT + position) };
 }

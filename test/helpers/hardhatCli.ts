@@ -65,3 +65,12 @@ export async function startHardhatNode(): Promise<{ url: string; child: ChildPro
   child.stdout!.resume();
   return { url: `http://127.0.0.1:${port}`, child };
 }
+
+/** Starts a long-running `npx hardhat <args>` (a keeper, a gateway); its output accumulates in `output()`. */
+export function startHardhatTask(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ["--no-warnings", HARDHAT, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  return { child, output: () => output };
+}

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { network } from "hardhat";
 import KPPEAnchorModule from "../../ignition/modules/KPPEAnchor.ts";
 import ProofRecorderModule from "../../ignition/modules/ProofRecorder.ts";
+import KPPEAnchorScheduledModule from "../../ignition/modules/KPPEAnchorScheduled.ts";
 
 for (const networkName of ["default", "baseLocal"] as const) {
   describe(`Ignition modules on ${networkName}`, function () {
@@ -25,6 +26,16 @@ for (const networkName of ["default", "baseLocal"] as const) {
         assert.equal(await contract.owner(), owner.address);
       }
       if (networkName === "baseLocal") assert.equal((await ethers.provider.getNetwork()).chainId, 8453n);
+    });
+
+    it("deploy KPPEAnchorScheduled with Lucid's slot parameters by default", async function () {
+      const { ethers, ignition } = await network.create(networkName);
+      const [, owner, keeper] = await ethers.getSigners();
+      const parameters = { KPPEAnchorScheduledModule: { owner: owner.address, anchor: keeper.address, genesis: 1_790_000_000 } };
+      const { kppeAnchor } = await ignition.deploy(KPPEAnchorScheduledModule, { parameters });
+      assert.deepEqual([await kppeAnchor.GENESIS(), await kppeAnchor.SLOT_SECONDS(), await kppeAnchor.LEADER_TIMEOUT(), await kppeAnchor.EPOCH_SLOTS()], [1_790_000_000n, 120n, 5n, 720n]);
+      assert.equal(await kppeAnchor.authorizedAnchors(keeper.address), true);
+      assert.equal(await kppeAnchor.pendingOwner(), owner.address);
     });
   });
 }
