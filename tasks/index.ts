@@ -103,6 +103,8 @@ export const ledgerTasks = [
     .addOption({ name: "maxConnectionsPerAddress", description: "Most open connections from one client address", type: ArgumentType.INT, defaultValue: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS })
     .addOption({ name: "requestTimeoutMs", description: "Time a whole request (headers and body) may take to arrive", type: ArgumentType.INT, defaultValue: DEFAULT_REQUEST_TIMEOUT_MS })
     .addOption({ name: "witnesses", description: "Witnesses to ask for cosignatures of each checkpoint, as url=verifierKey pairs separated by commas (also KPPE_WITNESSES); /checkpoint serves their cosignatures, /health says who is behind", defaultValue: "" })
+    .addOption({ name: "pootDeployment", description: "Collect Lucid's PoOT task proofs (POST /poot/proofs, checked and stored) for this KPPEAnchorScheduled address (docs/poot.md)", defaultValue: "" })
+    .addOption({ name: "pootGenesis", description: "With --poot-deployment: its GENESIS, the unix time of slot 0", type: ArgumentType.INT, defaultValue: 0 })
     .setAction(() => import("./ledger/serve.ts"))
     .build(),
 
@@ -262,14 +264,31 @@ export const sessionTasks = [
 ];
 
 export const pootTasks = [
-  task("poot:schedule", "Recompute an epoch's PoOT ranking and leader schedule from the window's task proofs: anyone gets the same (docs/poot.md)")
-    .addOption({ name: "proofs", description: "JSON file: an array of signed task proofs", defaultValue: "" })
+  task("poot:schedule", "Recompute an epoch's PoOT ranking and leader schedule from the window's task proofs: anyone gets the same (docs/poot.md); with a chain, check it against the committed root or commit it. Example: npx hardhat poot:schedule --gateway http://127.0.0.1:8080 --epoch 12 --check --network localhost")
+    .addOption({ name: "proofs", description: "JSON file: an array of signed task proofs (or --gateway)", defaultValue: "" })
+    .addOption({ name: "gateway", description: "A gateway collecting task proofs: read the window's from its GET /poot/proofs", defaultValue: "" })
     .addOption({ name: "epoch", description: "The epoch (720 slots of 120 s from the deployment's genesis)", type: ArgumentType.INT, defaultValue: -1 })
-    .addOption({ name: "seed", description: "The last anchored log root before the epoch (0x + 64 hex)", defaultValue: "" })
-    .addOption({ name: "genesis", description: "Unix time at which slot 0 starts", type: ArgumentType.INT, defaultValue: 0 })
-    .addOption({ name: "deployment", description: "The KPPEAnchor address the proofs were signed for", defaultValue: "" })
+    .addOption({ name: "seed", description: "The last anchored log root before the epoch (0x + 64 hex); read from the chain when --contract/--rpc-url are given", defaultValue: "" })
+    .addOption({ name: "genesis", description: "Unix time at which slot 0 starts (read from the chain with --contract)", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "deployment", description: "The KPPEAnchor address the proofs were signed for (the chain's with --contract)", defaultValue: "" })
     .addOption({ name: "slots", description: "How many of the epoch's slots to print", type: ArgumentType.INT, defaultValue: 8 })
     .addFlag({ name: "json", description: "Print the whole schedule, tally and refusals as JSON" })
+    .addOption({ name: "out", description: "Write the schedule (epoch, seed, root, tally, slots) to this JSON file: what keepers take with anchor --schedule", defaultValue: "" })
+    .addFlag({ name: "save", description: "Record the tally and schedule in the store (work_tally, leader_schedule), served at GET /poot/schedule/<epoch>" })
+    .addOption({ name: "store", description: `With --save: ${STORE_HELP}`, defaultValue: "" })
+    .addFlag({ name: "check", description: "Compare with the root committed on KPPEAnchorScheduled; exit code 1 when it differs (a wrong schedule) or is missing" })
+    .addFlag({ name: "commit", description: "As the contract's owner (PRIVATE_KEY): commit the root for the epoch, unless one is (then as --check)" })
+    .addOption({ name: "contract", description: CHAIN_OPTIONS_HELP.contract, defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
     .setAction(() => import("./poot/schedule.ts"))
+    .build(),
+  task("poot:status", "Show the PoOT epoch, its ranking and leader schedule, whether the chain committed it, and who anchored each recent slot (in turn or not). Example: npx hardhat poot:status --gateway http://127.0.0.1:8080 --network localhost")
+    .addOption({ name: "epoch", description: "The epoch; -1 = the chain's current one", type: ArgumentType.INT, defaultValue: -1 })
+    .addOption({ name: "slots", description: "How many of the epoch's slots up to now to show", type: ArgumentType.INT, defaultValue: 16 })
+    .addOption({ name: "gateway", description: "A gateway with the recorded schedule (GET /poot/schedule/<epoch>)", defaultValue: "" })
+    .addOption({ name: "schedule", description: "Or a schedule file (poot:schedule --out, one epoch or a list)", defaultValue: "" })
+    .addOption({ name: "contract", description: CHAIN_OPTIONS_HELP.contract, defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
+    .setAction(() => import("./poot/status.ts"))
     .build(),
 ];

@@ -206,7 +206,7 @@ export const COMMITMENT_ROUTE = {
   response: jsonResponses({ type: "object", required: ["accepted"], properties: { accepted: { const: true } } }, "recorded as the node's progress", [400, 403, 409]),
 };
 
-const decimalQuery = (description: string) => ({ type: "string", pattern: "^(0|[1-9][0-9]{0,15})$", description });
+export const decimalQuery = (description: string) => ({ type: "string", pattern: "^(0|[1-9][0-9]{0,15})$", description });
 
 export const INCLUSION_ROUTE = {
   summary: "An RFC 9162 inclusion proof, by event_id (in the latest checkpoint) or by index and tree size",

@@ -31,7 +31,7 @@ export async function logInclusionOf(logService: LogService, entry: LedgerEntry)
 }
 
 /** A decimal query parameter (digits only: Number() would also take "0x10", "1e3" and " 7"). */
-function decimal(value: unknown): number | undefined {
+export function decimal(value: unknown): number | undefined {
   return typeof value === "string" && /^(0|[1-9][0-9]{0,15})$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
 }
 

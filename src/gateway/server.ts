@@ -17,6 +17,7 @@ import { registerOpenApi } from "./openapi.ts";
 import { registerPageRoute } from "./pageRoute.ts";
 import { logResponses, textLogStream } from "./textLog.ts";
 import { registerTileRoutes } from "./tileRoutes.ts";
+import { registerPootRoutes, type PootConfig } from "./pootRoutes.ts";
 import { registerWitnessRoute } from "./witnessRoute.ts";
 import type { Witness } from "../storage/witness.ts";
 import { RateLimiter } from "./rateLimit.ts";
@@ -82,6 +83,8 @@ export interface GatewayOptions extends ConnectionLimits {
   witness?: Witness;
   /** Witnesses to ask for cosignatures of each new checkpoint: their URL and cosigner key (type 0x04). */
   witnesses?: Array<{ url: string; key: string }>;
+  /** Collect Lucid's PoOT task proofs for this deployment (`/poot/*`, docs/poot.md). */
+  poot?: PootConfig;
 }
 
 export interface Gateway {
@@ -420,6 +423,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     registerLogRoutes(app, { store, logService, replica: options.readOnly ? { witness: options.witness } : undefined });
     registerTileRoutes(app, { store, logService });
+    if (options.poot && !options.readOnly) registerPootRoutes(app, { store, logService, poot: options.poot });
     registerPageRoute(app);
     if (options.witness) registerWitnessRoute(app, options.witness);
 

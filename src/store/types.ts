@@ -1,3 +1,4 @@
+import type { PootStore } from "./sqlPootStore.ts";
 import type { Source } from "../ledger/sources.ts";
 import type { LogStore } from "../log/store.ts";
 import type { WitnessStore } from "../log/witnessStore.ts";
@@ -27,6 +28,8 @@ export interface LedgerStore {
   readonly anchoring: AnchorStore;
   /** FlowPay's order batches, in the same database. */
   readonly poe: PoeStore;
+  /** Lucid's PoOT task proofs, tallies and leader schedules, in the same database. */
+  readonly poot: PootStore;
   /** The RFC 9162 log's node hashes over the ledger, in the same database (src/log). */
   readonly log: LogStore;
   /** A storage node's witness state: the last checkpoint it cosigned, per log. */

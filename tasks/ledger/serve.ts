@@ -1,3 +1,4 @@
+import { isAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { createGateway } from "../../src/gateway/server.ts";
 import { readSecret } from "../secrets.ts";
@@ -18,10 +19,12 @@ interface Args {
   maxConnectionsPerAddress: number;
   requestTimeoutMs: number;
   witnesses: string;
+  pootDeployment: string;
+  pootGenesis: number;
 }
 
 export default async function serve(
-  { store, host, port, logLevel, logFormat, profile, storageNodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, witnesses }: Args,
+  { store, host, port, logLevel, logFormat, profile, storageNodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, witnesses, pootDeployment, pootGenesis }: Args,
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   if (profile !== "local" && profile !== "production") throw userError(`--profile: expected local or production, got ${JSON.stringify(profile)}`);
@@ -39,7 +42,10 @@ export default async function serve(
   const nodes = storageNodes ? storageNodes.split(",").map((a) => a.trim()) : undefined;
   const bad = nodes?.find((a) => !/^0x[0-9a-fA-F]{40}$/.test(a));
   if (bad !== undefined) throw userError(`--storage-nodes: ${JSON.stringify(bad)} is not an address (0x followed by 40 hex digits)`);
-  const gateway = createGateway({ store: ledgerStore, host, port, logLevel, logFormat, profile, storageNodes: nodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, logKey, storeLocation: storeLocation(store), witnesses: witnessList });
+  if (pootDeployment && !isAddress(pootDeployment)) throw userError(`--poot-deployment: the KPPEAnchorScheduled address operators sign their task proofs for, got ${JSON.stringify(pootDeployment)}`);
+  if (pootDeployment && !(pootGenesis > 0)) throw userError("--poot-genesis: the deployment's GENESIS (unix time of slot 0), needed with --poot-deployment");
+  const poot = pootDeployment ? { deployment: pootDeployment, genesis: pootGenesis } : undefined;
+  const gateway = createGateway({ store: ledgerStore, host, port, logLevel, logFormat, profile, storageNodes: nodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, logKey, storeLocation: storeLocation(store), witnesses: witnessList, poot });
   const url = await gateway.listen();
   gateway.app.log.info({ store: ledgerStore.location, url, profile }, `gateway listening on ${url} (ledger: ${ledgerStore.location}, profile: ${profile})`);
   if (gateway.ephemeralLogKey) {

@@ -8,7 +8,7 @@ import hre from "hardhat";
 import { KPPE_ANCHOR_ABI } from "../../src/chain/kppeAnchorAbi.ts";
 import { scheduleRoot, type SlotLeaders } from "../../src/poot/schedule.ts";
 import { appendEvents, devWallet, startLocalChain, type LocalChain } from "../helpers/chain.ts";
-import { startHardhatTask } from "../helpers/hardhatCli.ts";
+import { hardhat, startHardhatTask } from "../helpers/hardhatCli.ts";
 import { kill } from "../helpers/processes.ts";
 import { postgresFixture } from "../helpers/stores.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -121,6 +121,12 @@ describe("three keepers take turns by the committed PoOT schedule (PostgreSQL, S
     assert.equal(batches.length, logs.length, "one confirmed batch per anchor");
     // The killed leader's slot lost at most about a timeout: its fallback anchored within that slot.
     assert.ok(fallbackSlots.has(killedSlot), `no fallback anchored in slot ${killedSlot}, whose leader was killed (fallback anchors in slots ${[...fallbackSlots].join(", ")})`);
+    // poot:status shows the same from the chain: who anchored each slot, in turn.
+    const status = await hardhat(["poot:status", "--schedule", scheduleFile, "--epoch", "1", "--slots", "30", "--rpc-url", chain.url, "--contract", contract]);
+    assert.equal(status.code, 0, status.stdout + status.stderr);
+    assert.match(status.stdout, /committed root 0x[0-9a-f]{64}; the schedule given has root 0x[0-9a-f]{64}: the same/);
+    assert.match(status.stdout, /^slot \d+: 0x[0-9a-fA-F]{40} leads, .* \| batch #\d+ by 0x[0-9a-fA-F]{40} \(primary\)/m);
+    assert.doesNotMatch(status.stdout, /OUT OF TURN|no place/);
     await store.close();
   });
 });

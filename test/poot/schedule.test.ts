@@ -2,18 +2,20 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { concat, keccak256, Wallet } from "ethers";
+import { concat, ContractFactory, getCreateAddress, keccak256, Wallet } from "ethers";
+import hre from "hardhat";
 import { logLeafHash, logRoot } from "../../src/log/rfc9162.ts";
 import { EPOCH_SLOTS, SLOT_SECONDS, WINDOW_SLOTS } from "../../src/poot/params.ts";
 import { leaderSchedule, tallyEpoch } from "../../src/poot/schedule.ts";
 import { taskProofMessage, type TaskProof, type TaskType } from "../../src/poot/taskProof.ts";
 import { StoredLog } from "../../src/log/storedLog.ts";
 import { sqliteFixture } from "../helpers/stores.ts";
-import { appendEvents } from "../helpers/chain.ts";
+import { appendEvents, devWallet, startLocalChain } from "../helpers/chain.ts";
 import { hardhat } from "../helpers/hardhatCli.ts";
 
 const GENESIS = 1_790_000_000;
-const DEPLOYMENT = "0x00000000000000000000000000000000000000aa";
+// The address dev account 0's first contract gets on a fresh chain: the last test deploys it there.
+const DEPLOYMENT = getCreateAddress({ from: devWallet(0).address, nonce: 0 }).toLowerCase();
 const SEED = "0x" + "5e".repeat(32);
 const EPOCH = 10;
 const FIRST = EPOCH * EPOCH_SLOTS - WINDOW_SLOTS; // the window's first slot
@@ -147,5 +149,32 @@ describe("PoOT: work credits and the leader schedule anyone can recompute", func
     assert.match(text.stdout, /^5 task proofs counted, 0 refused$/m);
     assert.match(text.stdout, new RegExp(`^ +\\d  ${D.address} +500 +0\\.000 +0\\.10  no \\(under D_MIN\\)$`, "m"));
     assert.match(text.stdout, /no eligible operator: no schedule for this epoch/);
+  });
+
+  it("poot:schedule --commit commits the recomputed root on KPPEAnchorScheduled; --check shows a committed schedule to be wrong", async function () {
+    const chain = await startLocalChain();
+    try {
+      const owner = devWallet(0).connect(chain.provider);
+      assert.equal(await chain.provider.getTransactionCount(owner.address), 0, "a fresh chain: the contract lands at DEPLOYMENT");
+      const artifact = await hre.artifacts.readArtifact("KPPEAnchorScheduled");
+      const deployed = await new ContractFactory(artifact.abi, artifact.bytecode, owner).deploy(owner.address, GENESIS, SLOT_SECONDS, 5, EPOCH_SLOTS);
+      await deployed.waitForDeployment();
+      assert.equal((await deployed.getAddress()).toLowerCase(), DEPLOYMENT);
+      const dir = mkdtempSync(join(tmpdir(), "kppe-poot-commit-"));
+      const file = join(dir, "proofs.json");
+      writeFileSync(file, JSON.stringify(proofs));
+      const chainArgs = ["--epoch", String(EPOCH), "--seed", SEED, "--rpc-url", chain.url, "--contract", DEPLOYMENT];
+      const commit = await hardhat(["poot:schedule", "--proofs", file, ...chainArgs, "--commit"], { timeoutMs: 120_000 });
+      assert.equal(commit.code, 0, commit.stdout + commit.stderr);
+      assert.match(commit.stdout, new RegExp(`commitSchedule\\(${EPOCH}, ${schedule.root}\\) mined`));
+      assert.equal((await deployed.getFunction("scheduleRoot")(EPOCH)).toLowerCase(), schedule.root);
+      // Someone recomputes from the published proofs without B's: the committed root is not theirs.
+      writeFileSync(file, JSON.stringify(proofs.filter((p) => p.node_id !== B.address)));
+      const check = await hardhat(["poot:schedule", "--proofs", file, ...chainArgs, "--check"], { timeoutMs: 120_000 });
+      assert.equal(check.code, 1, check.stdout + check.stderr);
+      assert.match(check.stdout, new RegExp(`MISMATCH: the chain committed ${schedule.root} for epoch ${EPOCH}`));
+    } finally {
+      await chain.close();
+    }
   });
 });

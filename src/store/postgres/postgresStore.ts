@@ -4,6 +4,7 @@ import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
 import { CHECKPOINT_COLUMNS_MIGRATION, WITNESS_SIGNATURES_MIGRATION } from "../anchorRows.ts";
 import { ENTRY_COLUMNS, entryFromRow, entryValues, headFromRow } from "../rows.ts";
 import { AppendConflict } from "../failures.ts";
+import { POOT_MIGRATION, SqlPootStore, type PootStore } from "../sqlPootStore.ts";
 import { SqlPoeStore } from "../sqlPoeStore.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, PostgresAnchorStore } from "./postgresAnchorStore.ts";
@@ -16,6 +17,7 @@ const MIGRATE_LOCK = 0x4b505046;
 const POE_LOCK = 0x4b505047;
 const LOG_LOCK = 0x4b505048;
 const WITNESS_LOCK = 0x4b505049;
+const POOT_LOCK = 0x4b50504a;
 
 /** How long to wait for a new connection before the store counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -111,6 +113,7 @@ export const MIGRATIONS: Array<[number, string]> = [
   [9, WITNESS_MIGRATION("BIGINT")],
   [10, WITNESS_SIGNATURES_MIGRATION],
   [11, WITNESS_NOTE_MIGRATION],
+  [12, POOT_MIGRATION("BIGINT", "DOUBLE PRECISION")],
 ];
 
 export interface PostgresStoreOptions {
@@ -132,6 +135,7 @@ export class PostgresStore implements LedgerStore {
   private readonly schema: string;
   readonly anchoring: PostgresAnchorStore;
   readonly poe: SqlPoeStore;
+  readonly poot: PootStore;
   readonly log: PostgresLogStore;
   readonly witness: PostgresWitnessStore;
   private closing: Promise<void> | undefined;
@@ -155,10 +159,17 @@ export class PostgresStore implements LedgerStore {
     this.anchoring = new PostgresAnchorStore(this.pool);
     this.log = new PostgresLogStore(this.pool, (work) => this.locked(LOG_LOCK, work));
     this.witness = new PostgresWitnessStore(this.pool, (work) => this.locked(WITNESS_LOCK, work));
-    this.poe = new SqlPoeStore({
-      query: async (sql, args = []) => (await this.pool.query(numbered(sql), [...args])).rows,
-      transaction: (work) => this.locked(POE_LOCK, (client) => work({ query: async (sql, args = []) => (await client.query(numbered(sql), [...args])).rows })),
-    });
+    this.poe = new SqlPoeStore(this.sqlDatabase(POE_LOCK));
+    this.poot = new SqlPootStore(this.sqlDatabase(POOT_LOCK));
+  }
+
+  /** Portable SQL (`?` placeholders) on this pool; transactions serialized under `lock`. */
+  private sqlDatabase(lock: number) {
+    return {
+      query: async (sql: string, args: readonly unknown[] = []) => (await this.pool.query(numbered(sql), [...args])).rows,
+      transaction: <T>(work: (tx: { query(sql: string, args?: readonly unknown[]): Promise<Record<string, unknown>[]> }) => Promise<T>) =>
+        this.locked(lock, (client) => work({ query: async (sql, args = []) => (await client.query(numbered(sql), [...args])).rows })),
+    };
   }
 
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {

@@ -6,6 +6,7 @@ import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
 import { CHECKPOINT_COLUMNS_MIGRATION, WITNESS_SIGNATURES_MIGRATION } from "../anchorRows.ts";
 import { entryFromRow, entryValues, headFromRow } from "../rows.ts";
+import { POOT_MIGRATION, SqlPootStore, type PootStore } from "../sqlPootStore.ts";
 import { SqlPoeStore, type SqlSession } from "../sqlPoeStore.ts";
 import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, SqliteAnchorStore } from "./sqliteAnchorStore.ts";
 import { WITNESS_MIGRATION, WITNESS_NOTE_MIGRATION } from "../../log/witnessStore.ts";
@@ -123,6 +124,7 @@ export const MIGRATIONS: Array<[number, string]> = [
   [8, WITNESS_MIGRATION("INTEGER")],
   [9, WITNESS_SIGNATURES_MIGRATION],
   [10, WITNESS_NOTE_MIGRATION],
+  [11, POOT_MIGRATION("INTEGER", "REAL")],
 ];
 
 /** Rethrows a taken fifo_sequence or event_id as AppendConflict, anything else as it is. */
@@ -160,6 +162,7 @@ export class SqliteStore implements LedgerStore {
   readonly location: string;
   readonly anchoring: SqliteAnchorStore;
   readonly poe: SqlPoeStore;
+  readonly poot: PootStore;
   readonly log: SqliteLogStore;
   readonly witness: SqliteWitnessStore;
   private closing: Promise<void> | undefined;
@@ -205,6 +208,7 @@ export class SqliteStore implements LedgerStore {
     this.witness = new SqliteWitnessStore(this.db, (work) => this.exclusive(work));
     const session: SqlSession = { query: async (sql, args = []) => this.db.prepare(sql).all(...(args as SQLInputValue[])) };
     this.poe = new SqlPoeStore({ ...session, transaction: (work) => this.exclusiveAsync(() => work(session)) });
+    this.poot = new SqlPootStore({ ...session, transaction: (work) => this.exclusiveAsync(() => work(session)) });
   }
 
   private migrate(): void {
