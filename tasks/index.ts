@@ -291,4 +291,23 @@ export const pootTasks = [
     .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
     .setAction(() => import("./poot/status.ts"))
     .build(),
+  task("poot:payouts", "Compute a month's payout among PoOT operators in proportion to their credits (work_tally), show it, write it (--out) and post it to the payout router (--post, PAYOUT_PRIVATE_KEY). Example: npx hardhat poot:payouts --month 2026-11 --amount 25000 --genesis 1790000000 --gateway http://127.0.0.1:8080 --out 2026-11.json")
+    .addOption({ name: "month", description: "The month, YYYY-MM (UTC): the epochs that start in it", defaultValue: "" })
+    .addOption({ name: "amount", description: "The month's total in token units (e.g. 25000 or 1234.56); it is split to the token's smallest unit, exactly", defaultValue: "" })
+    .addOption({ name: "genesis", description: "The deployment's GENESIS (unix time of slot 0)", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "gateway", description: "Read the epochs' tallies from this gateway (GET /poot/schedule/<epoch>)", defaultValue: "" })
+    .addOption({ name: "store", description: `Or from a store: ${STORE_HELP}`, defaultValue: "" })
+    .addOption({ name: "router", description: "The PayoutRouterV0/PayoutRouterKYC address (also PAYOUT_ROUTER_ADDRESS): its token's decimals, and where --post posts", defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
+    .addOption({ name: "out", description: "Write the distribution, with each operator's claim proof, to this JSON file", defaultValue: "" })
+    .addFlag({ name: "post", description: "Post the month's root and total to the router, signed with PAYOUT_PRIVATE_KEY (never an anchoring key)" })
+    .setAction(() => import("./poot/payouts.ts"))
+    .build(),
+  task("poot:claim", "Claim an operator's payout of a posted month from the router (OPERATOR_PRIVATE_KEY sends it; the operator is paid). Example: npx hardhat poot:claim --distribution 2026-11.json --network base")
+    .addOption({ name: "distribution", description: "The distribution file poot:payouts --out wrote", defaultValue: "" })
+    .addOption({ name: "operator", description: "The operator to claim for (default: OPERATOR_PRIVATE_KEY's address)", defaultValue: "" })
+    .addOption({ name: "router", description: "The payout router (also PAYOUT_ROUTER_ADDRESS)", defaultValue: "" })
+    .addOption({ name: "rpcUrl", description: CHAIN_OPTIONS_HELP.rpcUrl, defaultValue: "" })
+    .setAction(() => import("./poot/claim.ts"))
+    .build(),
 ];

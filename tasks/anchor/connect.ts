@@ -33,17 +33,22 @@ export async function connectProvider(hre: HardhatRuntimeEnvironment, rpcUrl: st
  * The anchoring key: PRIVATE_KEY from Hardhat's keystore or a configuration variable. On a local
  * chain without one, Hardhat's well-known development account 0 (never on a real chain).
  */
-export async function anchorWallet(hre: HardhatRuntimeEnvironment, local: boolean, log: TaskLog): Promise<Wallet> {
-  const key = await readSecret(hre, "PRIVATE_KEY");
+export function anchorWallet(hre: HardhatRuntimeEnvironment, local: boolean, log: TaskLog): Promise<Wallet> {
+  return secretWallet(hre, "PRIVATE_KEY", local, log);
+}
+
+/** The key named `secret` (keystore or environment); on a local chain without one, development account 0. */
+export async function secretWallet(hre: HardhatRuntimeEnvironment, secret: string, local: boolean, log: TaskLog): Promise<Wallet> {
+  const key = await readSecret(hre, secret);
   if (key) {
     try {
       return new Wallet(key.startsWith("0x") ? key : `0x${key}`);
     } catch {
-      throw userError("PRIVATE_KEY is not a 32-byte hex private key; set it again with npx hardhat keystore set PRIVATE_KEY");
+      throw userError(`${secret} is not a 32-byte hex private key; set it again with npx hardhat keystore set ${secret}`);
     }
   }
-  if (!local) throw userError("no anchoring key: store it with `npx hardhat keystore set PRIVATE_KEY` (or set the PRIVATE_KEY environment variable)");
-  log("warn", "WARNING: no PRIVATE_KEY set -- using Hardhat's public development account 0 (local chains only)");
+  if (!local) throw userError(`no key: store it with \`npx hardhat keystore set ${secret}\` (or set the ${secret} environment variable)`);
+  log("warn", `WARNING: no ${secret} set -- using Hardhat's public development account 0 (local chains only)`);
   return devWallet(0);
 }
 

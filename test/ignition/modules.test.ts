@@ -3,6 +3,8 @@ import { network } from "hardhat";
 import KPPEAnchorModule from "../../ignition/modules/KPPEAnchor.ts";
 import ProofRecorderModule from "../../ignition/modules/ProofRecorder.ts";
 import KPPEAnchorScheduledModule from "../../ignition/modules/KPPEAnchorScheduled.ts";
+import PayoutRouterV0Module from "../../ignition/modules/PayoutRouterV0.ts";
+import PayoutRouterKYCModule from "../../ignition/modules/PayoutRouterKYC.ts";
 
 for (const networkName of ["default", "baseLocal"] as const) {
   describe(`Ignition modules on ${networkName}`, function () {
@@ -36,6 +38,20 @@ for (const networkName of ["default", "baseLocal"] as const) {
       assert.deepEqual([await kppeAnchor.GENESIS(), await kppeAnchor.SLOT_SECONDS(), await kppeAnchor.LEADER_TIMEOUT(), await kppeAnchor.EPOCH_SLOTS()], [1_790_000_000n, 120n, 5n, 720n]);
       assert.equal(await kppeAnchor.authorizedAnchors(keeper.address), true);
       assert.equal(await kppeAnchor.pendingOwner(), owner.address);
+    });
+
+    it("deploy the payout routers for a token, with the payout key as poster", async function () {
+      const { ethers, ignition } = await network.create(networkName);
+      const [, owner, poster] = await ethers.getSigners();
+      const token = await ethers.deployContract("TestUSD");
+      const parameters = { owner: owner.address, poster: poster.address, token: await token.getAddress() };
+      const routers = [
+        (await ignition.deploy(PayoutRouterV0Module, { parameters: { PayoutRouterV0Module: parameters } })).router,
+        (await ignition.deploy(PayoutRouterKYCModule, { parameters: { PayoutRouterKYCModule: parameters } })).router,
+      ];
+      for (const router of routers) {
+        assert.deepEqual([await router.token(), await router.poster(), await router.owner()], [await token.getAddress(), poster.address, owner.address]);
+      }
     });
   });
 }
