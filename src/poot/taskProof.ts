@@ -1,4 +1,4 @@
-import { getAddress, verifyMessage } from "ethers";
+import { getAddress, keccak256, solidityPacked, verifyMessage } from "ethers";
 import { canonicalJson, type JsonValue } from "../hashing/canonical.ts";
 import { verifyInclusion } from "../log/rfc9162.ts";
 import { SLOT_SECONDS } from "./params.ts";
@@ -28,6 +28,15 @@ export interface TaskProof {
 export function taskProofMessage(deployment: string, proof: Omit<TaskProof, "signature">): string {
   const { slot, node_id, type, value, time } = proof;
   return `kppe-poot-task/1\n${deployment.toLowerCase()}\n${canonicalJson({ slot, node_id: node_id.toLowerCase(), type, value, time })}`;
+}
+
+/**
+ * The entry a storage challenge asks `nodeId` for in `slot`, in the log of `size` entries with
+ * `root`: keccak256(abi.encodePacked(uint64 slot, address node, bytes32 root)) mod size. The
+ * prover does not choose it, so answering proves it holds whatever entry it is asked for.
+ */
+export function challengeIndex(slot: number, nodeId: string, size: number, root: string): number {
+  return Number(BigInt(keccak256(solidityPacked(["uint64", "address", "bytes32"], [slot, getAddress(nodeId), root]))) % BigInt(size));
 }
 
 /** What a proof is checked against: the deployment, the slot clock, and the log's checkpoints. */
@@ -66,6 +75,8 @@ export function refuseTaskProof(proof: TaskProof, context: ProofContext): string
     case "storage_availability": {
       const root = typeof v.size === "number" ? context.logRoot(v.size) : undefined;
       if (!root) return `no signed log root known at size ${JSON.stringify(v.size)}`;
+      const asked = challengeIndex(proof.slot, proof.node_id, v.size as number, root);
+      if (v.index !== asked) return `the challenge of slot ${proof.slot} asks ${proof.node_id} for entry ${asked} of the log of ${v.size as number}, not ${JSON.stringify(v.index)}`;
       let ok = false;
       try {
         ok = isCount(v.index) && typeof v.leaf_hash === "string" && Array.isArray(v.proof) && verifyInclusion({ index: v.index as number, size: v.size as number, leafHash: v.leaf_hash, proof: v.proof as string[], root });

@@ -7,7 +7,7 @@ import { Wallet } from "ethers";
 import { createGateway, type Gateway } from "../../src/gateway/server.ts";
 import { generateSignerKey } from "../../src/log/note.ts";
 import { EPOCH_SLOTS, SLOT_SECONDS } from "../../src/poot/params.ts";
-import { taskProofMessage, type TaskProof, type TaskType } from "../../src/poot/taskProof.ts";
+import { challengeIndex, taskProofMessage, type TaskProof, type TaskType } from "../../src/poot/taskProof.ts";
 import { appendEvents } from "../helpers/chain.ts";
 import { hardhat } from "../helpers/hardhatCli.ts";
 import { STORE_FIXTURES } from "../helpers/stores.ts";
@@ -50,8 +50,14 @@ for (const makeFixture of STORE_FIXTURES) {
     });
 
     it("stores proofs that check out, and refuses a replay, a forgery, a late proof and a wrong challenge answer, saying why", async () => {
-      const { leafHash, proof } = await gateway.logService.log.inclusion(2, 6);
-      const answer = { index: 2, size: 6, leaf_hash: leafHash, proof };
+      // Each node answers the entry its challenge asks for (from the slot, its address and the root).
+      const root = await gateway.logService.log.root(6);
+      const answerAt = async (index: number) => {
+        const { leafHash, proof } = await gateway.logService.log.inclusion(index, 6);
+        return { index, size: 6, leaf_hash: leafHash, proof };
+      };
+      const answer = await answerAt(challengeIndex(slot, b.address, 6, root));
+      const aIndex = challengeIndex(slot, a.address, 6, root);
       const good = [prove(a, "uptime_beacon", {}), prove(a, "relay_bandwidth", { sessions: 2, bytes: 12_000_000 }), prove(b, "storage_availability", answer)];
       const first = await post({ proofs: good });
       assert.deepEqual(first, { status: 200, body: { stored: 3, refused: [] } });
@@ -60,7 +66,7 @@ for (const makeFixture of STORE_FIXTURES) {
           good[0],
           prove(stranger, "uptime_beacon", {}, slot, a), // signed by a for the stranger's node id
           prove(b, "uptime_beacon", {}, slot - 2), // made in its slot, but submitted two slots later
-          prove(a, "storage_availability", { ...answer, index: 3 }),
+          prove(a, "storage_availability", { ...(await answerAt((aIndex + 1) % 6)), index: aIndex }), // the asked index, another entry's proof
           prove(b, "relay_bandwidth", { sessions: -1, bytes: 0 }),
         ],
       });
@@ -70,7 +76,7 @@ for (const makeFixture of STORE_FIXTURES) {
       assert.match(reasons[0], /^0: .*already stored \(one per node, slot and type\)/);
       assert.match(reasons[1], new RegExp(`^1: signed by ${a.address}, not by ${stranger.address}`));
       assert.match(reasons[2], new RegExp(`^2: submitted after slot ${slot - 1} ended: too late to count`));
-      assert.match(reasons[3], /^3: the challenge answer does not prove entry 3 in the log of 6/);
+      assert.match(reasons[3], new RegExp(`^3: the challenge answer does not prove entry ${aIndex} in the log of 6`));
       assert.match(reasons[4], /^4: relay_bandwidth needs whole numbers/);
     });
 

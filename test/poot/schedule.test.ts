@@ -7,7 +7,7 @@ import hre from "hardhat";
 import { logLeafHash, logRoot } from "../../src/log/rfc9162.ts";
 import { EPOCH_SLOTS, SLOT_SECONDS, WINDOW_SLOTS } from "../../src/poot/params.ts";
 import { leaderSchedule, tallyEpoch } from "../../src/poot/schedule.ts";
-import { taskProofMessage, type TaskProof, type TaskType } from "../../src/poot/taskProof.ts";
+import { challengeIndex, taskProofMessage, type TaskProof, type TaskType } from "../../src/poot/taskProof.ts";
 import { StoredLog } from "../../src/log/storedLog.ts";
 import { sqliteFixture } from "../helpers/stores.ts";
 import { appendEvents, devWallet, startLocalChain } from "../helpers/chain.ts";
@@ -112,18 +112,28 @@ describe("PoOT: work credits and the leader schedule anyone can recompute", func
       const root = await log.root(6);
       const entries = await store.range(1, 6);
       assert.equal(root, logRoot(entries.map((e) => logLeafHash(e.event_hash, e.content_hash))), "the stored log is the RFC 9162 tree of the entries");
-      const answer = { index: 4, size: 6, leaf_hash: logLeafHash(entries[4].event_hash, entries[4].content_hash), proof: await log.inclusionProof(4, 6) };
       const withRoot = { ...context, logRoot: (size: number) => (size === 6 ? root : undefined) };
       const slot = FIRST + 20;
+      // Each node is asked for its own entry (from the slot, its address and the root): it cannot pick an easy one.
+      const answerFor = (node: string, index = challengeIndex(slot, node, 6, root)) => log.inclusionProof(index, 6).then((proof) => ({ index, size: 6, leaf_hash: logLeafHash(entries[index].event_hash, entries[index].content_hash), proof }));
+      const [a, b] = [await answerFor(A.address), await answerFor(B.address)];
+      const notAsked = await answerFor(B.address, (challengeIndex(slot + 1, B.address, 6, root) + 1) % 6);
       const { counted, refused } = tallyEpoch(
         EPOCH,
-        [prove(A, slot, "storage_availability", answer), prove(B, slot, "storage_availability", { ...answer, index: 3 }), prove(C, slot, "storage_availability", { ...answer, size: 7 })],
+        [
+          prove(A, slot, "storage_availability", a),
+          prove(B, slot, "storage_availability", { ...b, leaf_hash: "0x" + "11".repeat(32) }),
+          prove(C, slot, "storage_availability", { ...a, size: 7 }),
+          prove(B, slot + 1, "storage_availability", { ...notAsked }),
+        ],
         SEED,
         withRoot,
       );
       assert.equal(counted, 1);
-      assert.match(refused[0].reason, /does not prove entry 3 in the log of 6/);
+      assert.match(refused[0].reason, new RegExp(`does not prove entry ${b.index} in the log of 6`));
       assert.match(refused[1].reason, /no signed log root known at size 7/);
+      // In slot + 1, B answers another entry than the one it is asked for (with a valid proof of that one).
+      assert.match(refused[2].reason, new RegExp(`asks ${B.address} for entry \\d+ of the log of 6, not ${notAsked.index}`));
     } finally {
       await store.close();
       await fixture.cleanup();
