@@ -5,6 +5,7 @@ import { generateSignerKey, parseSignerKey, signCheckpoint } from "../../src/log
 import { addLogSignature, logSignatureOf, logSignerWallet } from "../../src/log/logSigner.ts";
 import { consistencyRanges, logRoot, proofFromLeaves } from "../../src/log/rfc9162.ts";
 import { randomLeaves } from "../helpers/random.ts";
+import { revertsWith } from "../helpers/revert.ts";
 
 // KPPEAnchor acts on equivocation: two checkpoints signed by the log signer that cannot both be
 // true freeze anchoring until the owner rotates the signer. The signatures are made by the log
@@ -33,14 +34,6 @@ describe("KPPEAnchor equivocation reports: a split view signed by the log signer
     assert.ok(signature, "the note carries the log signer's signature");
     return { size, root: r, signature };
   };
-  const customError = (e: unknown) => /custom error '(\w+)\((.*)\)'/.exec((e as Error).message) ?? [];
-  const refused = (promise: Promise<unknown>, name: string, args?: string) =>
-    assert.rejects(promise, (e: unknown) => {
-      const [, got, given] = customError(e);
-      assert.equal(got, name, (e as Error).message);
-      if (args !== undefined) assert.equal(given, args);
-      return true;
-    });
   const frozen = async () => (await anchor.logSigner()).frozen as boolean;
   const anchorBatch = (batchId: number, count: number, size: number, leaves: string[], from: number) =>
     anchor.anchorCheckpoint(batchId, BATCH_ROOT, count, Math.ceil(Math.log2(count)), 1, size, root(leaves, size), from > 0 ? proof(leaves, from, size) : [], "0x");
@@ -54,38 +47,38 @@ describe("KPPEAnchor equivocation reports: a split view signed by the log signer
   });
 
   it("refuses reports while no log signer is set, and the zero address as signer", async function () {
-    await refused(anchor.reportEquivocation(signed(H, 20), signed(F, 20), root(F, 20), []), "NoLogSigner");
-    await refused(anchor.setLogSigner("0x" + "00".repeat(20), ORIGIN), "ZeroLogSigner");
+    await revertsWith(anchor.reportEquivocation(signed(H, 20), signed(F, 20), root(F, 20), []), "NoLogSigner");
+    await revertsWith(anchor.setLogSigner("0x" + "00".repeat(20), ORIGIN), "ZeroLogSigner");
     const receipt = await (await anchor.setLogSigner(signer.address, ORIGIN)).wait();
     assert.equal(anchor.interface.parseLog(receipt.logs[0])?.name, "LogSignerChanged");
     assert.equal(await anchor.logCheckpointDigest(20, root(H, 20)), TypedDataEncoder.hash({ name: "KPPE log", version: "1" }, TYPES, { origin: ORIGIN, size: 20, root: root(H, 20) }), "standard EIP-712, no chain or contract in the domain");
   });
 
   it("refuses what is not an equivocation: the same checkpoint twice, a consistent pair, a made-up prefix, the wrong order", async function () {
-    await refused(anchor.reportEquivocation(signed(H, 20), signed(H, 20), root(H, 20), []), "NotAnEquivocation");
-    await refused(anchor.reportEquivocation(signed(H, 10), signed(H, 20), root(H, 10), proof(H, 10, 20)), "NotAnEquivocation");
+    await revertsWith(anchor.reportEquivocation(signed(H, 20), signed(H, 20), root(H, 20), []), "NotAnEquivocation");
+    await revertsWith(anchor.reportEquivocation(signed(H, 10), signed(H, 20), root(H, 10), proof(H, 10, 20)), "NotAnEquivocation");
     // F's first 10 entries are H's: its honest prefix root is H's root, so no contradiction.
-    await refused(anchor.reportEquivocation(signed(H, 10), signed(F, 20), root(F, 10), proof(F, 10, 20)), "NotAnEquivocation");
+    await revertsWith(anchor.reportEquivocation(signed(H, 10), signed(F, 20), root(F, 10), proof(F, 10, 20)), "NotAnEquivocation");
     // A prefix root the proof does not bind to F's root at 20.
-    await refused(anchor.reportEquivocation(signed(H, 15), signed(F, 20), randomLeaves(1)[0], proof(F, 15, 20)), "NotAnEquivocation");
-    await refused(anchor.reportEquivocation(signed(F, 20), signed(H, 15), root(F, 15), proof(F, 15, 20)), "NotAnEquivocation");
+    await revertsWith(anchor.reportEquivocation(signed(H, 15), signed(F, 20), randomLeaves(1)[0], proof(F, 15, 20)), "NotAnEquivocation");
+    await revertsWith(anchor.reportEquivocation(signed(F, 20), signed(H, 15), root(F, 15), proof(F, 15, 20)), "NotAnEquivocation");
     // Anchored H at 12: H's own checkpoints before and after are consistent with it.
-    await refused(anchor.reportAnchoredEquivocation(1, signed(H, 8), root(H, 8), proof(H, 8, 12)), "NotAnEquivocation");
-    await refused(anchor.reportAnchoredEquivocation(1, signed(H, 20), root(H, 12), proof(H, 12, 20)), "NotAnEquivocation");
-    await refused(anchor.reportAnchoredEquivocation(2, signed(F, 20), root(F, 12), proof(F, 12, 20)), "NoCheckpoint", "2");
+    await revertsWith(anchor.reportAnchoredEquivocation(1, signed(H, 8), root(H, 8), proof(H, 8, 12)), "NotAnEquivocation");
+    await revertsWith(anchor.reportAnchoredEquivocation(1, signed(H, 20), root(H, 12), proof(H, 12, 20)), "NotAnEquivocation");
+    await revertsWith(anchor.reportAnchoredEquivocation(2, signed(F, 20), root(F, 12), proof(F, 12, 20)), "NoCheckpoint", "2");
     assert.equal(await frozen(), false);
   });
 
   it("refuses checkpoints the log signer did not sign: another key, another origin, a root swapped between two", async function () {
     const stranger = logSignerWallet(parseSignerKey(generateSignerKey(ORIGIN)));
-    await refused(anchor.reportEquivocation(signed(H, 20, stranger), signed(F, 20, stranger), root(F, 20), []), "InvalidLogSignature", "0");
-    await refused(anchor.reportEquivocation(signed(H, 20), signed(F, 20, stranger), root(F, 20), []), "InvalidLogSignature", "1");
+    await revertsWith(anchor.reportEquivocation(signed(H, 20, stranger), signed(F, 20, stranger), root(F, 20), []), "InvalidLogSignature", "0");
+    await revertsWith(anchor.reportEquivocation(signed(H, 20), signed(F, 20, stranger), root(F, 20), []), "InvalidLogSignature", "1");
     const otherOrigin = await signer.signTypedData({ name: "KPPE log", version: "1" }, TYPES, { origin: "other.example/log", size: 20, root: root(F, 20) });
-    await refused(anchor.reportEquivocation(signed(H, 20), { size: 20, root: root(F, 20), signature: otherOrigin }, root(F, 20), []), "InvalidLogSignature", "1");
+    await revertsWith(anchor.reportEquivocation(signed(H, 20), { size: 20, root: root(F, 20), signature: otherOrigin }, root(F, 20), []), "InvalidLogSignature", "1");
     const h = signed(H, 20);
     const f = signed(F, 20);
-    await refused(anchor.reportEquivocation(h, { ...f, signature: h.signature }, root(F, 20), []), "InvalidLogSignature", "1");
-    await refused(anchor.reportEquivocation(h, { ...h, size: 21 }, root(F, 20), []), "InvalidLogSignature", "1");
+    await revertsWith(anchor.reportEquivocation(h, { ...f, signature: h.signature }, root(F, 20), []), "InvalidLogSignature", "1");
+    await revertsWith(anchor.reportEquivocation(h, { ...h, size: 21 }, root(F, 20), []), "InvalidLogSignature", "1");
     assert.equal(await frozen(), false);
   });
 
@@ -97,12 +90,12 @@ describe("KPPEAnchor equivocation reports: a split view signed by the log signer
     assert.deepEqual([event?.args.logSigner, event?.args.size1, event?.args.root2], [signer.address, 20n, root(F, 20)]);
     console.log(`      gas: reportEquivocation, two roots for one size: ${receipt.gasUsed}`);
     assert.equal(await frozen(), true);
-    await refused(anchorBatch(2, 8, 20, H, 12), "LogFrozen", `"${signer.address}"`);
-    await refused(anchor.anchorMerkleRoot(2, BATCH_ROOT, 8, 3, 1), "LogFrozen");
-    await refused(anchor.reportEquivocation(signed(H, 20), signed(F, 20), root(F, 20), []), "LogFrozen");
-    await refused(anchor.setLogSigner(signer.address, ORIGIN), "LogSignerEquivocated");
+    await revertsWith(anchorBatch(2, 8, 20, H, 12), "LogFrozen", `"${signer.address}"`);
+    await revertsWith(anchor.anchorMerkleRoot(2, BATCH_ROOT, 8, 3, 1), "LogFrozen");
+    await revertsWith(anchor.reportEquivocation(signed(H, 20), signed(F, 20), root(F, 20), []), "LogFrozen");
+    await revertsWith(anchor.setLogSigner(signer.address, ORIGIN), "LogSignerEquivocated");
     const [, stranger] = await ethers.getSigners();
-    await refused((anchor.connect(stranger) as Contract).setLogSigner(Wallet.createRandom().address, ORIGIN), "OwnableUnauthorizedAccount");
+    await revertsWith((anchor.connect(stranger) as Contract).setLogSigner(Wallet.createRandom().address, ORIGIN), "OwnableUnauthorizedAccount");
   });
 
   it("after rotation anchoring resumes, and the old signer's statements are no longer evidence", async function () {
@@ -111,7 +104,7 @@ describe("KPPEAnchor equivocation reports: a split view signed by the log signer
     await (await anchor.setLogSigner(next.address, ORIGIN)).wait();
     assert.equal(await frozen(), false);
     await (await anchorBatch(2, 8, 20, H, 12)).wait();
-    await refused(anchor.reportEquivocation(signed(H, 20), signed(F, 20), root(F, 20), []), "InvalidLogSignature", "0");
+    await revertsWith(anchor.reportEquivocation(signed(H, 20), signed(F, 20), root(F, 20), []), "InvalidLogSignature", "0");
     // The new signer: a checkpoint of the fork at 25, which does not extend H at 15 (F's prefix at 15 differs).
     const report = await (await anchor.reportEquivocation(signed(H, 15, next), signed(F, 25, next), root(F, 15), proof(F, 15, 25))).wait();
     console.log(`      gas: reportEquivocation, sizes 15 and 25 with a consistency proof: ${report.gasUsed}`);
@@ -132,11 +125,11 @@ describe("KPPEAnchor equivocation reports: a split view signed by the log signer
       await (await anchor.setLogSigner(signer.address, ORIGIN)).wait();
       const [checkpoint, prefix, consistency] = make();
       // A prefix root the proof does not bind is no evidence (the same size needs none).
-      if (checkpoint.size !== 20) await refused(anchor.reportAnchoredEquivocation(1, checkpoint, randomLeaves(1)[0], consistency), "NotAnEquivocation");
+      if (checkpoint.size !== 20) await revertsWith(anchor.reportAnchoredEquivocation(1, checkpoint, randomLeaves(1)[0], consistency), "NotAnEquivocation");
       const receipt = await (await anchor.reportAnchoredEquivocation(1, checkpoint, prefix, consistency)).wait();
       console.log(`      gas: reportAnchoredEquivocation, ${what}: ${receipt.gasUsed}`);
       assert.equal(await frozen(), true);
-      await refused(anchorBatch(2, 8, 28, H, 20), "LogFrozen");
+      await revertsWith(anchorBatch(2, 8, 28, H, 20), "LogFrozen");
     });
   }
 });

@@ -4,6 +4,7 @@ import { network } from "hardhat";
 import { scheduleRoot, turnOf, type SlotLeaders, type Turn } from "../../src/poot/schedule.ts";
 import { consistencyRanges, logRoot, proofFromLeaves } from "../../src/log/rfc9162.ts";
 import { randomLeaves } from "../helpers/random.ts";
+import { revertsWith } from "../helpers/revert.ts";
 
 // KPPEAnchorScheduled: an anchor is accepted only in its keeper's turn of the committed leader
 // schedule (Lucid's parameters: 120 s slots, 5 s leader timeout, 720-slot epochs), on the
@@ -23,14 +24,6 @@ describe("KPPEAnchorScheduled: anchors only in turn, by the committed PoOT leade
   let logSize = 0;
   let batchId = 0;
 
-  const customError = (e: unknown) => /custom error '(\w+)\((.*)\)'/.exec((e as Error).message) ?? [];
-  const refused = (promise: Promise<unknown>, name: string, args?: string) =>
-    assert.rejects(promise, (e: unknown) => {
-      const [, got, given] = customError(e);
-      assert.equal(got, name, (e as Error).message);
-      if (args !== undefined) assert.equal(given, args);
-      return true;
-    });
   /** The next 8-event batch's anchorCheckpoint arguments. */
   const nextBatch = () => {
     const size = logSize + 8;
@@ -70,18 +63,18 @@ describe("KPPEAnchorScheduled: anchors only in turn, by the committed PoOT leade
 
   it("refuses bad parameters, plain anchors, and anchors before a schedule is committed", async function () {
     await assert.rejects(ethers.deployContract("KPPEAnchorScheduled", [keepers[0].address, genesis, SLOT, SLOT, EPOCH_SLOTS]), /BadScheduleParameters/);
-    await refused(anchor.anchorCheckpoint(...nextBatch()), "TurnRequired");
-    await refused(anchor.anchorMerkleRoot(1, BATCH_ROOT, 8, 3, 1), "TurnRequired");
+    await revertsWith(anchor.anchorCheckpoint(...nextBatch()), "TurnRequired");
+    await revertsWith(anchor.anchorMerkleRoot(1, BATCH_ROOT, 8, 3, 1), "TurnRequired");
     await at(0, 1);
-    await refused(tryAs(1, turnFor(1, 0)), "NoSchedule", "0");
+    await revertsWith(tryAs(1, turnFor(1, 0)), "NoSchedule", "0");
   });
 
   it("the owner commits an epoch's schedule once", async function () {
     const root = scheduleRoot(slots);
-    await refused((anchor.connect(keepers[1]) as Contract).commitSchedule(0, root), "OwnableUnauthorizedAccount");
+    await revertsWith((anchor.connect(keepers[1]) as Contract).commitSchedule(0, root), "OwnableUnauthorizedAccount");
     const receipt = await (await anchor.commitSchedule(0, root)).wait();
     assert.equal(anchor.interface.parseLog(receipt.logs[0])?.name, "ScheduleCommitted");
-    await refused(anchor.commitSchedule(0, BATCH_ROOT), "ScheduleAlreadyCommitted", "0");
+    await revertsWith(anchor.commitSchedule(0, BATCH_ROOT), "ScheduleAlreadyCommitted", "0");
     assert.equal(await anchor.scheduleRoot(0), root);
   });
 
@@ -92,38 +85,38 @@ describe("KPPEAnchorScheduled: anchors only in turn, by the committed PoOT leade
     await at(slot, 1);
     await anchorAs(2, turnFor(2, slot));
     await at(slot, 2);
-    await refused(tryAs(1, turnFor(1, slot)), "FallbackTooEarly", `1, ${genesis + slot * SLOT + TIMEOUT}`);
+    await revertsWith(tryAs(1, turnFor(1, slot)), "FallbackTooEarly", `1, ${genesis + slot * SLOT + TIMEOUT}`);
     await at(slot, TIMEOUT);
     await anchorAs(1, turnFor(1, slot));
     await at(slot, TIMEOUT + 1);
-    await refused(tryAs(3, turnFor(3, slot)), "FallbackTooEarly", `2, ${genesis + slot * SLOT + 2 * TIMEOUT}`);
+    await revertsWith(tryAs(3, turnFor(3, slot)), "FallbackTooEarly", `2, ${genesis + slot * SLOT + 2 * TIMEOUT}`);
     await at(slot, 2 * TIMEOUT);
     await anchorAs(3, turnFor(3, slot));
     // Keeper 4 is authorized but in nobody's turn: whatever place and proof it borrows.
     await at(slot, 30);
-    await refused(tryAs(4, turnFor(2, slot)), "NotInSchedule", `"${keepers[4].address}", ${slot}, 0`);
+    await revertsWith(tryAs(4, turnFor(2, slot)), "NotInSchedule", `"${keepers[4].address}", ${slot}, 0`);
     await at(slot, 31);
-    await refused(tryAs(4, { ...turnFor(3, slot), position: 3 }), "NotInSchedule", `"${keepers[4].address}", ${slot}, 3`);
+    await revertsWith(tryAs(4, { ...turnFor(3, slot), position: 3 }), "NotInSchedule", `"${keepers[4].address}", ${slot}, 3`);
   });
 
   it("refuses a turn of another slot, a borrowed or moved place, and a leader that is not an authorized anchor", async function () {
     const slot = 7; // primary keeper 2, fallbacks 1 and 3
     await at(slot, 1);
-    await refused(tryAs(2, turnFor(2, slot + 3)), "WrongSlot", `${slot + 3}, ${slot}`);
+    await revertsWith(tryAs(2, turnFor(2, slot + 3)), "WrongSlot", `${slot + 3}, ${slot}`);
     await at(slot, 2);
-    await refused(tryAs(1, { ...turnFor(2, slot) }), "NotInSchedule", `"${keepers[1].address}", ${slot}, 0`);
+    await revertsWith(tryAs(1, { ...turnFor(2, slot) }), "NotInSchedule", `"${keepers[1].address}", ${slot}, 0`);
     await at(slot, 30);
-    await refused(tryAs(3, { ...turnFor(3, slot), position: 1 }), "NotInSchedule", `"${keepers[3].address}", ${slot}, 1`);
+    await revertsWith(tryAs(3, { ...turnFor(3, slot), position: 1 }), "NotInSchedule", `"${keepers[3].address}", ${slot}, 1`);
     await at(slot, 31);
-    await refused(tryAs(3, { ...turnFor(3, slot + 3), slot }), "NotInSchedule", `"${keepers[3].address}", ${slot}, 2`);
+    await revertsWith(tryAs(3, { ...turnFor(3, slot + 3), slot }), "NotInSchedule", `"${keepers[3].address}", ${slot}, 2`);
     await at(slot, 32);
-    await refused(tryAs(1, { ...turnFor(1, slot), position: 9 }), "NotInSchedule", `"${keepers[1].address}", ${slot}, 9`);
+    await revertsWith(tryAs(1, { ...turnFor(1, slot), position: 9 }), "NotInSchedule", `"${keepers[1].address}", ${slot}, 9`);
     await (await anchor.setAuthorized(keepers[2].address, false)).wait();
     await at(slot, 40);
-    await refused(tryAs(2, turnFor(2, slot)), "UnauthorizedAnchor", `"${keepers[2].address}"`);
+    await revertsWith(tryAs(2, turnFor(2, slot)), "UnauthorizedAnchor", `"${keepers[2].address}"`);
     await (await anchor.setAuthorized(keepers[2].address, true)).wait();
     await at(slot + EPOCH_SLOTS, 1);
-    await refused(tryAs(1, { ...turnFor(1, slot), slot: slot + EPOCH_SLOTS }), "NoSchedule", "1");
+    await revertsWith(tryAs(1, { ...turnFor(1, slot), slot: slot + EPOCH_SLOTS }), "NoSchedule", "1");
   });
 
   it("a turn-checked anchor's cost over the log-checked anchor is measured (goal: at most 10,000 gas)", async function () {
