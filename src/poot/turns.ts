@@ -33,15 +33,21 @@ const ZERO = "0x" + "00".repeat(32);
 export class ScheduleTurns implements TurnSource {
   readonly leaderTimeoutMs: number;
   private readonly epochs = new Map<number, { slots: SlotLeaders[]; tree: KppeTree; checked: boolean }>();
+  private readonly parameters: ScheduleParameters;
+  private readonly address: string;
+  private readonly chain: ScheduleReader;
+  private readonly marginMs: number;
+  private readonly clock: () => number;
 
   constructor(
-    private readonly parameters: ScheduleParameters,
+    parameters: ScheduleParameters,
     schedules: Array<{ epoch: number; slots: SlotLeaders[] }>,
-    private readonly address: string,
-    private readonly chain: ScheduleReader,
-    private readonly marginMs = Math.min(2_000, (parameters.slotSeconds * 1000) / 10),
-    private readonly clock: () => number = Date.now,
+    address: string,
+    chain: ScheduleReader,
+    marginMs = Math.min(2_000, (parameters.slotSeconds * 1000) / 10),
+    clock: () => number = Date.now,
   ) {
+    [this.parameters, this.address, this.chain, this.marginMs, this.clock] = [parameters, address, chain, marginMs, clock];
     this.leaderTimeoutMs = parameters.leaderTimeoutSeconds * 1000;
     for (const { epoch, slots } of schedules) {
       const first = epoch * parameters.epochSlots;

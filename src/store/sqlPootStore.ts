@@ -53,7 +53,11 @@ type Row = Record<string, unknown>;
 
 /** The PoOT tables through portable SQL, as FlowPay's (SqlPoeStore). */
 export class SqlPootStore implements PootStore {
-  constructor(private readonly db: SqlDatabase) {}
+  private readonly db: SqlDatabase;
+
+  constructor(db: SqlDatabase) {
+    this.db = db;
+  }
 
   async addTaskProof(proof: TaskProof): Promise<boolean> {
     const inserted = await this.db.query(
