@@ -24,7 +24,7 @@ export interface AnchorCall {
   /** The log checkpoint the batch completes: `anchorCheckpoint` instead of `anchorMerkleRoot`. */
   checkpoint?: { logSize: number; logRoot: string; consistencyProof: string[]; witnessSignatures: string };
   /** On KPPEAnchorScheduled: the sender's place in the slot's committed schedule (`anchorCheckpointInTurn`). */
-  turn?: { slot: number; position: number; proof: string[] };
+  turn?: { slot: number; position: number };
 }
 
 /** KPPEAnchorScheduled's slot parameters (immutables). */
@@ -303,7 +303,7 @@ function anchorFunction(call: AnchorCall): [string, readonly unknown[]] {
   if (!call.checkpoint) return ["anchorMerkleRoot", base];
   const { logSize, logRoot, consistencyProof, witnessSignatures } = call.checkpoint;
   const args = [...base, logSize, logRoot, consistencyProof, witnessSignatures];
-  if (call.turn) return ["anchorCheckpointInTurn", [...args, [call.turn.slot, call.turn.position, call.turn.proof]]];
+  if (call.turn) return ["anchorCheckpointInTurn", [...args, [call.turn.slot, call.turn.position]]];
   return ["anchorCheckpoint", args];
 }
 
@@ -405,15 +405,15 @@ export class AnchorChain extends ContractChain {
       return { genesis: Number(genesis), slotSeconds: Number(slotSeconds), leaderTimeoutSeconds: Number(leaderTimeoutSeconds), epochSlots: Number(epochSlots) };
     } catch (error) {
       if ((error as { code?: string }).code === "CALL_EXCEPTION" || (error as { code?: string }).code === "BAD_DATA") {
-        throw new KppeError("NOT_SCHEDULED", `${this.target.contract} is not a KPPEAnchorScheduled (no leader schedule): deploy ignition/modules/KPPEAnchorScheduled.ts, or anchor without --schedule`);
+        throw new KppeError("NOT_SCHEDULED", `${this.target.contract} is not a KPPEAnchorScheduled (no leader schedule): deploy ignition/modules/KPPEAnchorScheduled.ts, or anchor without --turns`);
       }
       throw error;
     }
   }
 
-  /** The schedule root committed for `epoch` (zero while none is). */
-  async scheduleRoot(epoch: number): Promise<string> {
-    return this.rpc(`scheduleRoot(${epoch})`, () => this.contract.scheduleRoot(epoch));
+  /** The leaders committed for `epoch` (none while none are). */
+  async epochLeaders(epoch: number): Promise<string[]> {
+    return [...(await this.rpc(`epochLeaders(${epoch})`, () => this.contract.epochLeaders(epoch)))];
   }
 
   /** The log's on-chain signer (zero address: none set) and whether anchoring is frozen by an equivocation report. */

@@ -37,7 +37,7 @@ const taskProofSchema = {
 /**
  * Lucid's PoOT task proofs on the gateway: operators submit them (each checked, as docs/poot.md
  * says, before it is stored in `task_proofs`), anyone reads them back to recompute a schedule, and
- * the recorded schedule of an epoch is served as keepers take it (`anchor --schedule`).
+ * the recorded schedule (tally, leaders, slots) of an epoch is served to anyone who wants it.
  */
 export function registerPootRoutes(app: FastifyInstance, { store, logService, poot }: { store: LedgerStore; logService: LogService; poot: PootConfig }): void {
   app.post(
@@ -110,10 +110,10 @@ export function registerPootRoutes(app: FastifyInstance, { store, logService, po
     "/poot/schedule/:epoch",
     {
       schema: {
-        summary: "An epoch's recorded ranking and leader schedule (poot:schedule --save), as keepers take it",
+        summary: "An epoch's recorded tally, leaders and slot schedule (poot:schedule --save)",
         tags: ["poot"],
         params: { type: "object", properties: { epoch: decimalQuery("the epoch") } },
-        response: { 200: { type: "object", description: "epoch, seed, root, tally, slots" }, 404: { ...errorSchema, description: "NOT_FOUND: no schedule recorded for the epoch" }, 400: { ...errorSchema, description: "ERR_BAD_FORMAT" } },
+        response: { 200: { type: "object", description: "epoch, seed, leaders, tally, slots" }, 404: { ...errorSchema, description: "NOT_FOUND: no schedule recorded for the epoch" }, 400: { ...errorSchema, description: "ERR_BAD_FORMAT" } },
       },
     },
     async (request, reply) => {

@@ -17,3 +17,5 @@ export const BASE_MB = 5;
 export const EPOCH_SLOTS = 86_400 / SLOT_SECONDS;
 /** Fallbacks listed per slot, in order. */
 export const FALLBACKS = 3;
+/** Operators that can lead in an epoch: with the cooldown, the COOLDOWN_SLOTS + 1 best-ranked take turns. */
+export const MAX_LEADERS = COOLDOWN_SLOTS + 1;

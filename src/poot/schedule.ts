@@ -1,6 +1,5 @@
 import { getAddress, keccak256, solidityPacked } from "ethers";
-import { KppeTree } from "../merkle/kppeTree.ts";
-import { BASE_MB, COOLDOWN_SLOTS, D_MIN, EPOCH_SLOTS, FALLBACKS, WINDOW_SLOTS } from "./params.ts";
+import { BASE_MB, COOLDOWN_SLOTS, D_MIN, EPOCH_SLOTS, FALLBACKS, MAX_LEADERS, WINDOW_SLOTS } from "./params.ts";
 import { refuseTaskProof, type ProofContext, type TaskProof } from "./taskProof.ts";
 
 /** One operator's standing for an epoch (Lucid's `work_tally`). */
@@ -34,8 +33,8 @@ export interface EpochSchedule {
   refused: Array<{ proof: TaskProof; reason: string }>;
   tally: Tally[];
   slots: SlotLeaders[];
-  /** The K-PPE tree root over the slots' leaders (scheduleLeaves): what is committed on chain. */
-  root: string;
+  /** The eligible operators by rank, the first MAX_LEADERS: what is committed on chain (they determine every slot's leaders). */
+  leaders: string[];
 }
 
 /** An operator's tie-break: keccak256(seed || address), recomputable by anyone. */
@@ -90,25 +89,6 @@ export function tallyEpoch(epoch: number, proofs: TaskProof[], seed: string, con
   return { counted, refused, tally };
 }
 
-/** Leaves per slot in the committed tree: the primary and FALLBACKS ordered fallbacks. */
-export const LEADERS_PER_SLOT = 1 + FALLBACKS;
-const NO_LEADER = "0x" + "00".repeat(20);
-
-/** The committed leaf of `leader` at `position` of `slot` (0 the primary, i the i-th fallback): keccak256(abi.encodePacked(uint64, uint8, address)). */
-export function turnLeaf(slot: number, position: number, leader: string): string {
-  return keccak256(solidityPacked(["uint64", "uint8", "address"], [slot, position, leader]));
-}
-
-/** The committed leaves of an epoch: LEADERS_PER_SLOT per slot, slot by slot (the zero address where a slot has fewer). */
-export function scheduleLeaves(slots: readonly SlotLeaders[]): string[] {
-  return slots.flatMap((s) => Array.from({ length: LEADERS_PER_SLOT }, (_, position) => turnLeaf(s.slot, position, [s.primary, ...s.fallbacks][position] ?? NO_LEADER)));
-}
-
-/** The K-PPE tree root over an epoch's committed leaves: what KPPEAnchorScheduled's `commitSchedule` takes. */
-export function scheduleRoot(slots: readonly SlotLeaders[]): string {
-  return slots.length === 0 ? "0x" + "00".repeat(32) : KppeTree.fromHex(scheduleLeaves(slots), { maxLeaves: slots.length * LEADERS_PER_SLOT }).root;
-}
-
 /**
  * The epoch's leader schedule: for each slot, the best-ranked eligible operator that has not led
  * in the last COOLDOWN_SLOTS slots (when all have, the one that led longest ago), then the next
@@ -118,40 +98,49 @@ export function leaderSchedule(epoch: number, proofs: TaskProof[], seed: string,
   if (!/^0x[0-9a-f]{64}$/.test(seed)) throw new Error(`seed: expected 0x and 64 lower-case hex digits (the last anchored log root before the epoch), got ${JSON.stringify(seed)}`);
   const tallied = tallyEpoch(epoch, proofs, seed, context);
   const ranked = tallied.tally.filter((t) => t.eligible).map((t) => t.node_id);
-  const lastLed = new Map<string, number>();
-  const slots: SlotLeaders[] = [];
-  if (ranked.length > 0) {
-    for (let slot = epoch * EPOCH_SLOTS; slot < (epoch + 1) * EPOCH_SLOTS; slot++) {
-      const cooled = ranked.find((node) => !(slot - (lastLed.get(node) ?? -Infinity) <= COOLDOWN_SLOTS));
-      const primary = cooled ?? [...ranked].sort((a, b) => (lastLed.get(a) ?? -Infinity) - (lastLed.get(b) ?? -Infinity))[0];
-      const rank = ranked.indexOf(primary) + 1;
-      lastLed.set(primary, slot);
-      slots.push({
-        slot,
-        primary,
-        fallbacks: ranked.filter((n) => n !== primary).slice(0, FALLBACKS),
-        reason: cooled ? `rank ${rank}${rank > 1 ? `; ranks 1-${rank - 1} led within ${COOLDOWN_SLOTS} slots` : ""}` : `every operator led within ${COOLDOWN_SLOTS} slots: the one that led longest ago (rank ${rank})`,
-      });
-    }
-  }
-  return { epoch, seed, ...tallied, slots, root: scheduleRoot(slots) };
+  const slots = rotation(ranked, epoch * EPOCH_SLOTS, EPOCH_SLOTS);
+  return { epoch, seed, ...tallied, slots, leaders: ranked.slice(0, MAX_LEADERS) };
 }
 
-/** A keeper's place in an epoch's schedule, as KPPEAnchorScheduled's `Turn` takes it (its leaf's K-PPE proof). */
+/**
+ * Lucid's rotation over `count` slots from `first`, for operators `ranked` best first: each
+ * slot's primary is the best-ranked operator that has not led in the last COOLDOWN_SLOTS slots
+ * (when all have, the one that led longest ago), its fallbacks the next FALLBACKS by rank.
+ */
+export function rotation(ranked: readonly string[], first: number, count: number): SlotLeaders[] {
+  const lastLed = new Map<string, number>();
+  const slots: SlotLeaders[] = [];
+  if (ranked.length === 0) return slots;
+  for (let slot = first; slot < first + count; slot++) {
+    const cooled = ranked.find((node) => !(slot - (lastLed.get(node) ?? -Infinity) <= COOLDOWN_SLOTS));
+    const primary = cooled ?? [...ranked].sort((a, b) => (lastLed.get(a) ?? -Infinity) - (lastLed.get(b) ?? -Infinity))[0];
+    const rank = ranked.indexOf(primary) + 1;
+    lastLed.set(primary, slot);
+    slots.push({
+      slot,
+      primary,
+      fallbacks: ranked.filter((n) => n !== primary).slice(0, FALLBACKS),
+      reason: cooled ? `rank ${rank}${rank > 1 ? `; ranks 1-${rank - 1} led within ${COOLDOWN_SLOTS} slots` : ""}` : `every operator led within ${COOLDOWN_SLOTS} slots: the one that led longest ago (rank ${rank})`,
+    });
+  }
+  return slots;
+}
+
+/**
+ * The leaders of slot `index` of an epoch (0-based) from the epoch's committed leaders, as
+ * KPPEAnchorScheduled derives them: with the cooldown, the primary is leader `index mod n`, and
+ * the fallbacks are the first FALLBACKS of the others in rank order. The same as leaderSchedule's
+ * slots (a test checks it), so the contract needs only the ranking.
+ */
+export function slotLeaders(leaders: readonly string[], index: number): { primary: string; fallbacks: string[] } {
+  if (leaders.length === 0) throw new Error("no leaders: nobody leads this epoch");
+  const primary = leaders[index % leaders.length];
+  return { primary, fallbacks: leaders.filter((l) => l !== primary).slice(0, FALLBACKS) };
+}
+
+/** A keeper's place in a slot, as KPPEAnchorScheduled's `Turn` takes it. */
 export interface Turn {
   slot: number;
   /** 0: the primary; i: the i-th fallback. */
   position: number;
-  proof: string[];
-}
-
-/** The turn of `leader` in `slot` of `schedule` (the epoch's slots in order, as committed); undefined when it has none. */
-export function turnOf(schedule: Pick<EpochSchedule, "slots">, slot: number, leader: string): Turn | undefined {
-  const index = schedule.slots.findIndex((s) => s.slot === slot);
-  if (index < 0) throw new Error(`slot ${slot} is not in this schedule (slots ${schedule.slots[0]?.slot ?? "none"}..${schedule.slots.at(-1)?.slot ?? ""})`);
-  const { primary, fallbacks } = schedule.slots[index];
-  const position = [primary, ...fallbacks].findIndex((a) => a.toLowerCase() === leader.toLowerCase());
-  if (position < 0) return undefined;
-  const tree = KppeTree.fromHex(scheduleLeaves(schedule.slots), { maxLeaves: schedule.slots.length * LEADERS_PER_SLOT });
-  return { slot, position, proof: tree.proof(index * LEADERS_PER_SLOT + position) };
 }

@@ -1,7 +1,5 @@
-import { KppeTree } from "../merkle/kppeTree.ts";
 import type { ScheduleParameters } from "../chain/anchorChain.ts";
-import { KppeError } from "../errors.ts";
-import { LEADERS_PER_SLOT, scheduleLeaves, scheduleRoot, type SlotLeaders, type Turn } from "./schedule.ts";
+import { slotLeaders, type Turn } from "./schedule.ts";
 
 /** A keeper's turn now: `turn` when it may anchor, else why not (and `slot`, to say it once per slot). */
 export interface TurnNow {
@@ -17,45 +15,34 @@ export interface TurnSource {
   readonly leaderTimeoutMs: number;
 }
 
-/** What a turn source reads of the chain: the committed root of an epoch. */
-export interface ScheduleReader {
-  scheduleRoot(epoch: number): Promise<string>;
+/** What a turn source reads of the chain: the leaders committed for an epoch. */
+export interface LeaderReader {
+  epochLeaders(epoch: number): Promise<string[]>;
 }
 
-const ZERO = "0x" + "00".repeat(32);
-
 /**
- * This keeper's turns by the epochs' leader schedules (as `poot:schedule --json` prints them),
- * each checked against the root committed on chain before it is used: the primary of a slot may
- * anchor at once, fallback i once i leader timeouts have passed, nobody else. No anchor is sent
- * in the last `marginMs` of a slot, where it would be mined in the next and refused.
+ * This keeper's turns by the leaders committed on KPPEAnchorScheduled for each epoch: the
+ * primary of a slot may anchor at once, fallback i once i leader timeouts have passed, nobody
+ * else. No anchor is sent in the last `marginMs` of a slot, where it would be mined in the next
+ * and refused.
  */
 export class ScheduleTurns implements TurnSource {
   readonly leaderTimeoutMs: number;
-  private readonly epochs = new Map<number, { slots: SlotLeaders[]; tree: KppeTree; checked: boolean }>();
   private readonly parameters: ScheduleParameters;
   private readonly address: string;
-  private readonly chain: ScheduleReader;
+  private readonly chain: LeaderReader;
   private readonly marginMs: number;
   private readonly clock: () => number;
+  /** Committed leaders by epoch (once committed they never change). */
+  private readonly leaders = new Map<number, string[]>();
 
-  constructor(
-    parameters: ScheduleParameters,
-    schedules: Array<{ epoch: number; slots: SlotLeaders[] }>,
-    address: string,
-    chain: ScheduleReader,
-    marginMs = Math.min(2_000, (parameters.slotSeconds * 1000) / 10),
-    clock: () => number = Date.now,
-  ) {
-    [this.parameters, this.address, this.chain, this.marginMs, this.clock] = [parameters, address, chain, marginMs, clock];
+  constructor(parameters: ScheduleParameters, address: string, chain: LeaderReader, options: { marginMs?: number; clock?: () => number } = {}) {
+    this.parameters = parameters;
+    this.address = address.toLowerCase();
+    this.chain = chain;
+    this.marginMs = options.marginMs ?? Math.min(2_000, (parameters.slotSeconds * 1000) / 10);
+    this.clock = options.clock ?? Date.now;
     this.leaderTimeoutMs = parameters.leaderTimeoutSeconds * 1000;
-    for (const { epoch, slots } of schedules) {
-      const first = epoch * parameters.epochSlots;
-      if (slots.length !== parameters.epochSlots || slots.some((s, i) => s.slot !== first + i)) {
-        throw new KppeError("BAD_SCHEDULE", `the schedule of epoch ${epoch} must list its ${parameters.epochSlots} slots ${first}..${first + parameters.epochSlots - 1} in order (the contract's epoch length)`);
-      }
-      this.epochs.set(epoch, { slots, tree: KppeTree.fromHex(scheduleLeaves(slots), { maxLeaves: slots.length * LEADERS_PER_SLOT }), checked: false });
-    }
   }
 
   async now(): Promise<TurnNow> {
@@ -64,24 +51,19 @@ export class ScheduleTurns implements TurnSource {
     const slot = Math.floor((nowMs / 1000 - genesis) / slotSeconds);
     if (slot < 0) return { slot, why: `the schedule starts at ${new Date(genesis * 1000).toISOString()}` };
     const epoch = Math.floor(slot / epochSlots);
-    const known = this.epochs.get(epoch);
-    if (!known) return { slot, why: `no schedule of epoch ${epoch} was given (--schedule)` };
-    if (!known.checked) {
-      const committed = (await this.chain.scheduleRoot(epoch)).toLowerCase();
-      if (committed === ZERO) return { slot, why: `the schedule of epoch ${epoch} is not committed on chain yet` };
-      const mine = scheduleRoot(known.slots);
-      if (committed !== mine) throw new KppeError("SCHEDULE_MISMATCH", `the schedule given for epoch ${epoch} has root ${mine}, but the contract committed ${committed}: use the published schedule`);
-      known.checked = true;
+    let leaders = this.leaders.get(epoch);
+    if (!leaders) {
+      leaders = (await this.chain.epochLeaders(epoch)).map((a) => a.toLowerCase());
+      if (leaders.length === 0) return { slot, why: `no leaders are committed for epoch ${epoch} yet (npx hardhat poot:schedule --commit)` };
+      this.leaders.set(epoch, leaders);
     }
-    const index = slot - epoch * epochSlots;
-    const leaders = [known.slots[index].primary, ...known.slots[index].fallbacks];
-    const position = leaders.findIndex((a) => a.toLowerCase() === this.address.toLowerCase());
-    if (position < 0) return { slot, why: `slot ${slot}: ${leaders[0]} leads; this keeper has no place in it` };
+    const { primary, fallbacks } = slotLeaders(leaders, slot - epoch * epochSlots);
+    const position = [primary, ...fallbacks].indexOf(this.address);
+    if (position < 0) return { slot, why: `slot ${slot}: ${primary} leads; this keeper has no place in it` };
     const slotStartMs = (genesis + slot * slotSeconds) * 1000;
     const readyMs = slotStartMs + position * this.leaderTimeoutMs;
-    if (nowMs < readyMs) return { slot, why: `slot ${slot}: fallback ${position}, may anchor from ${new Date(readyMs).toISOString()} if ${leaders[0]} is silent` };
+    if (nowMs < readyMs) return { slot, why: `slot ${slot}: fallback ${position}, may anchor from ${new Date(readyMs).toISOString()} if ${primary} is silent` };
     if (nowMs >= slotStartMs + slotSeconds * 1000 - this.marginMs) return { slot, why: `slot ${slot} is ending` };
-    const proof = known.tree.proof(index * LEADERS_PER_SLOT + position);
-    return { slot, turn: { slot, position, proof }, why: position === 0 ? `slot ${slot}: primary` : `slot ${slot}: fallback ${position}` };
+    return { slot, turn: { slot, position }, why: position === 0 ? `slot ${slot}: primary` : `slot ${slot}: fallback ${position}` };
   }
 }

@@ -9,9 +9,9 @@ export interface PootStore {
   /** Stored task proofs with `fromSlot <= slot < toSlot`, by slot, node and type; at most `limit`. */
   taskProofs(fromSlot: number, toSlot: number, limit: number): Promise<TaskProof[]>;
   /** Records an epoch's tally (`work_tally`) and schedule (`leader_schedule`), replacing what was recorded for it. */
-  saveSchedule(schedule: Pick<EpochSchedule, "epoch" | "seed" | "root" | "tally" | "slots">): Promise<void>;
+  saveSchedule(schedule: Pick<EpochSchedule, "epoch" | "seed" | "leaders" | "tally" | "slots">): Promise<void>;
   /** The recorded tally and schedule of `epoch`, if any. */
-  schedule(epoch: number): Promise<Pick<EpochSchedule, "epoch" | "seed" | "root" | "tally" | "slots"> | undefined>;
+  schedule(epoch: number): Promise<Pick<EpochSchedule, "epoch" | "seed" | "leaders" | "tally" | "slots"> | undefined>;
 }
 
 /** Both backends' tables; `integer` and `real` are the backend's types for 64-bit integers and doubles. */
@@ -28,7 +28,7 @@ export const POOT_MIGRATION = (integer: string, real: string) => `
   CREATE TABLE poot_epochs (
     epoch ${integer} PRIMARY KEY,
     seed TEXT NOT NULL,
-    root TEXT NOT NULL,
+    leaders TEXT NOT NULL,
     computed_at TEXT NOT NULL
   );
   CREATE TABLE work_tally (
@@ -72,10 +72,10 @@ export class SqlPootStore implements PootStore {
     return rows.map((r) => ({ slot: Number(r.slot), node_id: String(r.node_id), type: String(r.type) as TaskProof["type"], value: JSON.parse(String(r.value)), time: Number(r.time), signature: String(r.signature) }));
   }
 
-  saveSchedule(schedule: Pick<EpochSchedule, "epoch" | "seed" | "root" | "tally" | "slots">): Promise<void> {
+  saveSchedule(schedule: Pick<EpochSchedule, "epoch" | "seed" | "leaders" | "tally" | "slots">): Promise<void> {
     return this.db.transaction(async (q) => {
       for (const table of ["poot_epochs", "work_tally", "leader_schedule"]) await q.query(`DELETE FROM ${table} WHERE epoch = ?`, [schedule.epoch]);
-      await q.query("INSERT INTO poot_epochs (epoch, seed, root, computed_at) VALUES (?, ?, ?, ?)", [schedule.epoch, schedule.seed, schedule.root, new Date().toISOString()]);
+      await q.query("INSERT INTO poot_epochs (epoch, seed, leaders, computed_at) VALUES (?, ?, ?, ?)", [schedule.epoch, schedule.seed, JSON.stringify(schedule.leaders), new Date().toISOString()]);
       for (const t of schedule.tally) {
         await q.query("INSERT INTO work_tally (epoch, node_id, credits, density, live_score, eligible, rank) VALUES (?, ?, ?, ?, ?, ?, ?)", [schedule.epoch, t.node_id, t.credits, t.density, t.live_score, t.eligible ? 1 : 0, t.rank]);
       }
@@ -85,12 +85,12 @@ export class SqlPootStore implements PootStore {
     });
   }
 
-  async schedule(epoch: number): Promise<Pick<EpochSchedule, "epoch" | "seed" | "root" | "tally" | "slots"> | undefined> {
+  async schedule(epoch: number): Promise<Pick<EpochSchedule, "epoch" | "seed" | "leaders" | "tally" | "slots"> | undefined> {
     const [head] = await this.db.query("SELECT * FROM poot_epochs WHERE epoch = ?", [epoch]);
     if (!head) return undefined;
     const tally = (await this.db.query("SELECT * FROM work_tally WHERE epoch = ? ORDER BY rank", [epoch])).map(tallyFromRow);
     const slots = (await this.db.query("SELECT * FROM leader_schedule WHERE epoch = ? ORDER BY slot", [epoch])).map(slotFromRow);
-    return { epoch, seed: String(head.seed), root: String(head.root), tally, slots };
+    return { epoch, seed: String(head.seed), leaders: JSON.parse(String(head.leaders)) as string[], tally, slots };
   }
 }
 

@@ -1,7 +1,4 @@
-import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AnchorChain } from "../../src/chain/anchorChain.ts";
-import type { SlotLeaders } from "../../src/poot/schedule.ts";
 import { ScheduleTurns } from "../../src/poot/turns.ts";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { serveHealth } from "../../src/keeper/health.ts";
@@ -30,7 +27,7 @@ interface Args {
   witnesses: string;
   timeoutMs: number;
   receiptsDir: string;
-  schedule: string;
+  turns: boolean;
 }
 
 /** How long `--once` may take by default before it gives up, saying what it was waiting for. */
@@ -63,7 +60,7 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
     const bad = witnesses.find((u) => !/^https?:\/\/\S+$/.test(u));
     if (bad !== undefined) throw userError(`--witnesses: ${JSON.stringify(bad)} is not an http(s) URL`);
     const onConfirming = args.receiptsDir ? receiptFileWriter(args.receiptsDir, log) : undefined;
-    const turns = args.schedule ? await openTurns(args.schedule, chain) : undefined;
+    const turns = args.turns ? new ScheduleTurns(await chain.scheduleParameters(), chain.wallet.address, chain) : undefined;
     const keeper = new Keeper({ store, chain, settings, log, networkName, witnesses, onConfirming, turns });
     keeper.logStart();
     if (args.once) {
@@ -95,22 +92,6 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   } finally {
     await store.close();
   }
-}
-
-/** This keeper's turns on a KPPEAnchorScheduled, from a file of published schedules (`poot:schedule --json`, one epoch or a list). */
-async function openTurns(file: string, chain: AnchorChain): Promise<ScheduleTurns> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, "utf8"));
-  } catch (error) {
-    throw userError(`--schedule: cannot read ${file} as JSON (${(error as Error).message})`);
-  }
-  const epochs = (Array.isArray(parsed) ? parsed : [parsed]) as Array<{ epoch?: unknown; slots?: unknown }>;
-  if (!epochs.every((e) => Number.isSafeInteger(e?.epoch) && Array.isArray(e?.slots))) {
-    throw userError(`--schedule: ${file} must hold an epoch's schedule as poot:schedule --json prints it ({"epoch": …, "slots": […]}), or a list of them`);
-  }
-  const parameters = await chain.scheduleParameters();
-  return new ScheduleTurns(parameters, epochs as Array<{ epoch: number; slots: SlotLeaders[] }>, chain.wallet.address, chain);
 }
 
 /** One cycle, after waiting (once) for a crashed keeper's lease to expire. */

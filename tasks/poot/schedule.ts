@@ -35,7 +35,7 @@ const PAGE_SLOTS = 240;
 /**
  * Recomputes an epoch's ranking and leader schedule from task proofs (a file, or a gateway's
  * /poot/proofs): the same everywhere. With a chain: the deployment, genesis and seed come from
- * KPPEAnchorScheduled, `--check` compares with the committed root, `--commit` commits it (owner).
+ * KPPEAnchorScheduled, `--check` compares with the committed leaders, `--commit` commits them (owner).
  */
 export default function pootSchedule(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   return userFacing(async () => {
@@ -55,10 +55,10 @@ export default function pootSchedule(args: Args, hre: HardhatRuntimeEnvironment)
       if (args.json) console.log(JSON.stringify(schedule, null, 2));
       else print(schedule, genesis, args.slots);
       if (args.out) {
-        const { epoch, root, tally, slots } = schedule;
-        await writeFile(`${args.out}.tmp`, JSON.stringify({ epoch, seed, root, tally, slots }, null, 2) + "\n");
+        const { epoch, leaders, tally, slots } = schedule;
+        await writeFile(`${args.out}.tmp`, JSON.stringify({ epoch, seed, leaders, tally, slots }, null, 2) + "\n");
         await rename(`${args.out}.tmp`, args.out);
-        console.log(`schedule written to ${args.out} (what keepers take with npx hardhat anchor --schedule)`);
+        console.log(`schedule written to ${args.out}`);
       }
       if (args.save) {
         const store = await openStore(args.store);
@@ -150,26 +150,27 @@ function print(schedule: EpochSchedule, genesis: number, slots: number): void {
   for (const t of schedule.tally) console.log(`${String(t.rank).padStart(4)}  ${t.node_id}  ${String(t.credits).padStart(7)}  ${t.density.toFixed(3).padStart(7)}  ${t.live_score.toFixed(2).padStart(10)}  ${t.eligible ? "yes" : "no (under D_MIN)"}`);
   for (const slot of schedule.slots.slice(0, slots)) console.log(`slot ${slot.slot}: ${slot.primary}, then ${slot.fallbacks.join(", ") || "nobody"} (${slot.reason})`);
   if (schedule.slots.length === 0) console.log("no eligible operator: no schedule for this epoch");
-  console.log(`schedule root ${schedule.root}`);
+  console.log(`leaders (committed on chain): ${schedule.leaders.join(", ") || "none"}`);
 }
 
-/** Compares the recomputed root with the one committed on chain (exit code 1 when they differ), or commits it. */
+/** Compares the recomputed leaders with those committed on chain (exit code 1 when they differ), or commits them. */
 async function checkOrCommit(chain: AnchorChain, schedule: EpochSchedule, commit: boolean): Promise<void> {
-  const committed = (await chain.scheduleRoot(schedule.epoch)).toLowerCase();
-  if (/^0x0{64}$/.test(committed)) {
+  const committed = (await chain.epochLeaders(schedule.epoch)).map((a) => a.toLowerCase());
+  const mine = schedule.leaders.map((a) => a.toLowerCase());
+  if (committed.length === 0) {
     if (!commit) {
-      console.log(`epoch ${schedule.epoch}: no schedule committed on chain yet`);
+      console.log(`epoch ${schedule.epoch}: no leaders committed on chain yet`);
       process.exitCode = 1;
       return;
     }
-    if (schedule.slots.length === 0) throw userError("no eligible operator: there is no schedule to commit");
-    const mined = await chain.write("commitSchedule", [schedule.epoch, schedule.root], { confirmations: 1 });
-    console.log(`commitSchedule(${schedule.epoch}, ${schedule.root}) mined in block ${mined.blockNumber} (${mined.hash})`);
+    if (mine.length === 0) throw userError("no eligible operator: there are no leaders to commit");
+    const mined = await chain.write("commitLeaders", [schedule.epoch, schedule.leaders], { confirmations: 1 });
+    console.log(`commitLeaders(${schedule.epoch}, [${schedule.leaders.join(", ")}]) mined in block ${mined.blockNumber} (${mined.hash})`);
     return;
   }
-  if (committed === schedule.root) console.log(`the committed schedule of epoch ${schedule.epoch} is the recomputed one (${committed})`);
+  if (committed.join() === mine.join()) console.log(`the leaders committed for epoch ${schedule.epoch} are the recomputed ones`);
   else {
-    console.log(`MISMATCH: the chain committed ${committed} for epoch ${schedule.epoch}, but these task proofs and seed give ${schedule.root}: the committed schedule is not the one the rules give`);
+    console.log(`MISMATCH: the chain committed [${committed.join(", ")}] for epoch ${schedule.epoch}, but these task proofs and seed give [${mine.join(", ")}]: the committed schedule is not the one the rules give`);
     process.exitCode = 1;
   }
 }

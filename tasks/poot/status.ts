@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { AnchorChain } from "../../src/chain/anchorChain.ts";
-import { scheduleRoot, type EpochSchedule } from "../../src/poot/schedule.ts";
+import { slotLeaders, type Tally } from "../../src/poot/schedule.ts";
 import { DEFAULT_RETRY } from "../../src/runtime/retry.ts";
 import { userError, userFacing } from "../errors.ts";
 import { contractAddress, reachChain, readOnlyWallet } from "../anchor/connect.ts";
@@ -10,16 +9,13 @@ interface Args {
   epoch: number;
   slots: number;
   gateway: string;
-  schedule: string;
   contract: string;
   rpcUrl: string;
 }
 
-type Recorded = Pick<EpochSchedule, "epoch" | "root" | "tally" | "slots"> & { seed?: string };
-
 /**
- * `poot:status`: the epoch, its ranking and schedule (from a gateway's record or a schedule
- * file), whether the chain committed that schedule, and who anchored each recent slot: in turn
+ * `poot:status`: the epoch, its committed leaders (with their credits, from a gateway's recorded
+ * tally), each recent slot's leaders as the contract derives them, and who anchored it: in turn
  * (its primary, or fallback i after i leader timeouts) or not.
  */
 export default function pootStatus(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
@@ -36,18 +32,20 @@ export default function pootStatus(args: Args, hre: HardhatRuntimeEnvironment): 
       console.log(`KPPEAnchorScheduled ${chain.target.contract} on ${name}: slots of ${slotSeconds} s from ${new Date(genesis * 1000).toISOString()}, leader timeout ${leaderTimeoutSeconds} s, epochs of ${epochSlots} slots`);
       console.log(`epoch ${epoch}: slots ${first}..${first + epochSlots - 1}; the chain is in slot ${currentSlot}`);
 
-      const recorded = await readSchedule(args, epoch);
-      const committed = (await chain.scheduleRoot(epoch)).toLowerCase();
-      const committedText = /^0x0{64}$/.test(committed) ? "none committed on chain" : `committed root ${committed}`;
-      if (!recorded) {
-        console.log(`${committedText}; no schedule given (--gateway or --schedule) to show the ranking and turns`);
+      const leaders = await chain.epochLeaders(epoch);
+      if (leaders.length === 0) {
+        console.log(`no leaders committed for epoch ${epoch} (npx hardhat poot:schedule --commit)`);
         return;
       }
-      const root = scheduleRoot(recorded.slots);
-      console.log(`${committedText}; the schedule given has root ${root}: ${committed === root ? "the same" : "NOT the committed one"}`);
-      if (recorded.tally.length > 0) {
-        console.log("rank  operator                                    credits  density  live score  eligible");
-        for (const t of recorded.tally) console.log(`${String(t.rank).padStart(4)}  ${t.node_id}  ${String(t.credits).padStart(7)}  ${t.density.toFixed(3).padStart(7)}  ${t.live_score.toFixed(2).padStart(10)}  ${t.eligible ? "yes" : "no"}`);
+      const tally = await recordedTally(args.gateway, epoch);
+      console.log("leader  operator                                    credits  live score");
+      leaders.forEach((leader, i) => {
+        const t = tally?.find((x) => x.node_id.toLowerCase() === leader.toLowerCase());
+        console.log(`${String(i + 1).padStart(6)}  ${leader}  ${t ? String(t.credits).padStart(7) : "      ?"}  ${t ? t.live_score.toFixed(2).padStart(10) : "         ?"}`);
+      });
+      if (tally) {
+        const mine = tally.filter((t) => t.eligible).slice(0, leaders.length).map((t) => t.node_id.toLowerCase());
+        if (mine.join() !== leaders.map((l) => l.toLowerCase()).join()) console.log("WARNING: the gateway's recorded tally ranks other leaders than the committed ones (npx hardhat poot:schedule --check)");
       }
 
       // Who anchored each of the last --slots slots of the epoch up to now.
@@ -55,9 +53,8 @@ export default function pootStatus(args: Args, hre: HardhatRuntimeEnvironment): 
       const from = Math.max(first, last - args.slots + 1);
       const anchors = await anchorsBetween(chain, genesis + from * slotSeconds, genesis + (last + 1) * slotSeconds);
       for (let slot = from; slot <= last; slot++) {
-        const leaders = recorded.slots[slot - first];
-        if (!leaders) continue;
-        const order = [leaders.primary, ...leaders.fallbacks].map((a) => a.toLowerCase());
+        const { primary, fallbacks } = slotLeaders(leaders, slot - first);
+        const order = [primary, ...fallbacks].map((a) => a.toLowerCase());
         const start = genesis + slot * slotSeconds;
         const here = anchors.filter((a) => a.time >= start && a.time < start + slotSeconds);
         const who = here.map((a) => {
@@ -65,7 +62,7 @@ export default function pootStatus(args: Args, hre: HardhatRuntimeEnvironment): 
           const inTurn = position === 0 || (position > 0 && a.time >= start + position * leaderTimeoutSeconds);
           return `batch #${a.batchId} by ${a.anchor} (${position === 0 ? "primary" : position > 0 ? `fallback ${position}` : "no place"}${inTurn ? "" : ", OUT OF TURN"})`;
         });
-        console.log(`slot ${slot}: ${leaders.primary} leads, then ${leaders.fallbacks.join(", ") || "nobody"} | ${who.length ? who.join("; ") : "no anchor"}`);
+        console.log(`slot ${slot}: ${primary} leads, then ${fallbacks.join(", ") || "nobody"} | ${who.length ? who.join("; ") : "no anchor"}`);
       }
     } finally {
       chain.close();
@@ -73,24 +70,13 @@ export default function pootStatus(args: Args, hre: HardhatRuntimeEnvironment): 
   });
 }
 
-async function readSchedule(args: Args, epoch: number): Promise<Recorded | undefined> {
-  if (args.schedule) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await readFile(args.schedule, "utf8"));
-    } catch (error) {
-      throw userError(`--schedule: cannot read ${args.schedule} as JSON (${(error as Error).message})`);
-    }
-    const found = (Array.isArray(parsed) ? parsed : [parsed]).find((e: { epoch?: unknown }) => e?.epoch === epoch) as Partial<Recorded> | undefined;
-    if (!found) return undefined;
-    if (!Array.isArray(found.slots)) throw userError(`--schedule: epoch ${epoch} in ${args.schedule} has no slots`);
-    return { epoch, root: found.root ?? "", tally: found.tally ?? [], slots: found.slots };
-  }
-  if (!args.gateway) return undefined;
-  const response = await fetch(`${args.gateway.replace(/\/$/, "")}/poot/schedule/${epoch}`, { signal: AbortSignal.timeout(30_000) });
+/** The epoch's recorded tally from a gateway (GET /poot/schedule/<epoch>), if one is given and has it. */
+async function recordedTally(gateway: string, epoch: number): Promise<Tally[] | undefined> {
+  if (!gateway) return undefined;
+  const response = await fetch(`${gateway.replace(/\/$/, "")}/poot/schedule/${epoch}`, { signal: AbortSignal.timeout(30_000) });
   if (response.status === 404) return undefined;
   if (!response.ok) throw userError(`--gateway: /poot/schedule/${epoch} answered ${response.status}`);
-  return (await response.json()) as Recorded;
+  return ((await response.json()) as { tally: Tally[] }).tally;
 }
 
 /** KPPEAnchor's LogCheckpointAnchored events in blocks with `from <= time < to` (found by binary search on block times). */

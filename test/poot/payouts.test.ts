@@ -160,7 +160,7 @@ describe("poot:payouts and poot:claim, as processes against a chain over HTTP", 
       const store = await fixture.open();
       // Two recorded epochs of November, one of October (not counted).
       for (const [epoch, credits] of [[1, [4, 1, 0]], [2, [4, 2, 3]], [0, [100, 0, 0]]] as const) {
-        await store.poot.saveSchedule({ epoch, seed: "0x" + "00".repeat(32), root: "0x" + "00".repeat(32), slots: [], tally: operators.map((o, i) => ({ node_id: o.address, credits: credits[i], density: 1, live_score: credits[i], eligible: true, rank: i + 1 })) });
+        await store.poot.saveSchedule({ epoch, seed: "0x" + "00".repeat(32), leaders: [], slots: [], tally: operators.map((o, i) => ({ node_id: o.address, credits: credits[i], density: 1, live_score: credits[i], eligible: true, rank: i + 1 })) });
       }
       await store.close();
       const payoutKey = devWallet(3);

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { concat, ContractFactory, getCreateAddress, keccak256, Wallet } from "ethers";
 import hre from "hardhat";
 import { logLeafHash, logRoot } from "../../src/log/rfc9162.ts";
-import { EPOCH_SLOTS, SLOT_SECONDS, WINDOW_SLOTS } from "../../src/poot/params.ts";
-import { leaderSchedule, tallyEpoch } from "../../src/poot/schedule.ts";
+import { EPOCH_SLOTS, MAX_LEADERS, SLOT_SECONDS, WINDOW_SLOTS } from "../../src/poot/params.ts";
+import { leaderSchedule, rotation, slotLeaders, tallyEpoch } from "../../src/poot/schedule.ts";
 import { challengeIndex, taskProofMessage, type TaskProof, type TaskType } from "../../src/poot/taskProof.ts";
 import { StoredLog } from "../../src/log/storedLog.ts";
 import { sqliteFixture } from "../helpers/stores.ts";
@@ -83,6 +83,16 @@ describe("PoOT: work credits and the leader schedule anyone can recompute", func
     }
   });
 
+  it("every slot's leaders follow from the committed leaders alone (what KPPEAnchorScheduled derives), for 1 to 25 eligible operators", function () {
+    assert.deepEqual(schedule.leaders, schedule.tally.filter((t) => t.eligible).map((t) => t.node_id));
+    schedule.slots.forEach((slot, i) => assert.deepEqual(slotLeaders(schedule.leaders, i), { primary: slot.primary, fallbacks: slot.fallbacks }));
+    for (let n = 1; n <= 25; n++) {
+      const ranked = Array.from({ length: n }, (_, i) => `op${i}`);
+      const leaders = ranked.slice(0, MAX_LEADERS);
+      rotation(ranked, 0, 200).forEach((slot, i) => assert.deepEqual(slotLeaders(leaders, i), { primary: slot.primary, fallbacks: slot.fallbacks }, `${n} operators, slot ${i}`));
+    }
+  });
+
   it("refuses forged, replayed, late, out-of-window and other deployments' proofs, saying why", function () {
     const slot = FIRST + 10;
     const forged = { ...prove(A, slot, "uptime_beacon", {}), node_id: B.address };
@@ -147,8 +157,8 @@ describe("PoOT: work credits and the leader schedule anyone can recompute", func
     const args = ["poot:schedule", "--proofs", file, "--epoch", String(EPOCH), "--seed", SEED, "--genesis", String(GENESIS), "--deployment", DEPLOYMENT];
     const json = await hardhat([...args, "--json"], { timeoutMs: 120_000 });
     assert.equal(json.code, 0, json.stderr);
-    const there = JSON.parse(json.stdout) as { root: string; slots: unknown; tally: unknown };
-    assert.equal(there.root, schedule.root);
+    const there = JSON.parse(json.stdout) as { leaders: string[]; slots: unknown; tally: unknown };
+    assert.deepEqual(there.leaders, schedule.leaders);
     assert.deepEqual(there.slots, schedule.slots);
     assert.deepEqual(there.tally, schedule.tally);
     // The text form, on a few proofs (each signature costs about 4 ms to check): nobody eligible yet.
@@ -161,7 +171,7 @@ describe("PoOT: work credits and the leader schedule anyone can recompute", func
     assert.match(text.stdout, /no eligible operator: no schedule for this epoch/);
   });
 
-  it("poot:schedule --commit commits the recomputed root on KPPEAnchorScheduled; --check shows a committed schedule to be wrong", async function () {
+  it("poot:schedule --commit commits the recomputed leaders on KPPEAnchorScheduled; --check shows a committed schedule to be wrong", async function () {
     const chain = await startLocalChain();
     try {
       const owner = devWallet(0).connect(chain.provider);
@@ -176,13 +186,13 @@ describe("PoOT: work credits and the leader schedule anyone can recompute", func
       const chainArgs = ["--epoch", String(EPOCH), "--seed", SEED, "--rpc-url", chain.url, "--contract", DEPLOYMENT];
       const commit = await hardhat(["poot:schedule", "--proofs", file, ...chainArgs, "--commit"], { timeoutMs: 120_000 });
       assert.equal(commit.code, 0, commit.stdout + commit.stderr);
-      assert.match(commit.stdout, new RegExp(`commitSchedule\\(${EPOCH}, ${schedule.root}\\) mined`));
-      assert.equal((await deployed.getFunction("scheduleRoot")(EPOCH)).toLowerCase(), schedule.root);
-      // Someone recomputes from the published proofs without B's: the committed root is not theirs.
+      assert.match(commit.stdout, new RegExp(`commitLeaders\\(${EPOCH}, \\[${schedule.leaders.join(", ")}\\]\\) mined`));
+      assert.deepEqual([...(await deployed.getFunction("epochLeaders")(EPOCH))], schedule.leaders);
+      // Someone recomputes from the published proofs without B's: the committed leaders are not theirs.
       writeFileSync(file, JSON.stringify(proofs.filter((p) => p.node_id !== B.address)));
       const check = await hardhat(["poot:schedule", "--proofs", file, ...chainArgs, "--check"], { timeoutMs: 120_000 });
       assert.equal(check.code, 1, check.stdout + check.stderr);
-      assert.match(check.stdout, new RegExp(`MISMATCH: the chain committed ${schedule.root} for epoch ${EPOCH}`));
+      assert.match(check.stdout, new RegExp(`MISMATCH: the chain committed \\[${schedule.leaders.map((l) => l.toLowerCase()).join(", ")}\\] for epoch ${EPOCH}`));
     } finally {
       await chain.close();
     }
