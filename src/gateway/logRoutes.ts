@@ -3,7 +3,7 @@ import type { LedgerEntry } from "../ledger/types.ts";
 import { couldBeEventId } from "../ledger/validate.ts";
 import type { LogService } from "../log/service.ts";
 import type { LedgerStore } from "../store/types.ts";
-import type { Witness } from "../storage/witness.ts";
+import type { Witness } from "../replication/witness.ts";
 import { CHECKPOINT_ROUTE, CONSISTENCY_ROUTE, INCLUSION_ROUTE, LOG_KEY_ROUTE } from "./apiSchemas.ts";
 import { errorBody } from "./errors.ts";
 

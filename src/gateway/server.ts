@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { assembleReceipt } from "../receipt/assemble.ts";
 import { Ledger } from "../ledger/ledger.ts";
 import { apiKeyHash, type Source } from "../ledger/sources.ts";
-import { commitmentSignedByNode, type Commitment } from "../storage/commitment.ts";
+import { commitmentSignedByNode, type Commitment } from "../replication/commitment.ts";
 import { LedgerError, receiptOf, type LedgerEntry } from "../ledger/types.ts";
 import { couldBeEventId, validateEvent } from "../ledger/validate.ts";
 import type { LedgerStore } from "../store/types.ts";
@@ -19,7 +19,7 @@ import { logResponses, textLogStream } from "./textLog.ts";
 import { registerTileRoutes } from "./tileRoutes.ts";
 import { registerPootRoutes, type PootConfig } from "./pootRoutes.ts";
 import { registerWitnessRoute } from "./witnessRoute.ts";
-import type { Witness } from "../storage/witness.ts";
+import type { Witness } from "../replication/witness.ts";
 import { RateLimiter } from "./rateLimit.ts";
 import { StateTracker } from "./state.ts";
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import type { Witness, WitnessAnswer } from "../storage/witness.ts";
+import type { Witness, WitnessAnswer } from "../replication/witness.ts";
 
 /** A checkpoint with its signatures and a full consistency proof is a few KiB. */
 const ADD_CHECKPOINT_BODY_LIMIT = 64 * 1024;

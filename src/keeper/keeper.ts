@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { formatUnits, parseUnits, recoverAddress, Transaction } from "ethers";
+import { formatUnits, parseUnits, Transaction } from "ethers";
 import { KppeError } from "../errors.ts";
 import { StoredLog } from "../log/storedLog.ts";
 import { KppeTree, verifyKppeProof } from "../merkle/kppeTree.ts";
@@ -13,6 +13,7 @@ import { BacklogProgress } from "../runtime/progress.ts";
 import { shortMessage } from "../runtime/retry.ts";
 import type { KeeperSettings } from "./settings.ts";
 import type { TurnSource } from "../poot/turns.ts";
+import { Batcher } from "../batching/batcher.ts";
 import { assembleReceipt } from "../receipt/assemble.ts";
 import type { AnchorReceipt } from "../receipt/format.ts";
 
@@ -70,10 +71,8 @@ export class Keeper {
   private readonly log: TaskLog;
   /** The RFC 9162 log over the ledger, kept in the store: each batch anchors its checkpoint. */
   private readonly ledgerLog: StoredLog;
-  /** Whether the contract takes checkpoints (KPPEAnchor 2.x); asked once. */
-  private checkpoints: boolean | undefined;
-  /** Witness URLs to ask for EIP-712 signatures when the contract's witness set requires them. */
-  private readonly witnesses: string[];
+  /** Cuts the ledger into batches, each with the log checkpoint it completes. */
+  private readonly batcher: Batcher;
   private readonly holder: string;
   private readonly leaseName: string;
   private readonly maxFeeWei: bigint;
@@ -96,7 +95,6 @@ export class Keeper {
     this.onConfirming = options.onConfirming;
     this.anchoring = options.store.anchoring;
     this.ledgerLog = new StoredLog(options.store.log);
-    this.witnesses = (options.witnesses ?? []).map((url) => url.replace(/\/$/, ""));
     this.chain = options.chain;
     // In turns, a silent leader's lease must lapse within one leader timeout, so the next can take
     // over; a working one renews it (and looks at its turn) several times within that.
@@ -107,6 +105,7 @@ export class Keeper {
     this.holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.leaseName = leaseName(this.target);
     this.maxFeeWei = parseUnits(String(this.settings.maxFeeGwei), "gwei");
+    this.batcher = new Batcher({ store: this.store, chain: this.chain, ledgerLog: this.ledgerLog, witnesses: options.witnesses ?? [], maxEventsPerBatch: this.settings.maxEventsPerBatch, log: this.log });
     this.health = {
       status: "starting",
       engine: "K-PPE",
@@ -241,7 +240,7 @@ export class Keeper {
     const progress = summary.pendingEvents > this.settings.maxEventsPerBatch ? new BacklogProgress(this.log, summary.pendingEvents, this.settings.maxEventsPerBatch) : undefined;
     try {
       while (!this.stopping) {
-        const batch = await this.cut();
+        const batch = await this.batcher.cut();
         if (!batch) break;
         if (!record(batch, await this.drive(batch))) break;
         progress?.batchDone(batch.eventCount);
@@ -266,102 +265,6 @@ export class Keeper {
   /** Events after the last live batch. */
   pendingEvents(): Promise<number> {
     return pendingEvents(this.store, this.target);
-  }
-
-  /** Cuts the next batch: the oldest events no live batch covers, in sequence order, recorded as `pending`. */
-  private async cut(): Promise<BatchRecord | undefined> {
-    const last = await this.anchoring.lastLiveBatch(this.target);
-    const first = (last?.lastSequence ?? 0) + 1;
-    const entries = await this.store.range(first, this.settings.maxEventsPerBatch);
-    if (entries.length === 0) return undefined;
-    const end = entries[entries.length - 1].fifo_sequence;
-    if (entries[0].fifo_sequence !== first || end !== first + entries.length - 1) {
-      throw new KppeError("LEDGER_GAP", `the ledger has a gap between sequences ${first} and ${end}; run npx hardhat ledger:audit`);
-    }
-    const tree = KppeTree.fromHex(entries.map((e) => e.payload_hash), { maxLeaves: this.settings.maxEventsPerBatch });
-    const batchNumber = Math.max(await this.chain.latestBatchId(), last?.batchNumber ?? 0) + 1;
-    const checkpoint = await this.checkpointFor(first, end);
-    const batch: BatchRecord = {
-      ...this.target,
-      id: randomUUID(),
-      batchNumber,
-      firstSequence: first,
-      lastSequence: end,
-      eventCount: entries.length,
-      treeDepth: tree.depth,
-      merkleRoot: tree.root,
-      batchTimestamp: Math.floor(Date.now() / 1000),
-      status: "pending",
-      txHash: null,
-      txAttempts: [],
-      blockNumber: null,
-      prevRoot: null,
-      error: null,
-      createdAt: new Date().toISOString(),
-      confirmedAt: null,
-      logRoot: checkpoint?.logRoot ?? null,
-      logProof: checkpoint?.consistencyProof ?? null,
-      blockTime: null,
-      witnessSignatures: checkpoint?.witnessSignatures ?? null,
-    };
-    await this.anchoring.createBatch(batch);
-    this.log(
-      "info",
-      `Merkle tree built | batch #${batchNumber}, sequences ${first}..${end} | leaves: ${tree.leafCount}, depth: ${tree.depth}, root: ${tree.root}` +
-        (checkpoint ? ` | log size ${end}, log root ${checkpoint.logRoot}` : " | no log checkpoint (contract older than 2.0.0)"),
-    );
-    failpoint("after-cut");
-    return batch;
-  }
-
-  /**
-   * The log checkpoint that a batch of sequences `first..end` completes: the log integrated up
-   * to `end`, its root there, and the consistency proof from the checkpoint anchored before
-   * (`first - 1` entries; none for the contract's first checkpoint). Undefined when the
-   * contract takes no checkpoints.
-   */
-  private async checkpointFor(first: number, end: number): Promise<AnchorCall["checkpoint"]> {
-    this.checkpoints ??= await this.chain.anchorsCheckpoints();
-    if (!this.checkpoints) return undefined;
-    const integrated = await this.ledgerLog.integrate({ upTo: end });
-    if (integrated < end) throw new KppeError("LOG_BEHIND", `the log holds ${integrated} entries, batch needs ${end}; run npx hardhat ledger:audit`);
-    const [logRoot, firstCheckpoint, threshold] = await Promise.all([this.ledgerLog.root(end), this.chain.firstCheckpointBatchId(), this.chain.witnessThreshold()]);
-    const consistencyProof = firstCheckpoint === 0 || first === 1 ? [] : await this.ledgerLog.consistencyProof(first - 1, end);
-    const witnessSignatures = threshold > 0 ? await this.witnessSignatures(end, logRoot, threshold) : "0x";
-    return { logSize: end, logRoot, consistencyProof, witnessSignatures };
-  }
-
-  /**
-   * Asks the configured witnesses to sign the checkpoint (`GET /checkpoint-signature`), keeps the
-   * signatures that recover to their claimed signer, and returns them sorted by signer, as the
-   * contract takes them; throws (the cycle is retried later) while fewer than `threshold` sign.
-   */
-  private async witnessSignatures(size: number, root: string, threshold: number): Promise<string> {
-    const { chainId, contract } = this.target;
-    // The contract's own digest of the message: a signature over anything else recovers to another address.
-    const digest = await this.chain.checkpointDigest(size, root);
-    const signed: Array<{ signer: string; signature: string }> = [];
-    const refusals: string[] = [];
-    await Promise.all(
-      this.witnesses.map(async (url) => {
-        try {
-          const query = new URLSearchParams({ size: String(size), root, chain_id: String(chainId), contract });
-          const response = await fetch(`${url}/checkpoint-signature?${query}`, { signal: AbortSignal.timeout(10_000) });
-          const body = (await response.json()) as { signer?: string; signature?: string; message?: string };
-          if (!response.ok) throw new Error(`${response.status} ${body.message ?? ""}`);
-          const recovered = recoverAddress(digest, body.signature!);
-          if (recovered.toLowerCase() !== body.signer?.toLowerCase()) throw new Error(`its signature recovers to ${recovered}, not ${body.signer}`);
-          signed.push({ signer: recovered, signature: body.signature! });
-        } catch (error) {
-          refusals.push(`${url}: ${(error as Error).message}`);
-        }
-      }),
-    );
-    if (signed.length < threshold) {
-      throw new KppeError("WITNESS_QUORUM", `${signed.length} of the ${this.witnesses.length} configured witnesses signed checkpoint ${size}; the contract needs ${threshold}${refusals.length ? ` (${refusals.join("; ")})` : ""}`);
-    }
-    signed.sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1));
-    return "0x" + signed.map((s) => s.signature.slice(2)).join("");
   }
 
   /** Takes a batch from wherever it is to `confirmed` (or `failed`, or paused by the fee cap). */

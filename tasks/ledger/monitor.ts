@@ -4,7 +4,7 @@ import { AnchorChain } from "../../src/chain/anchorChain.ts";
 import { DEFAULT_RETRY } from "../../src/runtime/retry.ts";
 import { consoleLog } from "../../src/runtime/taskLog.ts";
 import { parseVerifierKey } from "../../src/log/note.ts";
-import { LogMonitor, type MonitorAlarm } from "../../src/storage/monitor.ts";
+import { LogMonitor, type MonitorAlarm } from "../../src/replication/monitor.ts";
 import { userError, userFacing } from "../errors.ts";
 import { onStop } from "../stop.ts";
 import { anchorWallet, contractAddress, reachChain, readOnlyWallet } from "../anchor/connect.ts";

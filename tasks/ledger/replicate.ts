@@ -1,14 +1,14 @@
 import { Wallet } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { createGateway } from "../../src/gateway/server.ts";
-import type { MessageSigner } from "../../src/storage/commitment.ts";
+import type { MessageSigner } from "../../src/replication/commitment.ts";
 import { AnchorChain } from "../../src/chain/anchorChain.ts";
 import { DEFAULT_RETRY } from "../../src/runtime/retry.ts";
-import { StorageNode } from "../../src/storage/node.ts";
+import { StorageNode } from "../../src/replication/node.ts";
 import { openStore } from "../../src/store/open.ts";
 import { parseSignerKey, parseVerifierKey, verifierKeyOf } from "../../src/log/note.ts";
 import { StoredLog } from "../../src/log/storedLog.ts";
-import { Witness, type TypedDataSigner } from "../../src/storage/witness.ts";
+import { Witness, type TypedDataSigner } from "../../src/replication/witness.ts";
 import { userError, userFacing } from "../errors.ts";
 import { onStop } from "../stop.ts";
 import { readSecret } from "../secrets.ts";

@@ -2,8 +2,8 @@ import { Wallet } from "ethers";
 import { createGateway } from "../../src/gateway/server.ts";
 import { COSIGNATURE_V1, generateSignerKey, parseSignerKey, parseVerifierKey, verifierKeyOf } from "../../src/log/note.ts";
 import { StoredLog } from "../../src/log/storedLog.ts";
-import { StorageNode } from "../../src/storage/node.ts";
-import { Witness } from "../../src/storage/witness.ts";
+import { StorageNode } from "../../src/replication/node.ts";
+import { Witness } from "../../src/replication/witness.ts";
 import type { StoreFixture } from "./stores.ts";
 
 /**

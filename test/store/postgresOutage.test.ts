@@ -6,7 +6,7 @@ import { Wallet } from "ethers";
 import { createGateway } from "../../src/gateway/server.ts";
 import { auditLedger } from "../../src/ledger/audit.ts";
 import type { EnqueueReceipt } from "../../src/ledger/types.ts";
-import { StorageNode } from "../../src/storage/node.ts";
+import { StorageNode } from "../../src/replication/node.ts";
 import { openStore } from "../../src/store/open.ts";
 import { clientHash } from "../../src/sdk/index.ts";
 import { appendEvents, devWallet, fastSettings, openKeeper, startLocalChain } from "../helpers/chain.ts";

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { Wallet } from "ethers";
 import { createGateway, type Gateway } from "../../src/gateway/server.ts";
 import { generateSignerKey, parseSignerKey, verifierKeyOf } from "../../src/log/note.ts";
-import { StorageNode, type NodeEvent } from "../../src/storage/node.ts";
+import { StorageNode, type NodeEvent } from "../../src/replication/node.ts";
 import { randomLeaves } from "../helpers/random.ts";
 import { sqliteFixture } from "../helpers/stores.ts";
 import { waitFor } from "../helpers/wait.ts";

@@ -6,7 +6,7 @@ import { createGateway, type Gateway } from "../../src/gateway/server.ts";
 import { AnchorChain } from "../../src/chain/anchorChain.ts";
 import { rpcProvider } from "../../src/chain/rpcProvider.ts";
 import { generateSignerKey, parseSignerKey, parseVerifierKey, verifierKeyOf } from "../../src/log/note.ts";
-import { LogMonitor } from "../../src/storage/monitor.ts";
+import { LogMonitor } from "../../src/replication/monitor.ts";
 import { logSignerWallet } from "../../src/log/logSigner.ts";
 import { KPPE_ANCHOR_ABI } from "../../src/chain/kppeAnchorAbi.ts";
 import { appendEvents, captureLog, devWallet, fastSettings, openKeeper, startLocalChain, type LocalChain } from "../helpers/chain.ts";

@@ -4,7 +4,7 @@ import { createGateway, type Gateway } from "../../src/gateway/server.ts";
 import { AnchorChain } from "../../src/chain/anchorChain.ts";
 import { rpcProvider } from "../../src/chain/rpcProvider.ts";
 import { auditLedger } from "../../src/ledger/audit.ts";
-import { StorageNode, type NodeEvent } from "../../src/storage/node.ts";
+import { StorageNode, type NodeEvent } from "../../src/replication/node.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
 import { appendEvents, devWallet, fastSettings, openKeeper, startLocalChain, type LocalChain } from "../helpers/chain.ts";
 import { STORE_FIXTURES } from "../helpers/stores.ts";

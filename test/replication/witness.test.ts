@@ -11,7 +11,7 @@ import { COSIGNATURE_V1, generateSignerKey, parseSignerKey, parseVerifierKey, si
 import { StoredLog } from "../../src/log/storedLog.ts";
 import { KppeError } from "../../src/errors.ts";
 import { logSignatureOf } from "../../src/log/logSigner.ts";
-import { Witness } from "../../src/storage/witness.ts";
+import { Witness } from "../../src/replication/witness.ts";
 import { randomLeaves } from "../helpers/random.ts";
 import { STORE_FIXTURES } from "../helpers/stores.ts";
 import { kill } from "../helpers/processes.ts";

@@ -29,7 +29,7 @@ export type NodeEvent =
  *
  * With `anchors` (KPPEAnchor), the copy is also checked against the anchored roots. On a contract
  * that anchors log checkpoints, the node keeps the RFC 9162 log over its copy and compares its
- * root with the anchored log roots (O(log n) chain reads, src/storage/anchored.ts); on an older
+ * root with the anchored log roots (O(log n) chain reads, src/replication/anchored.ts); on an older
  * one, each anchored range the node holds must recompute its K-PPE root. When the gateway's history does not extend the
  * node's (its next entry does not link to the node's head), the anchored roots decide: the node
  * keeps what they confirm, discards the rest of its copy, and resyncs from there; a gateway
