@@ -73,9 +73,8 @@ export function registerPootRoutes(app: FastifyInstance, { store, logService, po
       const refused: Array<{ index: number; reason: string }> = [];
       let stored = 0;
       for (const [index, proof] of (proofs as TaskProof[]).entries()) {
-        const slotEnd = poot.genesis + (proof.slot + 1) * SLOT_SECONDS;
         // A proof is submitted during its slot or the next: one kept back to be back-dated does not count.
-        const reason = refuseTaskProof(proof, context) ?? (now >= slotEnd + SLOT_SECONDS ? `submitted after slot ${proof.slot + 1} ended: too late to count` : undefined);
+        const reason = refuseTaskProof(proof, context) ?? (now >= poot.genesis + (proof.slot + 2) * SLOT_SECONDS ? `submitted after slot ${proof.slot + 1} ended: too late to count` : undefined);
         if (reason) refused.push({ index, reason });
         else if (await store.poot.addTaskProof(proof)) stored++;
         else refused.push({ index, reason: `a ${proof.type} proof of ${proof.node_id} for slot ${proof.slot} is already stored (one per node, slot and type)` });

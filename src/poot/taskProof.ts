@@ -1,4 +1,4 @@
-import { getAddress, keccak256, solidityPacked, verifyMessage } from "ethers";
+import { getAddress, isAddress, keccak256, solidityPacked, verifyMessage } from "ethers";
 import { canonicalJson, type JsonValue } from "../hashing/canonical.ts";
 import { verifyInclusion } from "../log/rfc9162.ts";
 import { SLOT_SECONDS } from "./params.ts";
@@ -54,7 +54,12 @@ export interface ProofContext {
  * storage challenge, answer it with an inclusion proof against the log's root at that size.
  */
 export function refuseTaskProof(proof: TaskProof, context: ProofContext): string | undefined {
-  if (!Number.isSafeInteger(proof.slot) || proof.slot < 0) return `slot ${proof.slot} is not a slot number`;
+  // Read from a file or the network: every field is checked before it is used.
+  if (typeof proof !== "object" || proof === null || Array.isArray(proof)) return `not a task proof: ${JSON.stringify(proof)?.slice(0, 80)}`;
+  if (!Number.isSafeInteger(proof.slot) || proof.slot < 0) return `slot ${JSON.stringify(proof.slot)?.slice(0, 40)} is not a slot number`;
+  if (typeof proof.node_id !== "string" || !isAddress(proof.node_id)) return `node_id ${JSON.stringify(proof.node_id)?.slice(0, 80)} is not an address`;
+  if (!Number.isSafeInteger(proof.time)) return `time ${JSON.stringify(proof.time)?.slice(0, 40)} is not a unix time in seconds`;
+  if (typeof proof.signature !== "string") return "signature: expected a 0x hex string";
   if (!(TASK_TYPES as readonly string[]).includes(proof.type)) return `type ${JSON.stringify(proof.type)} is not a PoOT task`;
   // A proof is read from a file or the network: its value must be an object before it is signed over or read.
   if (typeof proof.value !== "object" || proof.value === null || Array.isArray(proof.value)) return `value must be an object, got ${JSON.stringify(proof.value)?.slice(0, 80)}`;

@@ -80,8 +80,11 @@ for (const makeFixture of STORE_FIXTURES) {
       assert.match(reasons[4], /^4: relay_bandwidth needs whole numbers/);
     });
 
-    it("refuses a malformed request and bounds it", async () => {
+    it("refuses a malformed request and bounds it; a malformed proof is refused with its reason, never a crash", async () => {
       assert.equal((await post({ proofs: "x" })).status, 400);
+      const odd = await post({ proofs: [null, { ...prove(a, "uptime_beacon", {}), node_id: "xyz" }, { ...prove(a, "uptime_beacon", {}), slot: "1" }, { ...prove(a, "uptime_beacon", {}), time: "soon" }, { ...prove(a, "uptime_beacon", {}), signature: 7 }] });
+      assert.equal(odd.status, 200);
+      assert.deepEqual(odd.body.refused.map((r) => r.reason), ["not a task proof: null", 'node_id "xyz" is not an address', 'slot "1" is not a slot number', 'time "soon" is not a unix time in seconds', "signature: expected a 0x hex string"]);
       assert.equal((await post({ proofs: Array.from({ length: 257 }, () => prove(a, "uptime_beacon", {})) })).status, 400);
       for (const query of ["from_slot=5&to_slot=1", "from_slot=0&to_slot=99999", "from_slot=0x1&to_slot=5", "to_slot=5"]) {
         assert.equal((await fetch(`${url}/poot/proofs?${query}`)).status, 400, query);
