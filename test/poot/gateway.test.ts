@@ -24,9 +24,10 @@ for (const makeFixture of STORE_FIXTURES) {
     const fixture = makeFixture();
     let gateway: Gateway;
     let url: string;
-    // Slot 0 started 100 slots ago (plus a few seconds): "now" is early in a slot.
-    const genesis = Math.floor(Date.now() / 1000) - 100 * SLOT_SECONDS - 3;
-    const slot = Math.floor((Date.now() / 1000 - genesis) / SLOT_SECONDS);
+    // Set when the tests start (not when the file loads, minutes earlier in a full run): slot 0
+    // started 100 slots ago plus a few seconds, so "now" is early in slot 100.
+    let genesis = 0;
+    let slot = 0;
     const [a, b, stranger] = [1, 2, 3].map((i) => new Wallet("0x" + String(i + 40).padStart(64, "0")));
     const prove = (wallet: Wallet, type: TaskType, value: TaskProof["value"], at = slot, signer = wallet): TaskProof => {
       const unsigned = { slot: at, node_id: wallet.address, type, value, time: genesis + at * SLOT_SECONDS + 1 };
@@ -38,6 +39,8 @@ for (const makeFixture of STORE_FIXTURES) {
     };
 
     before(async () => {
+      genesis = Math.floor(Date.now() / 1000) - 100 * SLOT_SECONDS - 3;
+      slot = Math.floor((Date.now() / 1000 - genesis) / SLOT_SECONDS);
       const store = await fixture.open();
       await appendEvents(store, 6, "poot");
       gateway = createGateway({ store, port: 0, logLevel: false, logKey: generateSignerKey("poot.example/log"), poot: { deployment: DEPLOYMENT, genesis } });
