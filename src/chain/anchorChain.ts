@@ -75,19 +75,31 @@ export function revertName(reason: string): string | undefined {
   return /^([A-Za-z_][A-Za-z0-9_]*)\(/.exec(reason)?.[1];
 }
 
-/** Thrown when a contract refuses a call; `reason` is the decoded custom error. */
+/**
+ * A contract's refusal, decoded: the custom error's `name` and `args` as the ABI types them
+ * (`name` undefined for a revert without a known custom error), and its `text`, `Name(arg, …)`.
+ */
+export interface ContractRevert {
+  name: string | undefined;
+  args: readonly unknown[];
+  text: string;
+}
+
+/** Thrown when a contract refuses a call: `revert` is the decoded custom error, `reason` its text. */
 export class ContractRevertedError extends KppeError {
+  readonly revert: ContractRevert;
   readonly reason: string;
-  constructor(functionName: string, reason: string, cause?: unknown, code = "CONTRACT_REVERTED") {
-    super(code, `${functionName} reverted: ${reason}`, { cause, details: { reason } });
-    this.reason = reason;
+  constructor(functionName: string, revert: ContractRevert, cause?: unknown, code = "CONTRACT_REVERTED") {
+    super(code, `${functionName} reverted: ${revert.text}`, { cause, details: { reason: revert.text } });
+    this.revert = revert;
+    this.reason = revert.text;
   }
 }
 
 /** Thrown when the contract refuses an anchor. */
 export class AnchorRevertedError extends ContractRevertedError {
-  constructor(reason: string, cause?: unknown) {
-    super("the anchor", reason, cause, "ANCHOR_REVERTED");
+  constructor(revert: ContractRevert, cause?: unknown) {
+    super("the anchor", revert, cause, "ANCHOR_REVERTED");
   }
 }
 
@@ -175,8 +187,8 @@ export class ContractChain {
   }
 
   /** Thrown by `estimate` when the contract refuses the call. */
-  protected revertError(functionName: string, reason: string, cause: unknown): Error {
-    return new ContractRevertedError(functionName, reason, cause);
+  protected revertError(functionName: string, revert: ContractRevert, cause: unknown): Error {
+    return new ContractRevertedError(functionName, revert, cause);
   }
 
   /**
@@ -188,8 +200,8 @@ export class ContractChain {
     try {
       return await this.rpc("eth_estimateGas", () => this.provider.estimateGas({ from: this.wallet.address, to: this.target.contract, data }));
     } catch (error) {
-      const reason = this.decodeRevert(error);
-      if (reason) throw this.revertError(functionName, reason, error);
+      const revert = this.decodeRevert(error);
+      if (revert) throw this.revertError(functionName, revert, error);
       throw error;
     }
   }
@@ -238,12 +250,17 @@ export class ContractChain {
    * Why a mined transaction reverted: the call replayed at the end of its block, where whatever
    * beat it (usually another write of the same id) has already run.
    */
-  async revertReason(functionName: string, args: readonly unknown[], blockNumber: number): Promise<string> {
+  async revertReason(functionName: string, args: readonly unknown[], blockNumber: number): Promise<ContractRevert> {
+    return this.replayRevert(this.encode(functionName, args), this.wallet.address, blockNumber);
+  }
+
+  /** Why a mined transaction with call `data` from `from` reverted: the call replayed at the end of its block. */
+  async replayRevert(data: string, from: string, blockNumber: number): Promise<ContractRevert> {
     try {
-      await this.provider.call({ from: this.wallet.address, to: this.target.contract, data: this.encode(functionName, args), blockTag: blockNumber });
-      return "reverted on chain (replaying it does not revert; out of gas?)";
+      await this.provider.call({ from, to: this.target.contract, data, blockTag: blockNumber });
+      return { name: undefined, args: [], text: "reverted on chain (replaying it does not revert; out of gas?)" };
     } catch (error) {
-      return this.decodeRevert(error) ?? `reverted on chain (${shortMessage(error)})`;
+      return this.decodeRevert(error) ?? { name: undefined, args: [], text: `reverted on chain (${shortMessage(error)})` };
     }
   }
 
@@ -283,16 +300,16 @@ export class ContractChain {
     }
   }
 
-  /** `Name(arg, …)` of a custom error in a failed call, or undefined if the failure was not a revert. */
-  decodeRevert(error: unknown): string | undefined {
-    const e = error as { code?: string; data?: string; revert?: { name: string; args: unknown[] }; info?: { error?: { data?: string } } };
+  /** The custom error of a failed call, decoded by the contract's ABI; undefined if the failure was not a revert. */
+  decodeRevert(error: unknown): ContractRevert | undefined {
+    const e = error as { code?: string; data?: string; info?: { error?: { data?: string } } };
     const data = e?.data ?? e?.info?.error?.data;
     if (typeof data === "string" && data.length >= 10) {
       const parsed = this.contract.interface.parseError(data);
-      if (parsed) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
-      return `unknown custom error ${data.slice(0, 10)}`;
+      if (parsed) return { name: parsed.name, args: [...parsed.args], text: `${parsed.name}(${parsed.args.map(String).join(", ")})` };
+      return { name: undefined, args: [], text: `unknown custom error ${data.slice(0, 10)}` };
     }
-    if (e?.code === "CALL_EXCEPTION") return shortMessage(error);
+    if (e?.code === "CALL_EXCEPTION") return { name: undefined, args: [], text: shortMessage(error) };
     return undefined;
   }
 }
@@ -315,8 +332,8 @@ export class AnchorChain extends ContractChain {
     return new AnchorChain({ ...options, chainId, abi: KPPE_ANCHOR_ABI });
   }
 
-  protected override revertError(_functionName: string, reason: string, cause: unknown): Error {
-    return new AnchorRevertedError(reason, cause);
+  protected override revertError(_functionName: string, revert: ContractRevert, cause: unknown): Error {
+    return new AnchorRevertedError(revert, cause);
   }
 
   async latestBatchId(): Promise<number> {
@@ -358,10 +375,6 @@ export class AnchorChain extends ContractChain {
 
   signAnchor(call: AnchorCall, options: Fees & { nonce: number; gasLimit: bigint }): Promise<{ hash: string; raw: string }> {
     return this.sign(...anchorFunction(call), options);
-  }
-
-  anchorRevertReason(call: AnchorCall, blockNumber: number): Promise<string> {
-    return this.revertReason(...anchorFunction(call), blockNumber);
   }
 
   /**

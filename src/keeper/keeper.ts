@@ -281,7 +281,7 @@ export class Keeper {
 
       const mined = await this.findMined(batch);
       // A reverted attempt fails the batch once nothing later can still be mined (in turns, another keeper's may have been refused while ours is pending).
-      if (mined && !mined.success && (mined.hash === batch.txAttempts.at(-1)!.hash || !this.turns)) return this.fail(batch, await this.chain.anchorRevertReason(callOf(batch), mined.blockNumber));
+      if (mined && !mined.success && (mined.hash === batch.txAttempts.at(-1)!.hash || !this.turns)) return this.fail(batch, await this.revertOf(batch, mined));
       if (mined?.success) {
         if (!(await this.awaitConfirmations(mined))) continue; // reorged out while waiting: look again
         const onChain = await this.chain.getBatch(batch.batchNumber);
@@ -349,7 +349,7 @@ export class Keeper {
       gas = await this.chain.estimateAnchor(call);
     } catch (error) {
       // Refused for the turn (the slot moved on, a fallback a moment early): not the batch's fault.
-      if (error instanceof AnchorRevertedError && TURN_ERRORS.has(revertName(error.reason) ?? "")) throw new KppeError("TURN_OVER", `the contract refused the turn: ${error.reason}`);
+      if (error instanceof AnchorRevertedError && TURN_ERRORS.has(error.revert.name ?? "")) throw new KppeError("TURN_OVER", `the contract refused the turn: ${error.reason}`);
       if (error instanceof AnchorRevertedError) return this.fail(batch, error.reason);
       throw error;
     }
@@ -400,6 +400,12 @@ export class Keeper {
     failpoint("before-broadcast");
     await this.chain.broadcast(signed.raw);
     failpoint("after-broadcast");
+  }
+
+  /** Why a mined attempt reverted: its own call replayed at the end of its block (with its turn, if it had one). */
+  private async revertOf(batch: BatchRecord, mined: MinedTx): Promise<string> {
+    const tx = Transaction.from(batch.txAttempts.find((a) => a.hash === mined.hash)!.raw);
+    return (await this.chain.replayRevert(tx.data, tx.from!, mined.blockNumber)).text;
   }
 
   /**

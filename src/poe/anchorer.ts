@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { parseUnits, Transaction } from "ethers";
 import { KppeError } from "../errors.ts";
-import { ContractRevertedError, revertName, type MinedTx } from "../chain/anchorChain.ts";
+import { ContractRevertedError, type ContractRevert, type MinedTx } from "../chain/anchorChain.ts";
 import { failpoint } from "../runtime/failpoints.ts";
 import type { TaskLog } from "../runtime/taskLog.ts";
 import { FlowPayTree } from "../merkle/flowPayTree.ts";
@@ -176,7 +176,7 @@ export class PoeAnchorer {
           afterSend: () => failpoint("poe-after-send"),
         });
       } catch (error) {
-        if (error instanceof ContractRevertedError) return this.refused(batch, error.reason);
+        if (error instanceof ContractRevertedError) return this.refused(batch, error.revert);
         throw error;
       }
     }
@@ -184,11 +184,11 @@ export class PoeAnchorer {
     return mined.hash;
   }
 
-  private async refused(batch: PoeBatchRecord, reason: string): Promise<undefined> {
-    if (revertName(reason) === "CheckpointAlreadyRecorded") return undefined;
-    await this.update(batch, { error: reason });
-    const fix = revertName(reason) === "UnauthorizedWriter" ? `: the ProofRecorder's owner must call setWriter(${this.chain.wallet.address}, true)` : "";
-    throw new KppeError("POE_REFUSED", `recordCheckpoint for PoE batch #${batch.id} reverted: ${reason}${fix}`);
+  private async refused(batch: PoeBatchRecord, revert: ContractRevert): Promise<undefined> {
+    if (revert.name === "CheckpointAlreadyRecorded") return undefined;
+    await this.update(batch, { error: revert.text });
+    const fix = revert.name === "UnauthorizedWriter" ? `: the ProofRecorder's owner must call setWriter(${this.chain.wallet.address}, true)` : "";
+    throw new KppeError("POE_REFUSED", `recordCheckpoint for PoE batch #${batch.id} reverted: ${revert.text}${fix}`);
   }
 
   /** The transaction that recorded the batch's checkpoint: ours if it was mined, else the one its log names. */

@@ -114,7 +114,7 @@ export async function anchorSession(o: AnchorSessionOptions): Promise<SessionMan
     }
     failpoint("session-after-send");
   }
-  if (!mined.success) throw new KppeError("SESSION_REFUSED", `registerSession reverted on chain: ${await o.chain.revertReason("registerSession", args, mined.blockNumber)}`);
+  if (!mined.success) throw new KppeError("SESSION_REFUSED", `registerSession reverted on chain: ${(await o.chain.revertReason("registerSession", args, mined.blockNumber)).text}`);
   const registered = await o.chain.getSession(key);
   manifest.anchor = {
     chain_id: o.chain.target.chainId,
