@@ -280,9 +280,8 @@ export class Keeper {
       }
 
       const mined = await this.findMined(batch);
-      // A reverted attempt fails the batch once nothing later can still be mined (in turns, another keeper's may have been refused while ours is pending).
-      if (mined && !mined.success && (mined.hash === batch.txAttempts.at(-1)!.hash || !this.turns)) return this.fail(batch, await this.revertOf(batch, mined));
-      if (mined?.success) {
+      if (mined && !mined.success) return this.fail(batch, await this.revertOf(batch, mined));
+      if (mined) {
         if (!(await this.awaitConfirmations(mined))) continue; // reorged out while waiting: look again
         const onChain = await this.chain.getBatch(batch.batchNumber);
         if (!onChain.exists || onChain.merkleRoot !== batch.merkleRoot) continue;
@@ -409,8 +408,9 @@ export class Keeper {
   }
 
   /**
-   * The attempt that was mined: the one that succeeded if any (one keeper's attempts share a
-   * nonce, and the batch id admits one anchor), else the latest that reverted.
+   * The mined attempt that decides the batch: the one that succeeded if any (one keeper's
+   * attempts share a nonce, and the batch id admits one anchor); else the latest that reverted,
+   * unless (in turns) a later attempt, another keeper's, is still pending and may yet succeed.
    */
   private async findMined(batch: BatchRecord): Promise<MinedTx | undefined> {
     let reverted: MinedTx | undefined;
@@ -419,6 +419,7 @@ export class Keeper {
       if (mined?.success) return mined;
       reverted ??= mined;
     }
+    if (this.turns && reverted && reverted.hash !== batch.txAttempts.at(-1)!.hash) return undefined;
     return reverted;
   }
 
