@@ -93,14 +93,13 @@ export class LogMonitor {
     const gateway: View = { name: "the gateway", url: this.gatewayUrl, checkpoint, note };
     const last = this.last;
     if (last) {
-      const problem = await this.contradiction(last, gateway, (size) =>
-        checkpoint.size < last.checkpoint.size
-          ? `the log went back from size ${last.checkpoint.size} to ${checkpoint.size}`
-          : checkpoint.size === last.checkpoint.size
-            ? `the log key signed two roots for size ${size}`
-            : `the checkpoint at size ${checkpoint.size} does not extend the one seen at size ${last.checkpoint.size}`,
-        { goingBack: checkpoint.size < last.checkpoint.size },
-      );
+      const goingBack = checkpoint.size < last.checkpoint.size;
+      const reason = goingBack
+        ? `the log went back from size ${last.checkpoint.size} to ${checkpoint.size}`
+        : checkpoint.size === last.checkpoint.size
+          ? `the log key signed two roots for size ${checkpoint.size}`
+          : `the checkpoint at size ${checkpoint.size} does not extend the one seen at size ${last.checkpoint.size}`;
+      const problem = await this.contradiction(last, gateway, reason, { goingBack });
       if (problem) return problem;
     }
     const warnings: string[] = [];
@@ -119,11 +118,12 @@ export class LogMonitor {
     const largest = views.reduce((a, b) => (b.checkpoint.size > a.checkpoint.size ? b : a));
     for (const view of views) {
       if (view === largest) continue;
-      const problem = await this.contradiction(view, largest, () =>
-        view === anchored || largest === anchored
-          ? `${(view === anchored ? largest : view).name}'s checkpoint at size ${(view === anchored ? largest : view).checkpoint.size} is not an extension of the log anchored on chain (size ${anchored!.checkpoint.size})`
-          : `split view: ${view.name} holds size ${view.checkpoint.size} with root ${view.checkpoint.root}, ${largest.name} holds size ${largest.checkpoint.size}, whose first ${view.checkpoint.size} entries differ`,
-      );
+      const signed = view === anchored ? largest : view;
+      const reason =
+        anchored && (view === anchored || largest === anchored)
+          ? `${signed.name}'s checkpoint at size ${signed.checkpoint.size} is not an extension of the log anchored on chain (size ${anchored.checkpoint.size})`
+          : `split view: ${view.name} holds size ${view.checkpoint.size} with root ${view.checkpoint.root}, ${largest.name} holds size ${largest.checkpoint.size}, whose first ${view.checkpoint.size} entries differ`;
+      const problem = await this.contradiction(view, largest, reason);
       if (problem) return problem;
     }
     const refused = await condition?.(checkpoint);
@@ -146,13 +146,13 @@ export class LogMonitor {
    * An alarm when `a` and `b` cannot both be true (or, with `goingBack`, whenever the log
    * shrank), carrying the report for KPPEAnchor when the contradiction is proven; else undefined.
    */
-  private async contradiction(a: View, b: View, reason: (size: number) => string, options: { goingBack?: boolean } = {}): Promise<MonitorEvent | undefined> {
+  private async contradiction(a: View, b: View, reason: string, options: { goingBack?: boolean } = {}): Promise<MonitorEvent | undefined> {
     const [smaller, larger] = a.checkpoint.size <= b.checkpoint.size ? [a, b] : [b, a];
     const relation = await this.relate(smaller, larger);
     if (relation.type === "consistent" && !options.goingBack) return undefined;
-    const alarm = this.alarm(b.checkpoint.size, reason(b.checkpoint.size), [a.note, b.note]);
-    if (relation.type === "contradiction" && alarm.type === "alarm") alarm.alarm.report = this.report(smaller, larger, relation);
-    return alarm;
+    const event = this.alarm(b.checkpoint.size, reason, [a.note, b.note]);
+    if (relation.type === "contradiction") event.alarm.report = this.report(smaller, larger, relation);
+    return event;
   }
 
   /** Whether `larger`'s log extends `smaller`'s: asked of every server that may hold `larger`'s history, its own first. */
@@ -193,7 +193,7 @@ export class LogMonitor {
     return older && newer && { older, newer, prefixRoot, proof };
   }
 
-  private alarm(size: number, reason: string, evidence: string[]): MonitorEvent {
+  private alarm(size: number, reason: string, evidence: string[]): Extract<MonitorEvent, { type: "alarm" }> {
     return { type: "alarm", alarm: { size, reason, evidence } };
   }
 
