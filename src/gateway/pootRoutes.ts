@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { LogService } from "../log/service.ts";
 import { SLOT_SECONDS, WINDOW_SLOTS } from "../poot/params.ts";
-import { refuseTaskProof, type TaskProof } from "../poot/taskProof.ts";
+import { challengeSizes, refuseTaskProof, type TaskProof } from "../poot/taskProof.ts";
 import type { LedgerStore } from "../store/types.ts";
 import { errorBody } from "./errors.ts";
 import { decimal } from "./logRoutes.ts";
@@ -62,12 +62,7 @@ export function registerPootRoutes(app: FastifyInstance, { store, logService, po
       // Storage challenges are answered against this gateway's own log: read the roots they name first.
       const integrated = await logService.log.size();
       const roots = new Map<number, string>();
-      for (const p of proofs as TaskProof[]) {
-        const size = (p?.value as { size?: unknown } | undefined)?.size;
-        if (p?.type === "storage_availability" && Number.isSafeInteger(size) && (size as number) >= 1 && (size as number) <= integrated && !roots.has(size as number)) {
-          roots.set(size as number, await logService.log.root(size as number));
-        }
-      }
+      for (const size of challengeSizes(proofs)) if (size <= integrated) roots.set(size, await logService.log.root(size));
       const context = { deployment: poot.deployment, genesis: poot.genesis, logRoot: (size: number) => roots.get(size) };
       const now = Date.now() / 1000;
       const refused: Array<{ index: number; reason: string }> = [];

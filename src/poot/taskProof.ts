@@ -39,6 +39,19 @@ export function challengeIndex(slot: number, nodeId: string, size: number, root:
   return Number(BigInt(keccak256(solidityPacked(["uint64", "address", "bytes32"], [slot, getAddress(nodeId), root]))) % BigInt(size));
 }
 
+/**
+ * The log sizes the storage challenges among `proofs` were answered at (each once): whoever
+ * checks them reads the log's root at each size first. `proofs` may come from the network.
+ */
+export function challengeSizes(proofs: readonly unknown[]): number[] {
+  const sizes = new Set<number>();
+  for (const p of proofs as Array<Partial<TaskProof> | null>) {
+    const size = (p?.value as { size?: unknown } | undefined)?.size;
+    if (p?.type === "storage_availability" && Number.isSafeInteger(size) && (size as number) >= 1) sizes.add(size as number);
+  }
+  return [...sizes];
+}
+
 /** What a proof is checked against: the deployment, the slot clock, and the log's checkpoints. */
 export interface ProofContext {
   deployment: string;

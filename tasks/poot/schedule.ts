@@ -4,7 +4,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { AnchorChain } from "../../src/chain/anchorChain.ts";
 import { EPOCH_SLOTS, SLOT_SECONDS, WINDOW_SLOTS } from "../../src/poot/params.ts";
 import { leaderSchedule, type EpochSchedule } from "../../src/poot/schedule.ts";
-import type { TaskProof } from "../../src/poot/taskProof.ts";
+import { challengeSizes, type TaskProof } from "../../src/poot/taskProof.ts";
 import { DEFAULT_RETRY } from "../../src/runtime/retry.ts";
 import { consoleLog } from "../../src/runtime/taskLog.ts";
 import { openStore } from "../../src/store/open.ts";
@@ -133,9 +133,8 @@ async function proofsFromGateway(gateway: string, epoch: number): Promise<TaskPr
  */
 async function challengeRoots(gateway: string, proofs: TaskProof[]): Promise<Map<number, string>> {
   const base = gateway.replace(/\/$/, "");
-  const sizes = new Set(proofs.filter((p) => p.type === "storage_availability" && Number.isSafeInteger(p.value?.size) && (p.value.size as number) >= 1).map((p) => p.value.size as number));
   const roots = new Map<number, string>();
-  for (const size of sizes) {
+  for (const size of challengeSizes(proofs)) {
     const response = await fetch(`${base}/proof/inclusion?index=0&size=${size}`, { signal: AbortSignal.timeout(30_000) });
     if (response.ok) roots.set(size, ((await response.json()) as { root: string }).root);
   }
