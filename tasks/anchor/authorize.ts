@@ -2,7 +2,7 @@ import { Contract, isAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { consoleLog } from "../../src/runtime/taskLog.ts";
 import { userError, userFacing } from "../errors.ts";
-import { anchorWallet, contractAddress, KPPE_ANCHOR, PROOF_RECORDER, reachChain, type ContractKind } from "./connect.ts";
+import { anchorWallet, contractAddress, KPPE_ANCHOR, PROOF_RECORDER, reachChain, requireOwner, type ContractKind } from "./connect.ts";
 
 interface Args {
   address: string;
@@ -34,10 +34,7 @@ async function authorize(kind: ContractKind, args: Args, hre: HardhatRuntimeEnvi
     console.log(`${args.address} is already ${want ? "" : "not "}a${role === "anchor" ? "n" : ""} ${role} of ${kind.name} ${target} on ${name}: nothing to do`);
     return;
   }
-  const contractOwner: string = await contract.owner();
-  if (contractOwner.toLowerCase() !== owner.address.toLowerCase()) {
-    throw userError(`only the owner of ${kind.name} ${target}, ${contractOwner}, can change its ${role}s; PRIVATE_KEY is ${owner.address} (set the owner's key with npx hardhat keystore set PRIVATE_KEY)`);
-  }
+  await requireOwner(contract, owner, `${kind.name} ${target}`, `change its ${role}s`);
   const tx = await contract.getFunction(write)(args.address, want);
   console.log(`${write}(${args.address}, ${want}) sent: ${tx.hash}`);
   await tx.wait(1);

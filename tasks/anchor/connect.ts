@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { BrowserProvider, hexlify, isAddress, randomBytes, Wallet, type Provider } from "ethers";
+import { BrowserProvider, hexlify, isAddress, randomBytes, Wallet, type Contract, type Provider } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { AnchorChain } from "../../src/chain/anchorChain.ts";
 import { rpcProvider } from "../../src/chain/rpcProvider.ts";
@@ -50,6 +50,17 @@ export async function secretWallet(hre: HardhatRuntimeEnvironment, secret: strin
   if (!local) throw userError(`no key: store it with \`npx hardhat keystore set ${secret}\` (or set the ${secret} environment variable)`);
   log("warn", `WARNING: no ${secret} set -- using Hardhat's public development account 0 (local chains only)`);
   return devWallet(0);
+}
+
+/**
+ * Throws, naming the owner and the key in use, unless `wallet` (PRIVATE_KEY) owns `contract` (a
+ * contract with `owner()`, described as `what`); `action` says what only the owner may do.
+ */
+export async function requireOwner(contract: Contract, wallet: { address: string }, what: string, action: string): Promise<void> {
+  const owner: string = await contract.getFunction("owner")();
+  if (owner.toLowerCase() !== wallet.address.toLowerCase()) {
+    throw userError(`only the owner of ${what}, ${owner}, can ${action}; PRIVATE_KEY is ${wallet.address} (set the owner's key with npx hardhat keystore set PRIVATE_KEY)`);
+  }
 }
 
 /** A contract the tasks find by option, environment variable or Ignition deployment. */

@@ -3,7 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { KPPE_ANCHOR_ABI } from "../../src/chain/kppeAnchorAbi.ts";
 import { consoleLog } from "../../src/runtime/taskLog.ts";
 import { userError, userFacing } from "../errors.ts";
-import { anchorWallet, contractAddress, reachChain } from "./connect.ts";
+import { anchorWallet, contractAddress, reachChain, requireOwner } from "./connect.ts";
 
 interface Args {
   signer: string;
@@ -25,17 +25,15 @@ export default function logSigner(args: Args, hre: HardhatRuntimeEnvironment): P
     const target = contractAddress(args.contract, chainId);
     const anchor = new Contract(target, [...KPPE_ANCHOR_ABI, "function owner() view returns (address)"], owner);
     const current = await anchor.logSigner();
-    if (current.signer.toLowerCase() === args.signer.toLowerCase() && !current.frozen) {
+    const same = current.signer.toLowerCase() === args.signer.toLowerCase();
+    if (same && !current.frozen) {
       console.log(`${args.signer} is already the log signer of KPPEAnchor ${target} on ${name}: nothing to do`);
       return;
     }
-    if (current.frozen && current.signer.toLowerCase() === args.signer.toLowerCase()) {
+    if (same) {
       throw userError(`${args.signer} equivocated (anchoring on ${target} is frozen): only another log signer lifts the freeze. Make a new log key (npx hardhat log:keygen) and set its signer`);
     }
-    const contractOwner: string = await anchor.owner();
-    if (contractOwner.toLowerCase() !== owner.address.toLowerCase()) {
-      throw userError(`only the owner of KPPEAnchor ${target}, ${contractOwner}, can set its log signer; PRIVATE_KEY is ${owner.address} (set the owner's key with npx hardhat keystore set PRIVATE_KEY)`);
-    }
+    await requireOwner(anchor, owner, `KPPEAnchor ${target}`, "set its log signer");
     const tx = await anchor.setLogSigner(args.signer, args.origin);
     console.log(`setLogSigner(${args.signer}, ${args.origin}) sent: ${tx.hash}`);
     await tx.wait(1);
