@@ -1,6 +1,5 @@
-import { sha256 } from "@noble/hashes/sha2.js";
 import { concat, getBytes, hexlify, keccak256, recoverAddress, toUtf8Bytes, TypedDataEncoder, Wallet } from "ethers";
-import { parseCheckpoint, parseNote, toBase64, type NoteSigner } from "./note.ts";
+import { keyIdOf as noteKeyIdOf, parseCheckpoint, parseNote, toBase64, UNASSIGNED, type NoteSigner } from "./note.ts";
 
 // The log's on-chain identity. Base has no Ed25519 precompile, so KPPEAnchor cannot check the
 // log key's note signatures for a few thousand gas; instead each checkpoint note also carries a
@@ -26,9 +25,9 @@ export function logCheckpointDigest(origin: string, size: number, root: string):
   return TypedDataEncoder.hash(LOG_DOMAIN, CHECKPOINT_TYPES, { origin, size, root });
 }
 
-/** SHA-256(name || 0x0A || 0xff || identifier || 20-byte address)[:4], as C2SP signed-note recommends. */
+/** The line's key ID: SHA-256(name || 0x0A || 0xff || identifier || 20-byte address)[:4] (note.ts `keyIdOf`). */
 function keyIdOf(name: string, address: string): Uint8Array {
-  return sha256(getBytes(concat([toUtf8Bytes(name + "\n"), Uint8Array.of(0xff), toUtf8Bytes(SIGNATURE_TYPE), getBytes(address)]))).subarray(0, 4);
+  return noteKeyIdOf(name, getBytes(concat([toUtf8Bytes(SIGNATURE_TYPE), address])), UNASSIGNED);
 }
 
 /** `note` (a signed checkpoint) with one more signature line: the log signer's, under the log key's name. */

@@ -14,6 +14,8 @@ import { hex32ToBytes, toHex } from "../hashing/hex.ts";
 export const ED25519 = 0x01;
 export const COSIGNATURE_V1 = 0x04;
 export type SignatureType = typeof ED25519 | typeof COSIGNATURE_V1;
+/** C2SP signed-note type for signatures without an assigned byte, followed by a longer identifier. */
+export const UNASSIGNED = 0xff;
 const SIGNATURE_PREFIX = "\u2014 ";
 /** Signature lines a note may carry; the spec asks verifiers to accept at least 16. */
 const MAX_SIGNATURES = 100;
@@ -54,8 +56,11 @@ function checkName(name: string): void {
   if (name.length === 0 || /[\s+]/u.test(name)) bad("BAD_KEY_NAME", `key name ${JSON.stringify(name)}: must be non-empty, with no spaces or '+'`);
 }
 
-/** SHA-256(name || 0x0A || type || public key)[:4], as C2SP signed-note recommends (and tlog-cosignature requires). */
-export function keyIdOf(name: string, publicKey: Uint8Array, type: SignatureType = ED25519): Uint8Array {
+/**
+ * SHA-256(name || 0x0A || type || public key)[:4], as C2SP signed-note recommends (and
+ * tlog-cosignature requires); type 0xff (no byte assigned) puts its identifier before the key.
+ */
+export function keyIdOf(name: string, publicKey: Uint8Array, type: SignatureType | typeof UNASSIGNED = ED25519): Uint8Array {
   const nameBytes = new TextEncoder().encode(name);
   const input = new Uint8Array(nameBytes.length + 2 + publicKey.length);
   input.set(nameBytes);
