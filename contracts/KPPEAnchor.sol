@@ -13,11 +13,13 @@ import {PaddedMerkle} from "./libraries/PaddedMerkle.sol";
 /// checkpoints they complete; refuses a log history that is not an extension of the anchored one,
 /// and verifies K-PPE membership proofs and log inclusion proofs.
 /// @dev Storage is laid out for the anchoring hot path (see docs/contracts.md, "Gas"): a batch
-/// costs two fresh slots (root, packed metadata) and a third for its log root; the head (latest
-/// id, running total, whether checkpoints began, and the last anchor that passed the
-/// authorization check) shares one slot, so a keeper that anchors repeatedly pays for no mapping
-/// read. Ids are consecutive, so `prevRoot` is the root of batch `batchId - 1`, read, not stored.
-/// Once checkpoints begin, the running total is the log size.
+/// costs a fresh slot for its root and one for its log root, and half a slot of metadata (two
+/// consecutive batches share one, so every other batch writes a slot that is already in use);
+/// the head (latest id, running total, whether checkpoints began, and the last anchor that passed
+/// the authorization check) shares one slot, so a keeper that anchors repeatedly pays for no
+/// mapping read. Ids are consecutive, so `prevRoot` is the root of batch `batchId - 1` and
+/// `eventCount` the difference of two running totals, read, not stored; the tree depth follows
+/// from the count. Once checkpoints begin, the running total is the log size.
 contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
     string private constant PROTOCOL = "K-PPE-v1";
     bytes32 private constant CHECKPOINT_TYPEHASH = keccak256("Checkpoint(string origin,uint64 size,bytes32 root)");
@@ -32,14 +34,22 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         abi.encode(keccak256("EIP712Domain(string name,string version)"), keccak256("KPPE log"), keccak256("1"))
     );
 
-    struct StoredBatch {
-        bytes32 merkleRoot;
-        // Packed into one slot:
-        uint32 eventCount;
-        uint8 treeDepth;
+    /// @dev The metadata of batches 2p (`even*`) and 2p + 1 (`odd*`) in one slot. `total` is the
+    /// running total of anchored events after the batch (the log size, for a checkpoint batch).
+    struct BatchPair {
+        uint48 evenTotal;
+        uint40 evenTimestamp;
+        uint40 evenAnchoredAt;
+        uint48 oddTotal;
+        uint40 oddTimestamp;
+        uint40 oddAnchoredAt;
+    }
+
+    /// @dev A batch's metadata, unpacked; `anchoredAt` is 0 for a batch that does not exist.
+    struct BatchInfo {
+        uint256 total;
         uint64 timestamp;
         uint64 anchoredAt;
-        uint48 logSize; // 0 for a batch anchored without a checkpoint
     }
 
     struct Head {
@@ -58,7 +68,8 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         uint64 pendingFrom;
     }
 
-    mapping(uint256 batchId => StoredBatch batch) private _batches;
+    mapping(uint256 batchId => bytes32 merkleRoot) private _merkleRoots;
+    mapping(uint256 pair => BatchPair metadata) private _batchPairs;
     mapping(uint256 batchId => bytes32 logRoot) private _logRoots;
     mapping(address anchor => bool authorized) private _authorized;
     Head private _head;
@@ -79,7 +90,7 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         uint8 treeDepth,
         uint64 timestamp
     ) external virtual {
-        Head memory head = _checkAnchor(batchId, merkleRoot, eventCount, treeDepth);
+        Head memory head = _checkAnchor(batchId, merkleRoot, eventCount, treeDepth, timestamp);
         // One test of the flags on the hot path; which one is set is worked out only on the way to a revert.
         if (head.flags & (CHECKPOINTS | FROZEN) != 0) {
             if (head.flags & FROZEN != 0) revert LogFrozen(_logSigner);
@@ -87,7 +98,7 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         }
         uint256 total = uint256(head.totalEventsAnchored) + eventCount;
         if (total > type(uint48).max) revert TotalEventsOverflow(total);
-        _store(head, batchId, merkleRoot, eventCount, treeDepth, timestamp, 0, total);
+        _store(head, batchId, merkleRoot, eventCount, treeDepth, timestamp, total);
     }
 
     /// @inheritdoc IKPPEAnchor
@@ -117,7 +128,7 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         bytes32[] calldata consistencyProof,
         bytes calldata witnessSignatures
     ) internal {
-        Head memory head = _checkAnchor(batchId, merkleRoot, eventCount, treeDepth);
+        Head memory head = _checkAnchor(batchId, merkleRoot, eventCount, treeDepth, timestamp);
         if (logRoot == bytes32(0)) revert ZeroLogRoot();
         if (head.flags & (WITNESSED | FROZEN) != 0) {
             if (head.flags & FROZEN != 0) revert LogFrozen(_logSigner);
@@ -137,7 +148,7 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
             _firstCheckpointBatchId = batchId;
         }
         _logRoots[batchId] = logRoot;
-        _store(head, batchId, merkleRoot, eventCount, treeDepth, timestamp, uint48(logSize), logSize);
+        _store(head, batchId, merkleRoot, eventCount, treeDepth, timestamp, logSize);
         emit LogCheckpointAnchored(batchId, logSize, logRoot, msg.sender);
     }
 
@@ -253,9 +264,9 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
     ) external {
         address signer = _checkReportable();
         _checkLogSignature(signer, signed, 0);
-        uint256 anchoredSize = _batches[batchId].logSize;
-        if (anchoredSize == 0) revert NoCheckpoint(batchId);
         bytes32 anchoredRoot = _logRoots[batchId];
+        if (anchoredRoot == bytes32(0)) revert NoCheckpoint(batchId);
+        uint256 anchoredSize = _batchInfo(batchId).total;
         bool contradicts = signed.size <= anchoredSize
             ? _contradicts(signed.size, signed.root, anchoredSize, anchoredRoot, prefixRoot, proof)
             : _contradicts(anchoredSize, anchoredRoot, signed.size, signed.root, prefixRoot, proof);
@@ -286,7 +297,7 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         bytes32 root2,
         bytes32 prefixRoot,
         bytes32[] calldata proof
-    ) private pure returns (bool) {
+    ) private view returns (bool) {
         if (size1 > size2) return false;
         if (size1 == size2) return root1 != root2;
         return prefixRoot != root1 && LogMerkle.verifyConsistency(size1, size2, prefixRoot, root2, proof);
@@ -298,7 +309,7 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
     }
 
     /// @dev The checks both anchoring calls share; returns the head with the caller cached.
-    function _checkAnchor(uint256 batchId, bytes32 merkleRoot, uint32 eventCount, uint8 treeDepth)
+    function _checkAnchor(uint256 batchId, bytes32 merkleRoot, uint32 eventCount, uint8 treeDepth, uint64 timestamp)
         private
         view
         returns (Head memory head)
@@ -313,8 +324,10 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         if (eventCount == 0) revert ZeroEventCount();
         uint8 expectedDepth = PaddedMerkle.depthFor(eventCount);
         if (treeDepth != expectedDepth) revert TreeDepthMismatch(eventCount, treeDepth, expectedDepth);
+        if (timestamp > type(uint40).max) revert TimestampTooLarge(timestamp);
     }
 
+    /// @dev `treeDepth` is checked by `_checkAnchor` and only passed on to the event.
     function _store(
         Head memory head,
         uint256 batchId,
@@ -322,23 +335,34 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         uint32 eventCount,
         uint8 treeDepth,
         uint64 timestamp,
-        uint48 logSize,
         uint256 total
     ) private {
-        bytes32 prevRoot = _batches[head.latestBatchId].merkleRoot;
-        _batches[batchId] = StoredBatch({
-            merkleRoot: merkleRoot,
-            eventCount: eventCount,
-            treeDepth: treeDepth,
-            timestamp: timestamp,
-            anchoredAt: uint64(block.timestamp),
-            logSize: logSize
-        });
+        bytes32 prevRoot = _merkleRoots[head.latestBatchId];
+        _merkleRoots[batchId] = merkleRoot;
+        // Checked: total fits 48 bits, timestamp 40; block time fits 40 bits until the year 36812.
+        BatchPair storage pair = _batchPairs[batchId >> 1];
+        if (batchId & 1 == 0) {
+            (pair.evenTotal, pair.evenTimestamp, pair.evenAnchoredAt) = (uint48(total), uint40(timestamp), uint40(block.timestamp));
+        } else {
+            (pair.oddTotal, pair.oddTimestamp, pair.oddAnchoredAt) = (uint48(total), uint40(timestamp), uint40(block.timestamp));
+        }
         // batchId == latestBatchId + 1 (checked), and a uint40 holds 10^12 batches.
         head.latestBatchId = uint40(batchId);
         head.totalEventsAnchored = uint48(total);
         _head = head;
         emit KPPEMerkleAnchored(PROTOCOL, batchId, merkleRoot, eventCount, treeDepth, prevRoot);
+    }
+
+    function _batchInfo(uint256 batchId) private view returns (BatchInfo memory) {
+        BatchPair storage pair = _batchPairs[batchId >> 1];
+        if (batchId & 1 == 0) return BatchInfo(pair.evenTotal, pair.evenTimestamp, pair.evenAnchoredAt);
+        return BatchInfo(pair.oddTotal, pair.oddTimestamp, pair.oddAnchoredAt);
+    }
+
+    /// @dev Events in batch `batchId` (a batch that exists), from the running totals before and after it.
+    function _eventCount(uint256 batchId, uint256 total) private view returns (uint32) {
+        // Each batch's count was a uint32, and the totals of batch 0 (which never exists) are 0.
+        return uint32(total - _batchInfo(batchId - 1).total);
     }
 
     /// @inheritdoc IKPPEAnchor
@@ -349,9 +373,9 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         bytes32 contentHash,
         bytes32[] calldata proof
     ) external view returns (bool) {
-        uint256 logSize = _batches[batchId].logSize;
-        if (logSize == 0) return false;
-        return LogMerkle.verifyInclusion(index, logSize, LogMerkle.leafHash(eventHash, contentHash), proof, _logRoots[batchId]);
+        bytes32 logRoot = _logRoots[batchId];
+        if (logRoot == bytes32(0)) return false;
+        return LogMerkle.verifyInclusion(index, _batchInfo(batchId).total, LogMerkle.leafHash(eventHash, contentHash), proof, logRoot);
     }
 
     /// @inheritdoc IKPPEAnchor
@@ -360,10 +384,10 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         view
         returns (uint64 logSize, bytes32 logRoot, uint64 firstSequence)
     {
-        StoredBatch storage batch = _batches[batchId];
-        logSize = batch.logSize;
-        if (logSize == 0) return (0, bytes32(0), 0);
-        return (logSize, _logRoots[batchId], logSize - batch.eventCount + 1);
+        logRoot = _logRoots[batchId];
+        if (logRoot == bytes32(0)) return (0, bytes32(0), 0);
+        logSize = uint64(_batchInfo(batchId).total);
+        return (logSize, logRoot, uint64(_batchInfo(batchId - 1).total) + 1);
     }
 
     /// @inheritdoc IKPPEAnchor
@@ -391,21 +415,24 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         view
         returns (bool)
     {
-        StoredBatch storage batch = _batches[batchId];
-        return PaddedMerkle.verifyKeccak(batch.merkleRoot, batch.eventCount, eventHash, proof, leafIndex);
+        bytes32 merkleRoot = _merkleRoots[batchId];
+        if (merkleRoot == bytes32(0)) return false;
+        return PaddedMerkle.verifyKeccak(merkleRoot, _eventCount(batchId, _batchInfo(batchId).total), eventHash, proof, leafIndex);
     }
 
     /// @inheritdoc IKPPEAnchor
     function getBatch(uint256 batchId) public view returns (MerkleBatch memory) {
-        StoredBatch storage batch = _batches[batchId];
-        if (batch.merkleRoot == bytes32(0)) return MerkleBatch(0, 0, 0, 0, 0, 0, false);
+        bytes32 merkleRoot = _merkleRoots[batchId];
+        if (merkleRoot == bytes32(0)) return MerkleBatch(0, 0, 0, 0, 0, 0, false);
+        BatchInfo memory info = _batchInfo(batchId);
+        uint32 eventCount = _eventCount(batchId, info.total);
         return MerkleBatch({
-            merkleRoot: batch.merkleRoot,
-            eventCount: batch.eventCount,
-            treeDepth: batch.treeDepth,
-            timestamp: batch.timestamp,
-            anchoredAt: batch.anchoredAt,
-            prevRoot: _batches[batchId - 1].merkleRoot,
+            merkleRoot: merkleRoot,
+            eventCount: eventCount,
+            treeDepth: PaddedMerkle.depthFor(eventCount),
+            timestamp: info.timestamp,
+            anchoredAt: info.anchoredAt,
+            prevRoot: _merkleRoots[batchId - 1],
             exists: true
         });
     }
@@ -435,8 +462,9 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
         returns (uint256 batchId, bytes32 merkleRoot, uint32 eventCount, uint64 anchoredAt)
     {
         batchId = _head.latestBatchId;
-        StoredBatch storage batch = _batches[batchId];
-        return (batchId, batch.merkleRoot, batch.eventCount, batch.anchoredAt);
+        if (batchId == 0) return (0, bytes32(0), 0, 0);
+        BatchInfo memory info = _batchInfo(batchId);
+        return (batchId, _merkleRoots[batchId], _eventCount(batchId, info.total), info.anchoredAt);
     }
 
     /// @inheritdoc IKPPEAnchor
@@ -446,7 +474,7 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
 
     /// @inheritdoc IKPPEAnchor
     function latestRoot() external view returns (bytes32) {
-        return _batches[_head.latestBatchId].merkleRoot;
+        return _merkleRoots[_head.latestBatchId];
     }
 
     /// @inheritdoc IKPPEAnchor
@@ -469,6 +497,6 @@ contract KPPEAnchor is IKPPEAnchor, Ownable2Step, EIP712 {
 
     /// @inheritdoc IKPPEAnchor
     function version() external pure returns (string memory) {
-        return "2.1.0";
+        return "2.2.0";
     }
 }

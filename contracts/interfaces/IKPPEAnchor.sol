@@ -80,6 +80,8 @@ interface IKPPEAnchor {
     error TreeDepthMismatch(uint32 eventCount, uint8 treeDepth, uint8 expectedDepth);
     /// @notice The running total of anchored events would overflow its 48-bit counter.
     error TotalEventsOverflow(uint256 total);
+    /// @notice `timestamp` is above 2^40 - 1: batch timestamps are seconds (stored in 40 bits, enough until the year 36812).
+    error TimestampTooLarge(uint64 timestamp);
     /// @notice The zero address cannot be authorized.
     error ZeroAddressAnchor();
     /// @notice This deployment anchors log checkpoints (since batch `checkpointBatchId`): a root

@@ -7,23 +7,32 @@ pragma solidity ^0.8.28;
 /// node = sha256(0x01 || left || right). Every proof that does not verify returns false,
 /// including `index >= size`, `size1 > size2`, `size1 == 0`, and a proof with an element too
 /// many or too few.
+/// @dev The proof checks are `view`, not `pure`, only because they call the SHA-256 precompile
+/// from assembly (hashing in one scratch buffer saves 3,000-9,400 gas an anchor; docs/contracts.md).
 library LogMerkle {
     /// @notice sha256(0x00 || eventHash || contentHash): the log leaf of a ledger entry.
     function leafHash(bytes32 eventHash, bytes32 contentHash) internal pure returns (bytes32) {
         return sha256(abi.encodePacked(bytes1(0x00), eventHash, contentHash));
     }
 
-    /// @notice sha256(0x01 || left || right). Each call allocates 97 bytes of memory; over a
-    /// 40-element proof that costs a few hundred gas, less than the code to reuse a buffer.
-    function nodeHash(bytes32 left, bytes32 right) internal pure returns (bytes32) {
-        return sha256(abi.encodePacked(bytes1(0x01), left, right));
+    /// @notice sha256(0x01 || left || right): 65 bytes written past the free-memory pointer
+    /// (never allocated), the hash returned through the scratch slot.
+    function nodeHash(bytes32 left, bytes32 right) internal view returns (bytes32 hash) {
+        assembly ("memory-safe") {
+            let buffer := mload(0x40)
+            mstore8(buffer, 0x01)
+            mstore(add(buffer, 1), left)
+            mstore(add(buffer, 33), right)
+            if iszero(staticcall(gas(), 0x02, buffer, 65, 0x00, 0x20)) { revert(0, 0) }
+            hash := mload(0x00)
+        }
     }
 
     /// @notice True when `proof` places `leaf` at `index` in the tree of `size` leaves with `root`
     /// (RFC 9162 section 2.1.3.2).
     function verifyInclusion(uint256 index, uint256 size, bytes32 leaf, bytes32[] memory proof, bytes32 root)
         internal
-        pure
+        view
         returns (bool)
     {
         if (index >= size) return false;
@@ -52,7 +61,7 @@ library LogMerkle {
     /// and is refused; equal sizes need an empty proof and equal roots.
     function verifyConsistency(uint256 size1, uint256 size2, bytes32 root1, bytes32 root2, bytes32[] memory proof)
         internal
-        pure
+        view
         returns (bool)
     {
         if (size1 == 0 || size1 > size2) return false;
@@ -68,21 +77,42 @@ library LogMerkle {
         }
         bytes32 fr = seeded ? root1 : proof[0];
         bytes32 sr = fr;
-        for (uint256 i = seeded ? 0 : 1; i < proof.length; ++i) {
-            if (sn == 0) return false;
-            bytes32 c = proof[i];
-            if (fn & 1 == 1 || fn == sn) {
-                fr = nodeHash(c, fr);
-                sr = nodeHash(c, sr);
-                while (fn & 1 == 0 && fn != 0) {
-                    fn >>= 1;
-                    sn >>= 1;
+        // The loop of RFC 9162 section 2.1.4.2 in assembly: proof elements read without bounds
+        // checks (i < length) and both hashes in one scratch buffer past the free pointer.
+        assembly ("memory-safe") {
+            let buffer := mload(0x40)
+            let element := add(proof, 0x20)
+            let end := add(element, shl(5, mload(proof)))
+            if iszero(seeded) { element := add(element, 0x20) }
+            for {} lt(element, end) { element := add(element, 0x20) } {
+                if iszero(sn) { break }
+                let c := mload(element)
+                mstore8(buffer, 0x01)
+                switch or(and(fn, 1), eq(fn, sn))
+                case 1 {
+                    mstore(add(buffer, 1), c)
+                    mstore(add(buffer, 33), fr)
+                    if iszero(staticcall(gas(), 0x02, buffer, 65, 0x00, 0x20)) { revert(0, 0) }
+                    fr := mload(0x00)
+                    mstore(add(buffer, 33), sr)
+                    if iszero(staticcall(gas(), 0x02, buffer, 65, 0x00, 0x20)) { revert(0, 0) }
+                    sr := mload(0x00)
+                    for {} and(iszero(and(fn, 1)), iszero(iszero(fn))) {} {
+                        fn := shr(1, fn)
+                        sn := shr(1, sn)
+                    }
                 }
-            } else {
-                sr = nodeHash(sr, c);
+                default {
+                    mstore(add(buffer, 1), sr)
+                    mstore(add(buffer, 33), c)
+                    if iszero(staticcall(gas(), 0x02, buffer, 65, 0x00, 0x20)) { revert(0, 0) }
+                    sr := mload(0x00)
+                }
+                fn := shr(1, fn)
+                sn := shr(1, sn)
             }
-            fn >>= 1;
-            sn >>= 1;
+            // A proof with elements left over when the path ended is refused.
+            if lt(element, end) { sn := 1 }
         }
         return sn == 0 && fr == root1 && sr == root2;
     }

@@ -116,9 +116,9 @@ contract KPPEAnchorTest is CheatsTest {
     function test_anchor_revertsWhenTotalWouldOverflow() public {
         anchorLeaves(1, leavesFrom(1, 1));
         // Head slot (after Ownable's owner, Ownable2Step's pendingOwner, EIP712's two fallback
-        // strings, _batches, _logRoots, _authorized): lastAnchor in bits 0-159, latestBatchId in
-        // 160-199, totalEventsAnchored in 200-247, flags in 248-255.
-        bytes32 headSlot = bytes32(uint256(7));
+        // strings, _merkleRoots, _batchPairs, _logRoots, _authorized): lastAnchor in bits 0-159,
+        // latestBatchId in 160-199, totalEventsAnchored in 200-247, flags in 248-255.
+        bytes32 headSlot = bytes32(uint256(8));
         uint256 head = uint256(vm.load(address(anchor), headSlot));
         assertEq((head >> 200) & type(uint48).max, 1, "head slot layout as documented");
         uint256 nearMax = uint256(type(uint48).max) - 1;
@@ -163,6 +163,47 @@ contract KPPEAnchorTest is CheatsTest {
             assertEq(anchor.latestBatchId(), latest, "latestBatchId follows the highest anchored id");
             assertEq(anchor.totalEventsAnchored(), total, "total counts every anchored event once");
         }
+    }
+
+    /// Two consecutive batches share a metadata slot: writing one must never change the other's
+    /// count, depth, timestamps or chaining, whichever half it is in.
+    function testFuzz_anchor_neighboursKeepTheirMetadata(uint32[7] memory counts, uint40[7] memory timestamps, uint32[7] memory gaps) public {
+        uint256 when = 1_700_000_000;
+        uint64[7] memory anchoredAt;
+        for (uint256 i; i < counts.length; i++) {
+            counts[i] = uint32(bound(counts[i], 1, type(uint32).max));
+            when += bound(gaps[i], 0, 1 << 30);
+            vm.warp(when);
+            anchoredAt[i] = uint64(when);
+            uint8 depth;
+            while ((uint256(1) << depth) < counts[i]) depth++;
+            vm.prank(KEEPER);
+            anchor.anchorMerkleRoot(i + 1, keccak256(abi.encode(i)), counts[i], depth, timestamps[i]);
+        }
+        for (uint256 i; i < counts.length; i++) {
+            IKPPEAnchor.MerkleBatch memory b = anchor.getBatch(i + 1);
+            uint8 depth;
+            while ((uint256(1) << depth) < counts[i]) depth++;
+            assertEq(b.merkleRoot, keccak256(abi.encode(i)), "root");
+            assertEq(b.eventCount, counts[i], "count");
+            assertEq(b.treeDepth, depth, "depth");
+            assertEq(b.timestamp, timestamps[i], "timestamp");
+            assertEq(b.anchoredAt, anchoredAt[i], "anchoredAt");
+            assertEq(b.prevRoot, i == 0 ? bytes32(0) : keccak256(abi.encode(i - 1)), "prevRoot");
+        }
+        (, , uint32 latestCount, uint64 latestAt) = anchor.getLatestBatch();
+        assertEq(latestCount, counts[6], "latest count");
+        assertEq(latestAt, anchoredAt[6], "latest anchoredAt");
+    }
+
+    function test_anchor_refusesATimestampBeyondFortyBits() public {
+        uint64 tooLarge = uint64(1) << 40; // milliseconds since 1970 passed this in 2004
+        vm.prank(KEEPER);
+        vm.expectRevert(abi.encodeWithSelector(IKPPEAnchor.TimestampTooLarge.selector, tooLarge));
+        anchor.anchorMerkleRoot(1, bytes32(uint256(1)), 1, 0, tooLarge);
+        vm.prank(KEEPER);
+        anchor.anchorMerkleRoot(1, bytes32(uint256(1)), 1, 0, tooLarge - 1);
+        assertEq(anchor.getBatch(1).timestamp, tooLarge - 1, "the largest timestamp is kept");
     }
 
     function bound(uint256 x, uint256 lo, uint256 hi) internal pure returns (uint256) {
@@ -246,6 +287,6 @@ contract KPPEAnchorTest is CheatsTest {
     }
 
     function test_version() public view {
-        assertTrue(keccak256(bytes(anchor.version())) == keccak256("2.1.0"), "version");
+        assertTrue(keccak256(bytes(anchor.version())) == keccak256("2.2.0"), "version");
     }
 }

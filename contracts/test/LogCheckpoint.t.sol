@@ -203,7 +203,7 @@ contract LogMerkleTest is CheatsTest {
         l[7] = sha256(hex"00606162636465666768696a6b6c6d6e6f");
     }
 
-    function test_vectors_rootsAndProofs() public pure {
+    function test_vectors_rootsAndProofs() public view {
         bytes32[] memory l = vectorLeaves();
         assertEq(ReferenceLog.root(l, 8), 0x5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328, "root 8");
         assertEq(ReferenceLog.root(l, 5), 0x4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4, "root 5");
@@ -225,7 +225,7 @@ contract LogMerkleTest is CheatsTest {
         assertTrue(!LogMerkle.verifyConsistency(8, 6, root8, root6, c), "size1 > size2");
     }
 
-    function testFuzz_everyProofOfASmallTree(uint256 seed, uint8 rawSize) public pure {
+    function testFuzz_everyProofOfASmallTree(uint256 seed, uint8 rawSize) public view {
         uint256 size = 1 + (rawSize % 40);
         bytes32[] memory l = new bytes32[](size);
         for (uint256 i; i < size; i++) l[i] = keccak256(abi.encode(seed, i));

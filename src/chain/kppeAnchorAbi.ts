@@ -35,6 +35,7 @@ export const KPPE_ANCHOR_ABI = [
   "error ZeroEventCount()",
   "error TreeDepthMismatch(uint32 eventCount, uint8 treeDepth, uint8 expectedDepth)",
   "error TotalEventsOverflow(uint256 total)",
+  "error TimestampTooLarge(uint64 timestamp)",
   "function setLogSigner(address signer, string origin)",
   "function logSigner() view returns (address signer, bytes32 originHash, bool frozen)",
   "function logCheckpointDigest(uint64 size, bytes32 root) view returns (bytes32)",
