@@ -245,7 +245,15 @@ contract LogMerkleTest is CheatsTest {
             assertTrue(LogMerkle.verifyConsistency(m, size, root1, root, c), "consistency");
             if (c.length > 0) {
                 assertTrue(!LogMerkle.verifyConsistency(m, size, root1, root, ReferenceLog.append(c, root)), "extended");
-                c[c.length - 1] ^= bytes32(uint256(1));
+                bytes32[] memory shorter = new bytes32[](c.length - 1);
+                for (uint256 j; j < shorter.length; j++) shorter[j] = c[j];
+                assertTrue(!LogMerkle.verifyConsistency(m, size, root1, root, shorter), "truncated");
+                // Off by one, each with the true root of that size (a root does not commit to its size).
+                assertTrue(!LogMerkle.verifyConsistency(m + 1, size, ReferenceLog.root(l, m + 1), root, c), "old size + 1");
+                if (m > 1) assertTrue(!LogMerkle.verifyConsistency(m - 1, size, ReferenceLog.root(l, m - 1), root, c), "old size - 1");
+                if (m < size - 1) assertTrue(!LogMerkle.verifyConsistency(m, size - 1, root1, ReferenceLog.root(l, size - 1), c), "new size - 1");
+                uint256 at = uint256(keccak256(abi.encode(seed, m))) % c.length;
+                c[at] ^= bytes32(uint256(1) << (uint256(keccak256(abi.encode(seed, m, at))) % 256));
                 assertTrue(!LogMerkle.verifyConsistency(m, size, root1, root, c), "bit flipped");
             }
         }
