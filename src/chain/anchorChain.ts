@@ -1,9 +1,17 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { Contract, formatUnits, Transaction, type Provider, type Wallet } from "ethers";
+import { Contract, Transaction, type Provider, type Wallet } from "ethers";
 import { KppeError } from "../errors.ts";
-import type { AnchorTarget } from "../store/types.ts";
 import { KPPE_ANCHOR_ABI } from "./kppeAnchorAbi.ts";
 import { shortMessage, withRetry, type RetryPolicy } from "../runtime/retry.ts";
+import { TxMonitor, type Fees, type MinedTx, type TxMonitorOptions, type WriteHooks } from "./txMonitor.ts";
+
+export type { Fees, MinedTx };
+
+/** Where batches are anchored: one contract on one chain. A ledger can be anchored on several. */
+export interface AnchorTarget {
+  chainId: number;
+  /** Lower-case 0x address. */
+  contract: string;
+}
 
 /** A batch as `getBatch` returns it. */
 export interface ChainBatch {
@@ -58,17 +66,6 @@ export interface LogStatement {
 export type EquivocationReport =
   | { older: LogStatement; newer: LogStatement; prefixRoot: string; proof: string[] }
   | { batchId: number; signed: LogStatement; prefixRoot: string; proof: string[] };
-
-export interface Fees {
-  maxFeePerGas: bigint;
-  maxPriorityFeePerGas: bigint;
-}
-
-export interface MinedTx {
-  hash: string;
-  blockNumber: number;
-  success: boolean;
-}
 
 /** The custom error's name in a decoded reason (`Name(arg, …)`), or undefined when it is not one. */
 export function revertName(reason: string): string | undefined {
@@ -264,40 +261,9 @@ export class ContractChain {
     }
   }
 
-  /**
-   * Estimates (a refused call throws ContractRevertedError, decoded, before anything is paid),
-   * signs, hands the signed transaction to `beforeSend` (to record it), sends, and waits for
-   * `confirmations` blocks. With `maxFeeWei`, nothing is signed while the base fee is above it
-   * (FEE_CAP: try again when fees fall), and the fee per gas never exceeds it.
-   */
-  async write(
-    functionName: string,
-    args: readonly unknown[],
-    options: { confirmations: number; pollMs?: number; maxFeeWei?: bigint; beforeSend?: (signed: { hash: string; raw: string }) => Promise<void>; afterSend?: () => void },
-  ): Promise<MinedTx> {
-    const gas = await this.estimate(functionName, args);
-    const { baseFee, fees } = await this.feesUnder(options.maxFeeWei);
-    if (!fees) {
-      throw new KppeError("FEE_CAP", `${functionName} not sent: the base fee ${formatUnits(baseFee, "gwei")} gwei is above the fee cap of ${formatUnits(options.maxFeeWei!, "gwei")} gwei; it is tried again when fees fall`);
-    }
-    const signed = await this.sign(functionName, args, { ...fees, nonce: await this.nonce("pending"), gasLimit: (gas * 12n) / 10n });
-    await options.beforeSend?.(signed);
-    await this.broadcast(signed.raw);
-    options.afterSend?.();
-    return this.confirmed(signed.hash, options.confirmations, options.pollMs);
-  }
-
-  /**
-   * Waits until `hash` is mined and `confirmations` blocks deep (its own block counts as one).
-   * Throws TX_DROPPED if the node forgets it while it is pending; the caller sends it again.
-   */
-  async confirmed(hash: string, confirmations: number, pollMs = 500): Promise<MinedTx> {
-    while (true) {
-      const mined = await this.mined(hash);
-      if (mined && (!mined.success || (await this.blockNumber()) - mined.blockNumber + 1 >= confirmations)) return mined;
-      if (!mined && !(await this.known(hash))) throw new KppeError("TX_DROPPED", `transaction ${hash} is neither mined nor pending: the node dropped it`);
-      await sleep(pollMs);
-    }
+  /** A call mined and confirmed by a TxMonitor with `options` (see TxMonitor.write). */
+  write(functionName: string, args: readonly unknown[], options: TxMonitorOptions & WriteHooks): Promise<MinedTx> {
+    return new TxMonitor(this, options).write(functionName, args, options);
   }
 
   /** The custom error of a failed call, decoded by the contract's ABI; undefined if the failure was not a revert. */

@@ -5,7 +5,8 @@ import { formatUnits, parseUnits, Transaction } from "ethers";
 import { KppeError } from "../errors.ts";
 import { StoredLog } from "../log/storedLog.ts";
 import { KppeTree, verifyKppeProof } from "../merkle/kppeTree.ts";
-import type { AnchorStore, AnchorTarget, BatchRecord, LedgerStore, ReceiptRecord, TxAttempt } from "../store/types.ts";
+import type { AnchorStore, AnchorTarget, BatchRecord, LedgerStore, ReceiptRecord } from "../store/types.ts";
+import { replacementFees, TxMonitor, type TxAttempt } from "../chain/txMonitor.ts";
 import { AnchorRevertedError, revertName, type AnchorCall, type AnchorChain, type MinedTx } from "../chain/anchorChain.ts";
 import { failpoint } from "../runtime/failpoints.ts";
 import { consoleLog, type TaskLog } from "../runtime/taskLog.ts";
@@ -50,10 +51,6 @@ export interface KeeperHealth {
 
 type DriveOutcome = "confirmed" | "failed" | "paused";
 
-/** Polls without a new block, while waiting for confirmations, before the keeper says the chain looks stalled. */
-const STALLED_CHAIN_POLLS = 15;
-const FEE_BUMP_NUMERATOR = 5n; // replacements pay 5/4 of the previous fees (nodes want at least +10%)
-const FEE_BUMP_DENOMINATOR = 4n;
 
 /**
  * The anchoring keeper. Each cycle: take the store's lease, recheck recent batches on chain (reorgs),
@@ -68,6 +65,7 @@ export class Keeper {
   private readonly store: LedgerStore;
   private readonly anchoring: AnchorStore;
   private readonly chain: AnchorChain;
+  private readonly monitor: TxMonitor;
   private readonly log: TaskLog;
   /** The RFC 9162 log over the ledger, kept in the store: each batch anchors its checkpoint. */
   private readonly ledgerLog: StoredLog;
@@ -105,6 +103,8 @@ export class Keeper {
     this.holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.leaseName = leaseName(this.target);
     this.maxFeeWei = parseUnits(String(this.settings.maxFeeGwei), "gwei");
+    const { confirmations, pollMs, stuckAfterMs } = this.settings;
+    this.monitor = new TxMonitor(this.chain, { confirmations, pollMs, stuckAfterMs, maxFeeWei: this.maxFeeWei, log: this.log });
     this.batcher = new Batcher({ store: this.store, chain: this.chain, ledgerLog: this.ledgerLog, witnesses: options.witnesses ?? [], maxEventsPerBatch: this.settings.maxEventsPerBatch, log: this.log });
     this.health = {
       status: "starting",
@@ -307,19 +307,19 @@ export class Keeper {
         if (sent !== "sent") return sent;
         continue;
       }
-      if ((await this.chain.nonce("latest")) > last.nonce) {
-        // A block may have taken one of our attempts since we looked: look again before deciding.
-        if (await this.findMined(batch)) continue;
+      const action = await this.monitor.pendingAction(batch.txAttempts);
+      if (action === "mined") continue;
+      if (action === "renonce") {
         // The nonce was used, and by none of our attempts (none is mined): sign again with a new one.
         this.log("warn", `WARNING: nonce ${last.nonce} of batch #${batch.batchNumber} was used by another transaction -- sending again with a new nonce`);
         const sent = await this.send(batch);
         if (sent !== "sent") return sent;
         continue;
       }
-      if (!(await this.chain.known(last.hash))) {
+      if (action === "rebroadcast") {
         this.log("warn", `WARNING: TX ${last.hash} of batch #${batch.batchNumber} is unknown to the node -- sending the same signed transaction again`);
         await this.chain.broadcast(last.raw);
-      } else if (Date.now() - Date.parse(last.sentAt) > this.settings.stuckAfterMs) {
+      } else if (action === "replace") {
         if ((await this.replace(batch)) === "paused") return "paused";
       }
       await this.untilNextPoll();
@@ -365,10 +365,7 @@ export class Keeper {
   /** Replaces a stuck transaction (same nonce, higher fees), unless that would pass the fee cap. */
   private async replace(batch: BatchRecord): Promise<"replaced" | "paused"> {
     const last = batch.txAttempts[batch.txAttempts.length - 1];
-    const bump = (value: string) => (BigInt(value) * FEE_BUMP_NUMERATOR) / FEE_BUMP_DENOMINATOR + 1n;
-    const current = await this.chain.currentFees();
-    const maxFeePerGas = max(bump(last.maxFeePerGas), current.maxFeePerGas);
-    const maxPriorityFeePerGas = min(max(bump(last.maxPriorityFeePerGas), current.maxPriorityFeePerGas), maxFeePerGas);
+    const { maxFeePerGas, maxPriorityFeePerGas } = replacementFees(last, await this.chain.currentFees());
     const age = Math.round((Date.now() - Date.parse(last.sentAt)) / 1000);
     if (maxFeePerGas > this.maxFeeWei) {
       return this.pauseForFees(
@@ -413,42 +410,21 @@ export class Keeper {
    * unless (in turns) a later attempt, another keeper's, is still pending and may yet succeed.
    */
   private async findMined(batch: BatchRecord): Promise<MinedTx | undefined> {
-    let reverted: MinedTx | undefined;
-    for (const attempt of [...batch.txAttempts].reverse()) {
-      const mined = await this.chain.mined(attempt.hash);
-      if (mined?.success) return mined;
-      reverted ??= mined;
-    }
-    if (this.turns && reverted && reverted.hash !== batch.txAttempts.at(-1)!.hash) return undefined;
-    return reverted;
+    const mined = await this.monitor.findMined(batch.txAttempts);
+    // In turns, another keeper's reverted attempt does not decide a batch whose newest attempt may still be mined.
+    if (this.turns && mined && !mined.success && mined.hash !== batch.txAttempts.at(-1)!.hash) return undefined;
+    return mined;
   }
 
-  /** Waits until the block holding `mined` has enough blocks on top; false if the transaction left the chain meanwhile. */
-  private async awaitConfirmations(mined: MinedTx): Promise<boolean> {
-    let lastBlock = -1;
-    let lastBlockAt = Date.now();
-    let warned = false;
-    while (true) {
-      const block = await this.chain.blockNumber();
-      const depth = block - mined.blockNumber + 1;
-      if (depth >= this.settings.confirmations) {
-        const again = await this.chain.mined(mined.hash);
-        return again !== undefined && again.blockNumber === mined.blockNumber;
-      }
-      if (block !== lastBlock) [lastBlock, lastBlockAt] = [block, Date.now()];
-      else if (!warned && Date.now() - lastBlockAt >= STALLED_CHAIN_POLLS * this.settings.pollMs) {
-        // A chain that mines only on transactions (npx hardhat node, automine) never adds the
-        // blocks that confirmations count: say so once, and what to do.
-        warned = true;
-        const message =
-          `no new block for ${Math.round((Date.now() - lastBlockAt) / 1000)} s while waiting for ${this.settings.confirmations} confirmation(s) (have ${depth}): ` +
-          "this chain seems to mine only on transactions (a local automining node); run with --confirmations 1 (CONFIRMATIONS=1) there, or send it transactions";
+  /** Waits for the confirmations (the lease renewed meanwhile); false if the transaction left the chain. */
+  private awaitConfirmations(mined: MinedTx): Promise<boolean> {
+    return this.monitor.awaitConfirmations(mined, {
+      onPoll: () => this.renewLease(),
+      onStall: (message) => {
         this.log("warn", `WARNING: ${message}`);
         this.setHealth("degraded", message);
-      }
-      await this.renewLease();
-      await this.untilNextPoll();
-    }
+      },
+    });
   }
 
   /** Writes every event's receipt, each proof verified, plus one `verifyProofView` sample; then marks the batch confirmed. */
@@ -596,6 +572,4 @@ function callOf(batch: BatchRecord, turn?: AnchorCall["turn"]): AnchorCall {
 /** KPPEAnchorScheduled's refusals of a turn: the batch is fine, the moment or the sender was not. */
 const TURN_ERRORS = new Set(["WrongSlot", "FallbackTooEarly", "NotInSchedule", "NoSchedule"]);
 
-const min = (a: bigint, b: bigint) => (a < b ? a : b);
-const max = (a: bigint, b: bigint) => (a > b ? a : b);
 const gwei = (wei: bigint) => formatUnits(wei, "gwei");

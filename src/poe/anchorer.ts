@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { parseUnits, Transaction } from "ethers";
+import { parseUnits } from "ethers";
 import { KppeError } from "../errors.ts";
 import { ContractRevertedError, type ContractRevert, type MinedTx } from "../chain/anchorChain.ts";
+import { attemptOf, TxMonitor } from "../chain/txMonitor.ts";
 import { failpoint } from "../runtime/failpoints.ts";
 import type { TaskLog } from "../runtime/taskLog.ts";
 import { FlowPayTree } from "../merkle/flowPayTree.ts";
@@ -41,6 +42,7 @@ export class PoeAnchorer {
   private readonly log: TaskLog;
   private readonly networkName: string;
   private readonly holder = `poe-${randomUUID()}`;
+  private readonly monitor: TxMonitor;
 
   constructor(options: { store: LedgerStore; chain: RecorderChain; settings: PoeSettings; log: TaskLog; networkName?: string }) {
     this.store = options.store;
@@ -48,6 +50,8 @@ export class PoeAnchorer {
     this.settings = options.settings;
     this.log = options.log;
     this.networkName = options.networkName ?? `chain-${options.chain.target.chainId}`;
+    const { confirmations, pollMs, stuckAfterMs, maxFeeGwei } = this.settings;
+    this.monitor = new TxMonitor(this.chain, { confirmations, pollMs, stuckAfterMs, maxFeeWei: parseUnits(String(maxFeeGwei), "gwei"), log: this.log });
   }
 
   /** Closes the open batch if it is due (or at once with `closeNow`), then anchors every closed batch. */
@@ -131,7 +135,10 @@ export class PoeAnchorer {
       throw new KppeError("POE_ROOT_MISMATCH", `checkpoint ${proofId} is recorded with root ${record.root} and ${record.leafCount} orders, not PoE batch #${batch.id}'s ${batch.merkleRoot} and ${batch.batchSize}`);
     }
     txHash ??= await this.recordingTx(batch);
-    const mined = await this.chain.confirmed(txHash, this.settings.confirmations, this.settings.pollMs);
+    const mined = await this.chain.mined(txHash);
+    if (!mined || !(await this.monitor.awaitConfirmations(mined))) {
+      throw new KppeError("POE_NOT_RECORDED", `PoE batch #${batch.id}: TX ${txHash}, which recorded checkpoint ${proofId}, left the chain (a reorg); the next cycle tries again`);
+    }
     failpoint("poe-after-record");
     batch = await this.update(batch, {
       status: "anchored",
@@ -145,40 +152,26 @@ export class PoeAnchorer {
   }
 
   /**
-   * Gets `recordCheckpoint` mined: the transaction signed before a crash if it can still be, else a
-   * new one. Returns the recording transaction, or undefined when the contract says the
-   * checkpoint is already recorded (found afterwards by its log).
+   * Gets `recordCheckpoint` mined through the transaction monitor, resuming from the transaction
+   * signed before a crash if there is one (mined, sent again, replaced when stuck, or signed anew
+   * when its nonce went elsewhere). Returns the recording transaction, or undefined when the
+   * contract says the checkpoint is already recorded (found afterwards by its log).
    */
   private async record(batch: PoeBatchRecord): Promise<string | undefined> {
     const args = recordCheckpointArgs(batch);
-    let mined: MinedTx | undefined;
-    if (batch.signedTx) {
-      const signed = Transaction.from(batch.signedTx);
-      if ((await this.chain.mined(signed.hash!)) || (await this.chain.known(signed.hash!))) {
-        mined = await this.chain.confirmed(signed.hash!, this.settings.confirmations, this.settings.pollMs);
-      } else if ((await this.chain.nonce("latest")) <= signed.nonce) {
-        this.log("warn", `WARNING: TX ${signed.hash} of PoE batch #${batch.id} is unknown to the node -- sending the same signed transaction again`);
-        await this.chain.broadcast(batch.signedTx);
-        mined = await this.chain.confirmed(signed.hash!, this.settings.confirmations, this.settings.pollMs);
-      }
-      // Otherwise its nonce went to another transaction: sign a new one below.
-    }
-    if (!mined) {
-      try {
-        mined = await this.chain.write("recordCheckpoint", args, {
-          confirmations: this.settings.confirmations,
-          pollMs: this.settings.pollMs,
-          maxFeeWei: parseUnits(String(this.settings.maxFeeGwei), "gwei"),
-          beforeSend: async (signed) => {
-            batch = await this.update(batch, { signedTx: signed.raw, anchorTxHash: signed.hash });
-            this.log("info", `TX sent: ${signed.hash} (recordCheckpoint, PoE batch #${batch.id})`);
-          },
-          afterSend: () => failpoint("poe-after-send"),
-        });
-      } catch (error) {
-        if (error instanceof ContractRevertedError) return this.refused(batch, error.revert);
-        throw error;
-      }
+    let mined: MinedTx;
+    try {
+      mined = await this.monitor.write("recordCheckpoint", args, {
+        attempts: batch.signedTx ? [attemptOf(batch.signedTx)] : [],
+        record: async (attempt) => {
+          batch = await this.update(batch, { signedTx: attempt.raw, anchorTxHash: attempt.hash });
+          this.log("info", `TX sent: ${attempt.hash} (recordCheckpoint, PoE batch #${batch.id})`);
+        },
+        afterSend: () => failpoint("poe-after-send"),
+      });
+    } catch (error) {
+      if (error instanceof ContractRevertedError) return this.refused(batch, error.revert);
+      throw error;
     }
     if (!mined.success) return this.refused(batch, await this.chain.revertReason("recordCheckpoint", args, mined.blockNumber));
     return mined.hash;

@@ -1,5 +1,6 @@
 import { DEFAULT_RETRY, type RetryPolicy } from "../runtime/retry.ts";
 import { applyNumbers } from "../keeper/settings.ts";
+import { DEFAULT_STUCK_AFTER_MS } from "../chain/txMonitor.ts";
 
 /** How FlowPay batches close and are anchored. Each has an environment variable and a task option. */
 export interface PoeSettings {
@@ -15,6 +16,8 @@ export interface PoeSettings {
   leaseTtlMs: number;
   /** Fee cap in gwei: above it nothing is sent until fees fall (MAX_FEE_GWEI, default 5, as the keeper's). */
   maxFeeGwei: number;
+  /** A transaction pending this long is replaced with higher fees, under the cap (STUCK_TX_MS, default 180,000, as the keeper's). */
+  stuckAfterMs: number;
   pollMs: number;
   retry: RetryPolicy;
 }
@@ -26,6 +29,7 @@ export const DEFAULT_POE_SETTINGS: PoeSettings = {
   intervalMs: 30_000,
   leaseTtlMs: 30_000,
   maxFeeGwei: 5,
+  stuckAfterMs: DEFAULT_STUCK_AFTER_MS,
   pollMs: 500,
   retry: DEFAULT_RETRY,
 };
@@ -37,6 +41,7 @@ const ENV = {
   intervalMs: "POE_INTERVAL_MS",
   leaseTtlMs: "LEASE_TTL_MS",
   maxFeeGwei: "MAX_FEE_GWEI",
+  stuckAfterMs: "STUCK_TX_MS",
 } as const;
 
 const LIMITS: Record<keyof typeof ENV, [number, number, boolean]> = {
@@ -46,6 +51,7 @@ const LIMITS: Record<keyof typeof ENV, [number, number, boolean]> = {
   intervalMs: [100, 86_400_000, true],
   leaseTtlMs: [1_000, 3_600_000, true],
   maxFeeGwei: [0.000001, 1_000_000, false],
+  stuckAfterMs: [1_000, 86_400_000, true],
 };
 
 /** Settings from task options (undefined: not given), then the environment, then the defaults. */

@@ -14,6 +14,7 @@ export type Failpoint =
   | "poe-after-send"
   | "poe-after-record"
   // Lucid sessions: registerSession sent and mined, the manifest not yet completed.
+  | "session-after-broadcast"
   | "session-after-send";
 
 export function failpoint(name: Failpoint): void {

@@ -4,6 +4,7 @@ import { KppeError } from "../errors.ts";
 import { ContractRevertedError } from "../chain/anchorChain.ts";
 import type { TaskLog } from "../runtime/taskLog.ts";
 import type { RecorderChain } from "../chain/recorderChain.ts";
+import { TxMonitor, type TxAttempt } from "../chain/txMonitor.ts";
 import { listInput } from "./chunks.ts";
 import { buildManifest, hashFiles, sessionKey, type SessionManifest } from "./manifest.ts";
 import { ByteProgress } from "../runtime/progress.ts";
@@ -19,8 +20,10 @@ export interface AnchorSessionOptions {
   manifestPath: string;
   chain: RecorderChain;
   confirmations: number;
-  /** Fee cap: nothing is sent while the base fee is above it (FEE_CAP). */
+  /** Fee cap: nothing is sent while the base fee is above it (FEE_CAP), and a replacement never passes it. */
   maxFeeWei?: bigint;
+  /** A registration pending this long is replaced with higher fees (default 180 s). */
+  stuckAfterMs?: number;
   log: TaskLog;
 }
 
@@ -36,22 +39,32 @@ export async function writeManifest(path: string, manifest: SessionManifest): Pr
   await rename(temporary, path);
 }
 
-/** What session:anchor records before it sends registerSession, beside the manifest, to finish after a crash. */
+/**
+ * What session:anchor records beside the manifest before each registerSession transaction it
+ * sends, to finish after a crash: every attempt (a replacement included), newest last.
+ */
 interface PendingRegistration {
   session_key: string;
   chain_id: number;
   contract: string;
-  tx_hash: string;
+  manifest_hash: string;
+  attempts: TxAttempt[];
 }
 
 const pendingPath = (manifestPath: string) => `${manifestPath}.pending.json`;
 
 async function readPending(path: string): Promise<PendingRegistration | undefined> {
   try {
-    return JSON.parse(await readFile(path, "utf8")) as PendingRegistration;
+    const pending = JSON.parse(await readFile(path, "utf8")) as PendingRegistration;
+    return Array.isArray(pending.attempts) && pending.attempts.length > 0 ? pending : undefined;
   } catch {
     return undefined;
   }
+}
+
+async function writePending(path: string, pending: PendingRegistration): Promise<void> {
+  await writeFile(`${path}.tmp`, JSON.stringify(pending) + "\n");
+  await rename(`${path}.tmp`, path);
 }
 
 /**
@@ -65,7 +78,8 @@ export async function anchorSession(o: AnchorSessionOptions): Promise<SessionMan
   const where = `chain ${o.chain.target.chainId} at ${o.chain.target.contract}`;
   const existing = await o.chain.getSession(key);
   const pending = await readPending(pendingPath(o.manifestPath));
-  const resuming = existing.registeredAt !== 0 && pending?.session_key === key && pending.chain_id === o.chain.target.chainId && pending.contract === o.chain.target.contract;
+  // This command sent a registration before it stopped: finish that one (mined, pending, dropped or stuck).
+  const resuming = pending?.session_key === key && pending.chain_id === o.chain.target.chainId && pending.contract === o.chain.target.contract;
   if (existing.registeredAt !== 0 && !resuming) {
     throw new KppeError(
       "SESSION_EXISTS",
@@ -80,40 +94,36 @@ export async function anchorSession(o: AnchorSessionOptions): Promise<SessionMan
   const progress = new ByteProgress("Hashing", files.reduce((n, f) => n + f.size, 0), o.log);
   const hashed = await hashFiles(files, o.chunkSize, (bytes) => progress.advance(bytes));
   progress.finish();
-  // Resuming: the start time and owner are the ones registered (a default start time is "now").
+  // Resuming: the start time and owner are the ones sent (a default start time is "now").
   const saved = resuming ? (JSON.parse(await readFile(o.manifestPath, "utf8")) as SessionManifest) : undefined;
   const manifest = buildManifest({ sessionId: o.sessionId, owner: saved?.owner ?? o.owner, startedAt: saved?.started_at ?? o.startedAt, chunkSize: o.chunkSize, ...hashed });
+  if (resuming && pending.manifest_hash !== manifest.manifest_hash) {
+    // The same recording must give the same manifest as the registration already sent.
+    throw new KppeError("SESSION_EXISTS", `session ${JSON.stringify(o.sessionId)}: registerSession was sent (TX ${pending.attempts.at(-1)!.hash}) with manifest hash ${pending.manifest_hash}, but ${o.input} now gives ${manifest.manifest_hash}: the recording or the options changed since`);
+  }
   await writeManifest(o.manifestPath, manifest);
   o.log("info", `Session ${JSON.stringify(o.sessionId)}: ${manifest.chunk_count} chunks of ${files.length} files, root ${manifest.root}, manifest hash ${manifest.manifest_hash} (manifest at ${o.manifestPath})`);
 
   const args = [key, manifest.manifest_hash, manifest.started_at, manifest.owner, manifest.root, manifest.chunk_count];
+  const attempts = resuming ? pending.attempts : [];
+  if (resuming) o.log("info", `Resuming: registerSession was sent before this command last stopped (TX ${attempts.at(-1)!.hash}); finishing it`);
   let mined;
-  if (resuming) {
-    // Registered by this command before it stopped: the same recording must give the same manifest.
-    if (existing.manifestHash !== manifest.manifest_hash) {
-      throw new KppeError("SESSION_EXISTS", `session ${JSON.stringify(o.sessionId)} was registered (TX ${pending!.tx_hash}) with manifest hash ${existing.manifestHash}, but ${o.input} now gives ${manifest.manifest_hash}: the recording or the options changed since`);
-    }
-    o.log("info", `Resuming: registerSession was sent before this command last stopped (TX ${pending!.tx_hash}); waiting for it`);
-    mined = await o.chain.confirmed(pending!.tx_hash, o.confirmations);
-  } else {
-    try {
-      mined = await o.chain.write("registerSession", args, {
-        confirmations: o.confirmations,
-        maxFeeWei: o.maxFeeWei,
-        // Recorded before it is sent: a crash after this point finishes on the next run.
-        beforeSend: async (signed) => {
-          const record: PendingRegistration = { session_key: key, chain_id: o.chain.target.chainId, contract: o.chain.target.contract, tx_hash: signed.hash };
-          await writeFile(`${pendingPath(o.manifestPath)}.tmp`, JSON.stringify(record) + "\n");
-          await rename(`${pendingPath(o.manifestPath)}.tmp`, pendingPath(o.manifestPath));
-          o.log("info", `TX sent: ${signed.hash} (registerSession)`);
-        },
-      });
-    } catch (error) {
-      if (error instanceof ContractRevertedError) throw new KppeError("SESSION_REFUSED", `registerSession reverted: ${error.reason}`, { cause: error });
-      throw error;
-    }
-    failpoint("session-after-send");
+  try {
+    mined = await new TxMonitor(o.chain, { confirmations: o.confirmations, maxFeeWei: o.maxFeeWei, stuckAfterMs: o.stuckAfterMs, log: o.log }).write("registerSession", args, {
+      attempts,
+      // Recorded before it is sent: a crash after this point finishes on the next run.
+      record: async (attempt) => {
+        attempts.push(attempt);
+        await writePending(pendingPath(o.manifestPath), { session_key: key, chain_id: o.chain.target.chainId, contract: o.chain.target.contract, manifest_hash: manifest.manifest_hash, attempts });
+        o.log("info", `TX sent: ${attempt.hash} (registerSession)`);
+      },
+      afterSend: () => failpoint("session-after-broadcast"),
+    });
+  } catch (error) {
+    if (error instanceof ContractRevertedError) throw new KppeError("SESSION_REFUSED", `registerSession reverted: ${error.reason}`, { cause: error });
+    throw error;
   }
+  failpoint("session-after-send");
   if (!mined.success) throw new KppeError("SESSION_REFUSED", `registerSession reverted on chain: ${(await o.chain.revertReason("registerSession", args, mined.blockNumber)).text}`);
   const registered = await o.chain.getSession(key);
   manifest.anchor = {

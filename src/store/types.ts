@@ -3,6 +3,10 @@ import type { Source } from "../ledger/sources.ts";
 import type { LogStore } from "../log/store.ts";
 import type { WitnessStore } from "../log/witnessStore.ts";
 import type { LedgerEntry, LedgerHead } from "../ledger/types.ts";
+import type { AnchorTarget } from "../chain/anchorChain.ts";
+import type { TxAttempt } from "../chain/txMonitor.ts";
+
+export type { AnchorTarget, TxAttempt };
 
 /** What the ledger needs inside one write transaction. */
 export interface LedgerTx {
@@ -69,24 +73,6 @@ export interface LedgerStore {
 
 /** Batch statuses as in the K-PPE `merkle_batches` table. */
 export type BatchStatus = "pending" | "submitted" | "confirmed" | "failed";
-
-/** Where batches are anchored: one contract on one chain. A ledger can be anchored on several. */
-export interface AnchorTarget {
-  chainId: number;
-  /** Lower-case 0x address. */
-  contract: string;
-}
-
-/** One signed `anchorMerkleRoot` transaction. Recorded before it is sent, so a crash cannot lose it. */
-export interface TxAttempt {
-  hash: string;
-  /** The signed transaction, to send again after a crash or a dropped reply. */
-  raw: string;
-  nonce: number;
-  maxFeePerGas: string;
-  maxPriorityFeePerGas: string;
-  sentAt: string;
-}
 
 /** A contiguous range of the ledger and what became of its root (a `merkle_batches` row). */
 export interface BatchRecord extends AnchorTarget {

@@ -30,6 +30,7 @@ export default function sessionAnchor(args: Args, hre: HardhatRuntimeEnvironment
     if (args.owner && !isAddress(args.owner)) throw userError(`--owner: ${JSON.stringify(args.owner)} is not an address (0x followed by 40 hex digits)`);
     if (args.confirmations < 1) throw userError(`--confirmations: expected at least 1, got ${args.confirmations}`);
     const startedAt = parseStartedAt(args.startedAt);
+    const poe = resolvePoeSettings();
     const { chain } = await openRecorder(hre, args, DEFAULT_RETRY, consoleLog);
     try {
       const manifest = await anchorSession({
@@ -41,8 +42,9 @@ export default function sessionAnchor(args: Args, hre: HardhatRuntimeEnvironment
         manifestPath: args.out || defaultManifestPath(args.input),
         chain,
         confirmations: args.confirmations,
-        // The same fee cap as the other ProofRecorder writer, poe:anchor (MAX_FEE_GWEI, default 5).
-        maxFeeWei: parseUnits(String(resolvePoeSettings().maxFeeGwei), "gwei"),
+        // The same fee cap and stuck limit as the other ProofRecorder writer, poe:anchor (MAX_FEE_GWEI, STUCK_TX_MS).
+        maxFeeWei: parseUnits(String(poe.maxFeeGwei), "gwei"),
+        stuckAfterMs: poe.stuckAfterMs,
         log: consoleLog,
       });
       const where = args.rpcUrl ? ["--rpc-url", args.rpcUrl] : hre.globalOptions.network ? ["--network", hre.globalOptions.network] : [];

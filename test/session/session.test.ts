@@ -237,6 +237,36 @@ describe("Lucid session anchoring on ProofRecorder", function () {
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
   });
 
+  it("session:anchor killed before its registration was mined, which the node then forgot, sends the same bytes again when run again", async function () {
+    this.timeout(120_000);
+    const recorder = await chain.deployRecorder(devWallet(0).address);
+    const contract = (await recorder.getAddress()).toLowerCase();
+    const dir = makeRecording(CHUNK);
+    const command = ["session:anchor", "--input", dir, "--session-id", "dropped-session", "--chunk-size", String(CHUNK), "--rpc-url", chain.url, "--contract", contract];
+    // No block until the test says: the registration stays in the mempool.
+    await chain.rpc("evm_setAutomine", [false]);
+    await chain.rpc("evm_setIntervalMining", [0]);
+    try {
+      const crashed = await hardhat(command, { env: { KPPE_FAILPOINT: "session-after-broadcast" } });
+      assert.equal(crashed.signal, "SIGKILL", crashed.stdout + crashed.stderr);
+      const sent = /TX sent: (0x[0-9a-f]{64}) \(registerSession\)/.exec(crashed.stdout)?.[1];
+      assert.ok(sent, crashed.stdout);
+      assert.equal(await chain.rpc("hardhat_dropTransaction", [sent]), true, "the node forgets it (a restart, a full mempool)");
+      await chain.rpc("evm_setAutomine", [true]);
+
+      const resumed = await hardhat(command);
+      assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+      assert.match(resumed.stdout, new RegExp(`Resuming: registerSession was sent before this command last stopped \\(TX ${sent}\\)`));
+      assert.match(resumed.stdout + resumed.stderr, /is unknown to the node -- sending the same signed transaction again/);
+      const manifest = JSON.parse(readFileSync(`${dir}.manifest.json`, "utf8"));
+      assert.equal(manifest.anchor.tx_hash, sent, "the bytes signed before the crash are the ones that registered it");
+      assert.equal((await recorder.queryFilter(recorder.filters.SessionRegistered())).length, 1);
+    } finally {
+      await chain.rpc("evm_setAutomine", [true]);
+      await chain.rpc("evm_setIntervalMining", [100]);
+    }
+  });
+
   it("session:anchor and session:verify as a user runs them (real processes)", async function () {
     this.timeout(120_000);
     const cli = await chain.deployRecorder(devWallet(0).address);
