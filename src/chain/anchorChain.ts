@@ -67,11 +67,6 @@ export type EquivocationReport =
   | { older: LogStatement; newer: LogStatement; prefixRoot: string; proof: string[] }
   | { batchId: number; signed: LogStatement; prefixRoot: string; proof: string[] };
 
-/** The custom error's name in a decoded reason (`Name(arg, …)`), or undefined when it is not one. */
-export function revertName(reason: string): string | undefined {
-  return /^([A-Za-z_][A-Za-z0-9_]*)\(/.exec(reason)?.[1];
-}
-
 /**
  * A contract's refusal, decoded: the custom error's `name` and `args` as the ABI types them
  * (`name` undefined for a revert without a known custom error), and its `text`, `Name(arg, …)`.

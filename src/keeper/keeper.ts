@@ -7,7 +7,7 @@ import { StoredLog } from "../log/storedLog.ts";
 import { KppeTree, verifyKppeProof } from "../merkle/kppeTree.ts";
 import type { AnchorStore, AnchorTarget, BatchRecord, LedgerStore, ReceiptRecord } from "../store/types.ts";
 import { replacementFees, TxMonitor, type TxAttempt } from "../chain/txMonitor.ts";
-import { AnchorRevertedError, revertName, type AnchorCall, type AnchorChain, type MinedTx } from "../chain/anchorChain.ts";
+import { AnchorRevertedError, type AnchorCall, type AnchorChain, type ContractRevert, type MinedTx } from "../chain/anchorChain.ts";
 import { failpoint } from "../runtime/failpoints.ts";
 import { consoleLog, type TaskLog } from "../runtime/taskLog.ts";
 import { BacklogProgress } from "../runtime/progress.ts";
@@ -330,14 +330,14 @@ export class Keeper {
    * The batch's number on chain: `ours` when it holds our root from one of our attempts (being
    * confirmed), `taken` (the reason) when another anchor has it or a later one, else free.
    */
-  private async numberStatus(batch: BatchRecord): Promise<{ ours?: true; taken?: string }> {
+  private async numberStatus(batch: BatchRecord): Promise<{ ours?: true; taken?: ContractRevert }> {
     const latest = await this.chain.latestBatchId();
     if (latest < batch.batchNumber) return {};
     const onChain = await this.chain.getBatch(batch.batchNumber);
     if (onChain.exists && onChain.merkleRoot === batch.merkleRoot && batch.txAttempts.length > 0) return { ours: true };
-    return {
-      taken: `BatchIdNotIncreasing(${batch.batchNumber}, ${latest}): batch id conflict -- latestBatchId on chain is ${latest}${onChain.exists ? `, batch ${batch.batchNumber} holds root ${onChain.merkleRoot}` : ""}`,
-    };
+    // What the contract would answer, with what the keeper saw.
+    const text = `BatchIdNotIncreasing(${batch.batchNumber}, ${latest}): batch id conflict -- latestBatchId on chain is ${latest}${onChain.exists ? `, batch ${batch.batchNumber} holds root ${onChain.merkleRoot}` : ""}`;
+    return { taken: { name: "BatchIdNotIncreasing", args: [BigInt(batch.batchNumber), BigInt(latest)], text } };
   }
 
   /** Signs a new transaction for the batch, records it, then sends it. */
@@ -349,7 +349,7 @@ export class Keeper {
     } catch (error) {
       // Refused for the turn (the slot moved on, a fallback a moment early): not the batch's fault.
       if (error instanceof AnchorRevertedError && TURN_ERRORS.has(error.revert.name ?? "")) throw new KppeError("TURN_OVER", `the contract refused the turn: ${error.reason}`);
-      if (error instanceof AnchorRevertedError) return this.fail(batch, error.reason);
+      if (error instanceof AnchorRevertedError) return this.fail(batch, error.revert);
       throw error;
     }
     const { baseFee, fees } = await this.chain.feesUnder(this.maxFeeWei);
@@ -399,9 +399,9 @@ export class Keeper {
   }
 
   /** Why a mined attempt reverted: its own call replayed at the end of its block (with its turn, if it had one). */
-  private async revertOf(batch: BatchRecord, mined: MinedTx): Promise<string> {
+  private async revertOf(batch: BatchRecord, mined: MinedTx): Promise<ContractRevert> {
     const tx = Transaction.from(batch.txAttempts.find((a) => a.hash === mined.hash)!.raw);
-    return (await this.chain.replayRevert(tx.data, tx.from!, mined.blockNumber)).text;
+    return this.chain.replayRevert(tx.data, tx.from!, mined.blockNumber);
   }
 
   /**
@@ -501,7 +501,9 @@ export class Keeper {
    * Marks the batch failed with the reason; its events return to the queue. Later open batches
    * fail with it, so that live batches stay contiguous; the next cut takes the batch id from the chain.
    */
-  private async fail(batch: BatchRecord, reason: string): Promise<"failed"> {
+  /** Fails the batch (and the open ones after it) with the contract's refusal; their events return to the queue. */
+  private async fail(batch: BatchRecord, revert: ContractRevert): Promise<"failed"> {
+    const reason = revert.text;
     for (const open of await this.anchoring.openBatches(this.target)) {
       if (open.batchNumber < batch.batchNumber) continue;
       const why = open.id === batch.id ? reason : `follows failed batch #${batch.batchNumber}`;
@@ -509,7 +511,7 @@ export class Keeper {
     }
     batch.status = "failed";
     batch.error = reason;
-    const what = revertName(reason) === "BatchIdNotIncreasing" ? "Batch ID conflict -- latestBatchId mismatch" : "TX reverted";
+    const what = revert.name === "BatchIdNotIncreasing" ? "Batch ID conflict -- latestBatchId mismatch" : "TX reverted";
     this.log("error", `ERROR: ${what}: batch #${batch.batchNumber} failed with ${reason} -- its ${batch.eventCount} events return to the queue; the batch id is resynced from the chain`);
     this.setHealth("degraded", `batch #${batch.batchNumber} failed: ${reason}`);
     return "failed";

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { cycleAfterStandby } from "../../src/runtime/leaseWait.ts";
 import { ScheduleTurns } from "../../src/poot/turns.ts";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { serveHealth } from "../../src/keeper/health.ts";
@@ -96,13 +96,7 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
 
 /** One cycle, after waiting (once) for a crashed keeper's lease to expire. */
 async function runOnce(keeper: Keeper, leaseTtlMs: number): Promise<void> {
-  // A keeper that just crashed still holds the lease until it expires: wait for it, once.
-  const deadline = Date.now() + leaseTtlMs * 1.5;
-  let summary = await keeper.cycle();
-  while (summary.outcome === "standby" && Date.now() < deadline) {
-    await sleep(Math.min(1_000, leaseTtlMs / 4));
-    summary = await keeper.cycle();
-  }
+  const summary = await cycleAfterStandby(() => keeper.cycle(), leaseTtlMs);
   await keeper.releaseLease();
   if (summary.outcome === "failed") throw userError(`the cycle ended with a failed batch: ${keeper.status().message}`);
   if (summary.outcome === "paused") throw userError(`anchoring is paused: ${keeper.status().message}`);

@@ -1,3 +1,4 @@
+import { cycleAfterStandby } from "../../src/runtime/leaseWait.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { consoleLog } from "../../src/runtime/taskLog.ts";
@@ -43,14 +44,8 @@ export default function poeAnchor(args: Args, hre: HardhatRuntimeEnvironment): P
         throw userError(`${chain.wallet.address} is not a writer of ProofRecorder ${chain.target.contract}: its owner must call setWriter(${chain.wallet.address}, true)`);
       }
       consoleLog("info", `PoE anchorer started: store ${store.location}, ProofRecorder ${chain.target.contract} on ${networkName} (chain ${chain.target.chainId}), batches close at ${settings.maxOrders} orders or ${settings.maxAgeMs / 60_000} min`);
-      // With --once, an anchorer that just crashed still holds the lease until it expires: wait for it.
-      const leaseDeadline = Date.now() + settings.leaseTtlMs * 1.5;
       do {
-        let cycle = await anchorer.cycle({ closeNow: args.now });
-        while (args.once && cycle.outcome === "standby" && Date.now() < leaseDeadline) {
-          await sleep(Math.min(1_000, settings.leaseTtlMs / 4));
-          cycle = await anchorer.cycle({ closeNow: args.now });
-        }
+        const cycle = args.once ? await cycleAfterStandby(() => anchorer.cycle({ closeNow: args.now }), settings.leaseTtlMs) : await anchorer.cycle({ closeNow: args.now });
         if (cycle.outcome === "standby") consoleLog("info", "Standby: another poe:anchor holds the store's lease");
         else if (cycle.outcome === "done" && cycle.anchored.length === 0) {
           const hint = args.now ? "" : `; the open batch closes at ${settings.maxOrders} orders or ${settings.maxAgeMs / 60_000} min after it opened, or now with --now`;
