@@ -89,7 +89,7 @@ export interface GatewayOptions extends ConnectionLimits {
 
 export interface Gateway {
   app: FastifyInstance;
-  ledger: Ledger;
+  ledger: Ledger<LedgerStore>;
   /** The RFC 9162 log over the ledger, integrated and signed by this gateway. */
   logService: LogService;
   /** True when no log key was given and checkpoints are signed with a throwaway one. */
@@ -149,7 +149,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const state = new StateTracker(store, nodeLag, options.maxNodeLag ?? 10_000);
   const logService = new LogService(store.log, {
     signerKey: options.logKey ?? ephemeralLogKey(),
-    location: options.storeLocation,
+    // The integrator opens the store itself, so its entry lives here, where every folder may be imported.
+    integrateOn: options.storeLocation ? { location: options.storeLocation, workerUrl: new URL("./logIntegratorWorker.ts", import.meta.url) } : undefined,
     witnesses: options.witnesses,
     onError: (error) => app.log.warn({ err: error }, "log integration failed; retrying at the next interval"),
   });

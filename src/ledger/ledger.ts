@@ -2,8 +2,7 @@ import { EventEmitter } from "node:events";
 import { contentText } from "../hashing/contentText.ts";
 import { eventHashUnchecked } from "../hashing/eventHash.ts";
 import { sha256Hex } from "../hashing/hashers.ts";
-import { AppendConflict, isStoreUnavailable } from "../store/failures.ts";
-import type { LedgerStore, LedgerTx } from "../store/types.ts";
+import { AppendConflict, type LedgerStorePort, type LedgerTx } from "./storePort.ts";
 import { LedgerError, receiptOf, type EnqueueReceipt, type LedgerEntry, type LedgerHead, type SubmittedEvent } from "./types.ts";
 
 /** Most submissions folded into one transaction (group commit). */
@@ -46,7 +45,7 @@ function contentHashOf(event: SubmittedEvent): string {
  * commits goes into the next one (group commit), so one fsync serves many clients. Each
  * submission is all-or-nothing on its own; a promise resolves only after its commit.
  */
-export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
+export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends EventEmitter<{ appended: [LedgerHead] }> {
   private queue: Pending[] = [];
   private writing = false;
   private readonly now: () => Date;
@@ -59,7 +58,7 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
    * the group is decided again in a locked transaction.
    */
   private knownHead: LedgerHead | undefined;
-  readonly store: LedgerStore;
+  readonly store: Store;
 
   /**
    * `chargeCredits`: take one credit per new entry from its source, in the append's transaction.
@@ -67,7 +66,7 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
    * submit requests); when none are, a lone submission is written at once instead of waiting a
    * turn of the event loop for company. Default: assume there may be.
    */
-  constructor(store: LedgerStore, options: { now?: () => Date; chargeCredits?: boolean; othersInFlight?: () => boolean } = {}) {
+  constructor(store: Store, options: { now?: () => Date; chargeCredits?: boolean; othersInFlight?: () => boolean } = {}) {
     super();
     this.store = store;
     this.chargeCredits = options.chargeCredits ?? false;
@@ -180,7 +179,7 @@ export class Ledger extends EventEmitter<{ appended: [LedgerHead] }> {
    * alone, and with ERR_INTERNAL (retrying the same content fails the same way), not as temporary.
    */
   private async failed(group: Pending[], cause: unknown): Promise<void> {
-    const unavailable = isStoreUnavailable(cause) || !(await this.store.ping().then(() => true, () => false));
+    const unavailable = this.store.isUnavailable(cause) || !(await this.store.ping().then(() => true, () => false));
     if (!unavailable && group.length > 1) {
       this.queue.unshift(...group.map((p) => ({ ...p, alone: true })));
       return;

@@ -48,8 +48,8 @@ export class LogService {
   private running: Promise<number> | undefined;
   private latest: SignedCheckpoint | undefined;
   private readonly onError: (error: unknown) => void;
-  /** The store's location, for integrating on a worker thread with a connection of its own. */
-  private readonly location: string | undefined;
+  /** The worker thread to integrate on, with a connection of its own to the store at `location`. */
+  private readonly integration: { location: string; workerUrl: URL } | undefined;
   private worker: { thread: Worker; call(message: { close?: true }): Promise<number> } | undefined;
   private readonly witnesses: Array<WitnessStatus & { verifier: NoteVerifier }>;
   /** Cosignature lines collected for the checkpoint of `size`, by witness URL. */
@@ -58,17 +58,18 @@ export class LogService {
   private lastCosigned: { size: number; note: string } | undefined;
 
   /**
-   * `location`: the store as `openStore` takes it (a SQLite file, a postgres:// URL). With it,
+   * `integrateOn`: the store as `openStore` takes it (a SQLite file, a postgres:// URL) and the
+   * worker entry that opens it and integrates (src/gateway/logIntegratorWorker.ts). With it,
    * integration runs on a worker thread; without (an in-memory store, tests), on this one.
    */
-  constructor(store: LogStore, options: { signerKey: string; onError?: (error: unknown) => void; location?: string; witnesses?: Array<{ url: string; key: string }> }) {
+  constructor(store: LogStore, options: { signerKey: string; onError?: (error: unknown) => void; integrateOn?: { location: string; workerUrl: URL }; witnesses?: Array<{ url: string; key: string }> }) {
     this.log = new StoredLog(store);
     this.signer = parseSignerKey(options.signerKey);
     this.verifierKey = verifierKeyOf(this.signer);
     this.verifier = parseVerifierKey(this.verifierKey);
     this.evmSigner = logSignerWallet(this.signer);
     this.onError = options.onError ?? (() => undefined);
-    this.location = options.location && options.location !== ":memory:" ? options.location : undefined;
+    this.integration = options.integrateOn && options.integrateOn.location !== ":memory:" ? options.integrateOn : undefined;
     this.witnesses = (options.witnesses ?? []).map((w) => {
       const verifier = parseVerifierKey(w.key);
       return { url: w.url.replace(/\/$/, ""), name: verifier.name, verifier, cosignedSize: 0, lastError: null };
@@ -77,8 +78,8 @@ export class LogService {
 
   /** The integrator's worker thread, started on first use. */
   private integrator() {
-    if (this.worker || !this.location) return this.worker;
-    const thread = new Worker(new URL("./integratorWorker.ts", import.meta.url), { workerData: { location: this.location } });
+    if (this.worker || !this.integration) return this.worker;
+    const thread = new Worker(this.integration.workerUrl, { workerData: { location: this.integration.location } });
     thread.unref();
     const pending = new Map<number, { resolve(size: number): void; reject(error: Error): void }>();
     let next = 0;

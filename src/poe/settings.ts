@@ -1,5 +1,5 @@
 import { DEFAULT_RETRY, type RetryPolicy } from "../runtime/retry.ts";
-import { applyNumbers } from "../keeper/settings.ts";
+import { applyNumbers } from "../runtime/settings.ts";
 import { DEFAULT_STUCK_AFTER_MS } from "../chain/txMonitor.ts";
 
 /** How FlowPay batches close and are anchored. Each has an environment variable and a task option. */

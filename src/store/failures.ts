@@ -12,14 +12,3 @@ export function isStoreUnavailable(error: unknown): boolean {
   }
   return typeof message === "string" && /connection terminated|connection error|timeout exceeded when trying to connect|not queryable|database is locked|SQLITE_BUSY|worker .*(exited|terminated)/i.test(message);
 }
-
-/**
- * Thrown by `LedgerStore.append` when a sequence number or an event id it was given is taken:
- * nothing was written, and the ledger decides again inside a locked transaction.
- */
-export class AppendConflict extends Error {
-  constructor(cause: unknown) {
-    super(`an entry's fifo_sequence or event_id is already taken: ${(cause as Error)?.message ?? cause}`, { cause });
-    this.name = "AppendConflict";
-  }
-}

@@ -2,29 +2,18 @@ import type { PootStore } from "./sqlPootStore.ts";
 import type { Source } from "../ledger/sources.ts";
 import type { LogStore } from "../log/store.ts";
 import type { WitnessStore } from "../log/witnessStore.ts";
-import type { LedgerEntry, LedgerHead } from "../ledger/types.ts";
+import type { LedgerEntry } from "../ledger/types.ts";
 import type { AnchorTarget } from "../chain/anchorChain.ts";
 import type { TxAttempt } from "../chain/txMonitor.ts";
+import type { LedgerStorePort, LedgerTx } from "../ledger/storePort.ts";
 
-export type { AnchorTarget, TxAttempt };
-
-/** What the ledger needs inside one write transaction. */
-export interface LedgerTx {
-  head(): Promise<LedgerHead>;
-  findByEventIds(eventIds: readonly string[]): Promise<Map<string, LedgerEntry>>;
-  insert(entries: readonly LedgerEntry[]): Promise<void>;
-  /**
-   * Takes `events` credits from `sourceId` (a negative count gives them back). True when the
-   * source has unlimited credits or enough of them; false, changing nothing, otherwise.
-   */
-  charge(sourceId: string, events: number): Promise<boolean>;
-}
+export type { AnchorTarget, LedgerTx, TxAttempt };
 
 /**
- * The narrow storage interface behind the ledger. Each backend owns its SQL and migrations; the
- * ledger rules (sequence, links, hashes, dedup) live in src/ledger, not here.
+ * A ledger's database: the ledger's port (src/ledger/storePort.ts) and what the rest of the
+ * pipeline reads and keeps beside it. Each backend owns its SQL and migrations.
  */
-export interface LedgerStore {
+export interface LedgerStore extends LedgerStorePort {
   readonly kind: "sqlite" | "postgres";
   /** A description safe to log (no credentials). */
   readonly location: string;
@@ -38,19 +27,6 @@ export interface LedgerStore {
   readonly log: LogStore;
   /** A storage node's witness state: the last checkpoint it cosigned, per log. */
   readonly witness: WitnessStore;
-  /**
-   * Runs `work` in one durable write transaction, serialized against every other writer of the
-   * same ledger, other processes included. Commits when `work` resolves, rolls back when it throws.
-   */
-  writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T>;
-  /**
-   * Appends `entries` in one durable transaction without reading anything first, trusting that
-   * their sequence numbers and event ids are free: the primary key and the event_id index check
-   * that, and when either is taken it throws AppendConflict (src/store/failures.ts), having
-   * written nothing. `inline`: nothing else is waiting, so a store may trade overlap for latency.
-   */
-  append(entries: readonly LedgerEntry[], options?: { inline?: boolean }): Promise<void>;
-  head(): Promise<LedgerHead>;
   findByEventId(eventId: string): Promise<LedgerEntry | undefined>;
   /** Entries with fifo_sequence >= `from`, in order, at most `limit`. */
   range(from: number, limit: number): Promise<LedgerEntry[]>;
@@ -66,8 +42,6 @@ export interface LedgerStore {
    * is never edited (its triggers refuse every other UPDATE and DELETE).
    */
   discardAfter(sequence: number): Promise<number>;
-  /** Throws when the store cannot be reached. */
-  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

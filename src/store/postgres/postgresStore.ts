@@ -3,7 +3,8 @@ import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
 import { CHECKPOINT_COLUMNS_MIGRATION, WITNESS_SIGNATURES_MIGRATION } from "../anchorRows.ts";
 import { ENTRY_COLUMNS, entryFromRow, entryValues, headFromRow } from "../rows.ts";
-import { AppendConflict } from "../failures.ts";
+import { AppendConflict } from "../../ledger/storePort.ts";
+import { isStoreUnavailable } from "../failures.ts";
 import { POOT_MIGRATION, SqlPootStore, type PootStore } from "../sqlPootStore.ts";
 import { SqlPoeStore } from "../sqlPoeStore.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
@@ -295,6 +296,10 @@ export class PostgresStore implements LedgerStore {
       await client.query("DELETE FROM log_chunks; UPDATE log_state SET size = 0");
       return rowCount ?? 0;
     });
+  }
+
+  isUnavailable(error: unknown): boolean {
+    return isStoreUnavailable(error);
   }
 
   async ping(): Promise<void> {

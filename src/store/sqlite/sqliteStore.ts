@@ -12,7 +12,8 @@ import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, SqliteAnchorStore } from "./sq
 import { WITNESS_MIGRATION, WITNESS_NOTE_MIGRATION } from "../../log/witnessStore.ts";
 import { LOG_MIGRATION, SqliteLogStore, SqliteWitnessStore } from "./sqliteLogStore.ts";
 import { immediateTransaction, openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
-import { AppendConflict } from "../failures.ts";
+import { AppendConflict } from "../../ledger/storePort.ts";
+import { isStoreUnavailable } from "../failures.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 
 const IMMUTABLE_UPDATE = `CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
@@ -350,6 +351,10 @@ export class SqliteStore implements LedgerStore {
       db.exec("DELETE FROM log_chunks; UPDATE log_state SET size = 0");
       return Number(changes);
     });
+  }
+
+  isUnavailable(error: unknown): boolean {
+    return isStoreUnavailable(error);
   }
 
   async ping(): Promise<void> {

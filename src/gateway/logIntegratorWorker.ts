@@ -3,7 +3,7 @@
 // thread that accepts submissions. Answers each message with the integrated size.
 import { parentPort, workerData } from "node:worker_threads";
 import { openLogStore } from "../store/open.ts";
-import { StoredLog } from "./storedLog.ts";
+import { StoredLog } from "../log/storedLog.ts";
 
 const { log: store, close } = await openLogStore(workerData.location as string);
 const log = new StoredLog(store);

@@ -1,0 +1,51 @@
+import type { LedgerEntry, LedgerHead } from "./types.ts";
+
+/** What the ledger needs inside one write transaction. */
+export interface LedgerTx {
+  head(): Promise<LedgerHead>;
+  findByEventIds(eventIds: readonly string[]): Promise<Map<string, LedgerEntry>>;
+  insert(entries: readonly LedgerEntry[]): Promise<void>;
+  /**
+   * Takes `events` credits from `sourceId` (a negative count gives them back). True when the
+   * source has unlimited credits or enough of them; false, changing nothing, otherwise.
+   */
+  charge(sourceId: string, events: number): Promise<boolean>;
+}
+
+/**
+ * What the ledger needs of a store: the ledger declares it, the stores (src/store) implement it.
+ * The ledger rules (sequence, links, hashes, dedup) live in the ledger, not behind this port.
+ */
+export interface LedgerStorePort {
+  /**
+   * Runs `work` in one durable write transaction, serialized against every other writer of the
+   * same ledger, other processes included. Commits when `work` resolves, rolls back when it throws.
+   */
+  writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T>;
+  /**
+   * Appends `entries` in one durable transaction without reading anything first, trusting that
+   * their sequence numbers and event ids are free: the primary key and the event_id index check
+   * that, and when either is taken it throws AppendConflict, having written nothing. `inline`:
+   * nothing else is waiting, so a store may trade overlap for latency.
+   */
+  append(entries: readonly LedgerEntry[], options?: { inline?: boolean }): Promise<void>;
+  head(): Promise<LedgerHead>;
+  /** Throws when the store cannot be reached. */
+  ping(): Promise<void>;
+  /**
+   * Whether `error` means "the store cannot be reached or is busy now" (retry later) rather than
+   * "the store refused this write" (retrying the same write fails the same way).
+   */
+  isUnavailable(error: unknown): boolean;
+}
+
+/**
+ * Thrown by `LedgerStorePort.append` when a sequence number or an event id it was given is taken:
+ * nothing was written, and the ledger decides again inside a locked transaction.
+ */
+export class AppendConflict extends Error {
+  constructor(cause: unknown) {
+    super(`an entry's fifo_sequence or event_id is already taken: ${(cause as Error)?.message ?? cause}`, { cause });
+    this.name = "AppendConflict";
+  }
+}
