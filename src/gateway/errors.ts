@@ -1,4 +1,4 @@
-import type { LedgerErrorCode } from "../ledger/types.ts";
+import { LedgerError, type LedgerErrorCode } from "../ledger/types.ts";
 
 /** HTTP status of each protocol error: decided here, at the edge; the ledger knows no HTTP. */
 export const HTTP_STATUS: Record<LedgerErrorCode, number> = {
@@ -11,6 +11,15 @@ export const HTTP_STATUS: Record<LedgerErrorCode, number> = {
   ERR_FIFO_DOWN: 503,
   ERR_INTERNAL: 500,
 };
+
+/** A protocol error with a more precise HTTP status than its code's default (401, 403). */
+export class HttpLedgerError extends LedgerError {
+  readonly status: number;
+  constructor(status: number, code: LedgerErrorCode, message: string) {
+    super(code, message);
+    this.status = status;
+  }
+}
 
 /** Seconds a client should wait before retrying after ERR_FIFO_DOWN. */
 export const RETRY_AFTER_DOWN_S = 5;

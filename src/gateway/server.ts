@@ -4,14 +4,15 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { assembleReceipt } from "../receipt/assemble.ts";
 import { Ledger } from "../ledger/ledger.ts";
 import { apiKeyHash, type Source } from "../ledger/sources.ts";
-import { commitmentSignedByNode, type Commitment } from "../replication/commitment.ts";
-import { LedgerError, receiptOf, type LedgerEntry } from "../ledger/types.ts";
+import { LedgerError, receiptOf } from "../ledger/types.ts";
 import { couldBeEventId, validateEvent } from "../ledger/validate.ts";
 import type { LedgerStore } from "../store/types.ts";
 import { ephemeralLogKey, LogService } from "../log/service.ts";
 import { httpServerOptions, limitConnections, type ConnectionLimits } from "./connections.ts";
-import { errorBody, HTTP_STATUS, RETRY_AFTER_DOWN_S } from "./errors.ts";
-import { COMMITMENT_ROUTE, headSchema, HEALTH_ROUTE, jsonResponses, mediaResponse, RECEIPT_ROUTE, STREAM_ROUTE, submitBatchRoute, SUBMIT_ROUTE } from "./apiSchemas.ts";
+import { errorBody, HTTP_STATUS, HttpLedgerError, RETRY_AFTER_DOWN_S } from "./errors.ts";
+import { StorageNodes } from "./storageNodes.ts";
+import { registerStreamRoute } from "./streamRoute.ts";
+import { headSchema, HEALTH_ROUTE, jsonResponses, mediaResponse, RECEIPT_ROUTE, submitBatchRoute, SUBMIT_ROUTE } from "./apiSchemas.ts";
 import { logInclusionOf, registerLogRoutes } from "./logRoutes.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { registerPageRoute } from "./pageRoute.ts";
@@ -31,14 +32,10 @@ export const GATEWAY_API_VERSION = "0.2.0";
 export const SUBMIT_BODY_LIMIT = 64 * 1024;
 export const BATCH_BODY_LIMIT = 8 * 1024 * 1024;
 export const MAX_BATCH_EVENTS = 1024;
-export const STREAM_PAGE = 500;
-/** While following, how often to look for entries another process appended. */
-export const FOLLOW_POLL_MS = 1_000;
 /** How long a looked-up API key is trusted before the store is asked again. */
 export const KEY_CACHE_MS = 5_000;
-/** Most API keys and storage nodes remembered, so unauthenticated input cannot grow memory without bound. */
+/** Most API keys remembered, so unauthenticated input cannot grow memory without bound. */
 export const MAX_CACHED_KEYS = 10_000;
-export const MAX_STORAGE_NODES = 64;
 /** How recently a submit from another connection means other clients are active (no inline commits). */
 export const OTHER_CLIENTS_WINDOW_MS = 50;
 
@@ -102,15 +99,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** A protocol error with a more precise HTTP status than its code's default (401, 403). */
-class HttpLedgerError extends LedgerError {
-  readonly status: number;
-  constructor(status: number, code: LedgerError["code"], message: string) {
-    super(code, message);
-    this.status = status;
-  }
-}
-
 function sendError(reply: FastifyReply, error: LedgerError): FastifyReply {
   if (error.code === "ERR_FIFO_DOWN") reply.header("Retry-After", String(RETRY_AFTER_DOWN_S));
   if (error.code === "ERR_RATE_LIMIT") reply.header("Retry-After", String(error.details?.retry_after_s ?? 1));
@@ -141,12 +129,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const limiter = new RateLimiter();
   const keys = new Map<string, { source: Source; at: number }>();
-  const trustedNodes = options.storageNodes ? new Set(options.storageNodes.map((a) => a.toLowerCase())) : undefined;
-  const followers = new Set<() => void>();
-  const nodes = new Map<string, { last_sequence: number; event_hash: string; store_timestamp: string; signature: string }>();
+  const storageNodes = new StorageNodes(store, options.storageNodes);
+  let streams: { endAll(): void } | undefined;
   let headSequence = 0;
-  const nodeLag = () => Math.max(0, ...[...nodes.values()].map((n) => headSequence - n.last_sequence));
-  const state = new StateTracker(store, nodeLag, options.maxNodeLag ?? 10_000);
+  const state = new StateTracker(store, () => storageNodes.maxLag(headSequence), options.maxNodeLag ?? 10_000);
   const logService = new LogService(store.log, {
     signerKey: options.logKey ?? ephemeralLogKey(),
     // The integrator opens the store itself, so its entry lives here, where every folder may be imported.
@@ -278,27 +264,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   // The routes, in a plugin: registered after the OpenAPI plugin has loaded, so it sees every one.
   void app.register(async (app) => {
-    // Storage nodes report signed commitments; a valid one for an entry we hold counts as their progress.
-    app.post("/commitments", { schema: COMMITMENT_ROUTE }, async (request, reply) => {
-      const c = request.body as Partial<Commitment> | null;
-      const fields = ["event_hash", "fifo_sequence", "store_node_id", "store_timestamp", "signature"] as const;
-      if (!c || typeof c !== "object" || fields.some((f) => c[f] === undefined) || !Number.isSafeInteger(c.fifo_sequence)) {
-        throw new LedgerError("ERR_BAD_FORMAT", `commitment: expected {${fields.join(", ")}}`);
-      }
-      const commitment = c as Commitment;
-      if (!commitmentSignedByNode(commitment)) throw new HttpLedgerError(403, "ERR_BAD_FORMAT", `commitment: signature is not by ${commitment.store_node_id}`);
-      const known = nodes.has(commitment.store_node_id);
-      if (trustedNodes ? !trustedNodes.has(commitment.store_node_id.toLowerCase()) : !known && nodes.size >= MAX_STORAGE_NODES) {
-        throw new HttpLedgerError(403, "ERR_BAD_FORMAT", `commitment: ${commitment.store_node_id} is not one of this gateway's storage nodes (--storage-nodes)`);
-      }
-      const [entry] = await store.range(commitment.fifo_sequence, 1);
-      if (!entry || entry.fifo_sequence !== commitment.fifo_sequence || entry.event_hash !== commitment.event_hash) {
-        request.log.warn({ commitment }, "storage node reports a head this ledger does not have: divergence");
-        return reply.code(409).send({ accepted: false, error: "ERR_BAD_PREV_HASH", message: `sequence ${commitment.fifo_sequence} here is not ${commitment.event_hash}: the node diverges` });
-      }
-      nodes.set(commitment.store_node_id, { last_sequence: commitment.fifo_sequence, event_hash: commitment.event_hash, store_timestamp: commitment.store_timestamp, signature: commitment.signature });
-      return { accepted: true };
-    });
+    storageNodes.register(app);
 
     // Counts the submission in flight, and in production checks its key from the headers, before
     // the body is read, so an unauthenticated client cannot make the gateway receive its body.
@@ -356,56 +322,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       };
     });
 
-    app.get("/stream", { schema: STREAM_ROUTE }, (request, reply) => {
-      const query = request.query as { from_sequence?: unknown; follow?: unknown };
-      // Decimal digits only: Number() would also take "0x10", "1e3" and " 7".
-      const from = query.from_sequence === undefined ? 1 : typeof query.from_sequence === "string" && /^[1-9][0-9]{0,15}$/.test(query.from_sequence) ? Number(query.from_sequence) : NaN;
-      if (!Number.isSafeInteger(from) || from < 1) {
-        return sendError(reply, new LedgerError("ERR_BAD_FORMAT", `from_sequence: expected an integer >= 1, got ${JSON.stringify(query.from_sequence)}`, { field: "from_sequence" }));
-      }
-      const follow = query.follow === "1" || query.follow === "true";
-      reply.hijack();
-      const out = reply.raw;
-      // `connection: close`: a stream's socket is not reused, so an ended stream never sits idle
-      // in a client's pool holding the server's shutdown for its keep-alive timeout.
-      out.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store", connection: "close" });
-      // Headers now, not with the first entry: a follower past the head learns at once that it is connected.
-      out.flushHeaders();
-      let closed = false;
-      let wake: (() => void) | undefined;
-      const onClose = () => {
-        closed = true;
-        wake?.();
-      };
-      out.on("close", onClose);
-      const nudge = () => wake?.();
-      ledger.on("appended", nudge);
-      followers.add(onClose);
-      void (async () => {
-        let next = from;
-        try {
-          while (!closed) {
-            const page: LedgerEntry[] = await store.range(next, STREAM_PAGE);
-            for (const entry of page) {
-              if (!out.write(JSON.stringify(entry) + "\n")) await new Promise((r) => out.once("drain", r));
-            }
-            if (page.length > 0) next = page[page.length - 1].fifo_sequence + 1;
-            if (page.length === STREAM_PAGE) continue;
-            if (!follow) break;
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              setTimeout(resolve, FOLLOW_POLL_MS).unref();
-            });
-          }
-        } catch (error) {
-          request.log.error({ err: error }, "stream failed");
-        } finally {
-          ledger.off("appended", nudge);
-          followers.delete(onClose);
-          out.end();
-        }
-      })();
-    });
+    streams = registerStreamRoute(app, { store, ledger });
 
     app.get("/health", { schema: HEALTH_ROUTE }, async () => {
       await state.check();
@@ -417,7 +334,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         head,
         store: { kind: store.kind, location: store.location },
         profile: production ? "production" : "local",
-        storage_nodes: [...nodes.entries()].map(([id, n]) => ({ store_node_id: id, ...n, lag: headSequence - n.last_sequence })),
+        storage_nodes: storageNodes.status(headSequence),
         witnesses: logService.witnessStatus(),
       };
     });
@@ -445,7 +362,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     async close() {
       state.stop();
       await logService.stop();
-      for (const end of followers) end();
+      streams?.endAll();
       await app.close();
       await store.close();
     },
