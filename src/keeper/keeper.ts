@@ -4,8 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { formatUnits, parseUnits, Transaction } from "ethers";
 import { KppeError } from "../errors.ts";
 import { StoredLog } from "../log/storedLog.ts";
-import { KppeTree, verifyKppeProof } from "../merkle/kppeTree.ts";
-import type { AnchorStore, AnchorTarget, BatchRecord, LedgerStore, ReceiptRecord } from "../store/types.ts";
+import type { AnchorStore, AnchorTarget, BatchRecord, LedgerStore } from "../store/types.ts";
 import { replacementFees, TxMonitor, type TxAttempt } from "../chain/txMonitor.ts";
 import { AnchorRevertedError, type AnchorCall, type AnchorChain, type ContractRevert, type MinedTx } from "../chain/anchorChain.ts";
 import { failpoint } from "../runtime/failpoints.ts";
@@ -15,16 +14,11 @@ import { shortMessage } from "../runtime/retry.ts";
 import type { KeeperSettings } from "./settings.ts";
 import type { TurnSource } from "../poot/turns.ts";
 import { Batcher } from "../batching/batcher.ts";
-import { assembleReceipt } from "../receipt/assemble.ts";
-import type { AnchorReceipt } from "../receipt/format.ts";
+import { BatchReceipts, type ConfirmingHook } from "./batchReceipts.ts";
+
+export type { ConfirmingHook };
 
 /** What a cycle did. */
-/**
- * Called once a batch's receipts are stored and before it is marked confirmed (so it runs again
- * if the keeper stops in between): `receipt(i)` is the anchor receipt of the batch's leaf i.
- */
-export type ConfirmingHook = (batch: BatchRecord, receipt: (leafIndex: number) => Promise<AnchorReceipt>) => Promise<void>;
-
 export interface CycleSummary {
   outcome: "anchored" | "idle" | "paused" | "failed" | "standby";
   batchesConfirmed: number;
@@ -79,7 +73,7 @@ export class Keeper {
   private stopping = false;
   private wake: AbortController | undefined;
   private health: KeeperHealth;
-  private readonly onConfirming?: ConfirmingHook;
+  private readonly receipts: BatchReceipts;
   /** The last cycle found nothing to anchor (its "no pending events" line was logged). */
   private idle = false;
   /** On KPPEAnchorScheduled: this keeper anchors only in its turns (docs/poot.md). */
@@ -90,7 +84,6 @@ export class Keeper {
   constructor(options: { store: LedgerStore; chain: AnchorChain; settings: KeeperSettings; log?: TaskLog; networkName?: string; witnesses?: string[]; onConfirming?: ConfirmingHook; turns?: TurnSource }) {
     this.store = options.store;
     this.turns = options.turns;
-    this.onConfirming = options.onConfirming;
     this.anchoring = options.store.anchoring;
     this.ledgerLog = new StoredLog(options.store.log);
     this.chain = options.chain;
@@ -106,6 +99,7 @@ export class Keeper {
     const { confirmations, pollMs, stuckAfterMs } = this.settings;
     this.monitor = new TxMonitor(this.chain, { confirmations, pollMs, stuckAfterMs, maxFeeWei: this.maxFeeWei, log: this.log });
     this.batcher = new Batcher({ store: this.store, chain: this.chain, ledgerLog: this.ledgerLog, witnesses: options.witnesses ?? [], maxEventsPerBatch: this.settings.maxEventsPerBatch, log: this.log });
+    this.receipts = new BatchReceipts({ store: this.store, chain: this.chain, ledgerLog: this.ledgerLog, chunkSize: this.settings.receiptChunk, log: this.log, onConfirming: options.onConfirming });
     this.health = {
       status: "starting",
       engine: "K-PPE",
@@ -286,7 +280,10 @@ export class Keeper {
         const onChain = await this.chain.getBatch(batch.batchNumber);
         if (!onChain.exists || onChain.merkleRoot !== batch.merkleRoot) continue;
         failpoint("after-confirmations");
-        await this.writeReceipts(batch, mined, onChain.prevRoot);
+        await this.receipts.write(batch, mined, onChain.prevRoot);
+        this.health.latestBatchId = batch.batchNumber;
+        this.health.latestRoot = batch.merkleRoot;
+        this.health.lastAnchoredAt = batch.confirmedAt;
         return "confirmed";
       }
 
@@ -427,60 +424,6 @@ export class Keeper {
     });
   }
 
-  /** Writes every event's receipt, each proof verified, plus one `verifyProofView` sample; then marks the batch confirmed. */
-  private async writeReceipts(batch: BatchRecord, mined: MinedTx, prevRoot: string): Promise<void> {
-    const entries = await this.store.range(batch.firstSequence, batch.eventCount);
-    const leaves = entries.map((e) => e.payload_hash);
-    const tree = KppeTree.fromHex(leaves, { maxLeaves: Math.max(batch.eventCount, 1) });
-    if (entries.length !== batch.eventCount || tree.root !== batch.merkleRoot) {
-      throw new KppeError("LEDGER_CHANGED", `the ledger's sequences ${batch.firstSequence}..${batch.lastSequence} no longer give batch #${batch.batchNumber}'s root; run npx hardhat ledger:audit`);
-    }
-    const sample = Math.floor(Math.random() * batch.eventCount);
-    if (!(await this.chain.verifyProofView(batch.batchNumber, leaves[sample], tree.proof(sample), sample))) {
-      throw new KppeError("SAMPLE_REJECTED", `verifyProofView rejected leaf ${sample} of batch #${batch.batchNumber}; receipts not written`);
-    }
-    if (batch.logRoot !== null) {
-      const entry = entries[sample];
-      const index = entry.fifo_sequence - 1;
-      if ((await this.ledgerLog.root(batch.lastSequence)) !== batch.logRoot) {
-        throw new KppeError("LEDGER_CHANGED", `the log at size ${batch.lastSequence} no longer has batch #${batch.batchNumber}'s log root; run npx hardhat ledger:audit`);
-      }
-      const proof = await this.ledgerLog.inclusionProof(index, batch.lastSequence);
-      if (!(await this.chain.verifyLogInclusion(batch.batchNumber, index, entry.event_hash, entry.content_hash, proof))) {
-        throw new KppeError("SAMPLE_REJECTED", `verifyLogInclusion rejected entry ${index} of batch #${batch.batchNumber}; receipts not written`);
-      }
-    }
-    this.log("info", `Batch #${batch.batchNumber} confirmed in block ${mined.blockNumber} | ${batch.eventCount} events anchored (tx ${mined.hash})`);
-    const anchored = { txHash: mined.hash, blockNumber: mined.blockNumber, blockTime: await this.chain.blockTime(mined.blockNumber), prevRoot };
-    await this.anchoring.updateBatch(batch.id, anchored);
-    Object.assign(batch, anchored);
-
-    // Chunks are written in leaf order, each in one transaction: after a crash, resume after the last.
-    const createdAt = new Date().toISOString();
-    for (let start = await this.anchoring.countReceipts(batch.id); start < batch.eventCount; start += this.settings.receiptChunk) {
-      const chunk: ReceiptRecord[] = [];
-      for (let i = start; i < Math.min(start + this.settings.receiptChunk, batch.eventCount); i++) {
-        const proof = tree.proof(i);
-        if (!verifyKppeProof({ root: tree.root, leaf: leaves[i], proof, leafIndex: i, leafCount: batch.eventCount })) {
-          throw new KppeError("PROOF_REJECTED", `the proof of leaf ${i} in batch #${batch.batchNumber} does not verify; receipts not written`);
-        }
-        const e = entries[i];
-        chunk.push({ id: randomUUID(), eventId: e.event_id, fifoSequence: e.fifo_sequence, batchId: batch.id, clientHash: e.payload_hash, leafIndex: i, proof, root: tree.root, txHash: mined.hash, verified: true, createdAt });
-      }
-      await this.anchoring.saveReceipts(chunk);
-      failpoint("mid-receipts");
-    }
-    // Before the batch is marked confirmed: after a crash here it is driven again, and the hook runs again.
-    await this.onConfirming?.(batch, (i) => assembleReceipt(entries[i], { leafIndex: i, proof: tree.proof(i), root: tree.root }, batch, this.ledgerLog));
-    const done = { status: "confirmed" as const, confirmedAt: new Date().toISOString(), error: null };
-    await this.anchoring.updateBatch(batch.id, done);
-    Object.assign(batch, done);
-    this.log("info", `Proofs stored for ${batch.eventCount} events in event_receipts`);
-    this.health.latestBatchId = batch.batchNumber;
-    this.health.latestRoot = batch.merkleRoot;
-    this.health.lastAnchoredAt = done.confirmedAt;
-  }
-
   /**
    * Rechecks the latest confirmed batches on chain. One that is gone (a reorg deeper than the
    * confirmations) goes back to `submitted` with its signed transaction, which is sent again
@@ -501,7 +444,6 @@ export class Keeper {
    * Marks the batch failed with the reason; its events return to the queue. Later open batches
    * fail with it, so that live batches stay contiguous; the next cut takes the batch id from the chain.
    */
-  /** Fails the batch (and the open ones after it) with the contract's refusal; their events return to the queue. */
   private async fail(batch: BatchRecord, revert: ContractRevert): Promise<"failed"> {
     const reason = revert.text;
     for (const open of await this.anchoring.openBatches(this.target)) {

@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256Hex } from "../hashing/hashers.ts";
-import type { ConfirmingHook } from "./keeper.ts";
+import type { ConfirmingHook } from "./batchReceipts.ts";
 import type { TaskLog } from "../runtime/taskLog.ts";
 
 /**
