@@ -7,6 +7,13 @@ import { KppeTree } from "../merkle/kppeTree.ts";
 import { failpoint } from "../runtime/failpoints.ts";
 import type { TaskLog } from "../runtime/taskLog.ts";
 import type { BatchRecord, LedgerStore } from "../store/types.ts";
+import type { LedgerEntry } from "../ledger/types.ts";
+
+/** A batch's entries, in sequence order, and the K-PPE tree over their payload hashes. */
+export interface BatchContents {
+  entries: LedgerEntry[];
+  tree: KppeTree;
+}
 
 /**
  * The batch cut: the oldest events no live batch covers, in sequence order, up to the batch
@@ -24,6 +31,8 @@ export class Batcher {
   private readonly log: TaskLog;
   /** Whether the contract takes checkpoints (KPPEAnchor 2.x); asked once. */
   private checkpoints: boolean | undefined;
+  /** The entries and tree of the batch cut last, until its receipts take them. */
+  private held: (BatchContents & { batchId: string }) | undefined;
 
   constructor(options: { store: LedgerStore; chain: AnchorChain; ledgerLog: StoredLog; witnesses: string[]; maxEventsPerBatch: number; log: TaskLog }) {
     this.store = options.store;
@@ -71,6 +80,7 @@ export class Batcher {
       witnessSignatures: checkpoint?.witnessSignatures ?? null,
     };
     await this.store.anchoring.createBatch(batch);
+    this.held = { batchId: batch.id, entries, tree };
     this.log(
       "info",
       `Merkle tree built | batch #${batchNumber}, sequences ${first}..${end} | leaves: ${tree.leafCount}, depth: ${tree.depth}, root: ${tree.root}` +
@@ -78,6 +88,16 @@ export class Batcher {
     );
     failpoint("after-cut");
     return batch;
+  }
+
+  /**
+   * The entries and tree of batch `batchId` if this batcher cut it last (once: they are let go),
+   * so that its receipts need not read and hash them again; undefined otherwise (a resumed batch).
+   */
+  takeContents(batchId: string): BatchContents | undefined {
+    const held = this.held?.batchId === batchId ? this.held : undefined;
+    this.held = undefined;
+    return held;
   }
 
   /**

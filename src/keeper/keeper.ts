@@ -280,7 +280,7 @@ export class Keeper {
         const onChain = await this.chain.getBatch(batch.batchNumber);
         if (!onChain.exists || onChain.merkleRoot !== batch.merkleRoot) continue;
         failpoint("after-confirmations");
-        await this.receipts.write(batch, mined, onChain.prevRoot);
+        await this.receipts.write(batch, mined, onChain.prevRoot, this.batcher.takeContents(batch.id));
         this.health.latestBatchId = batch.batchNumber;
         this.health.latestRoot = batch.merkleRoot;
         this.health.lastAnchoredAt = batch.confirmedAt;

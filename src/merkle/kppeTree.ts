@@ -97,6 +97,25 @@ export class KppeTree {
     return path;
   }
 
+  /**
+   * Rehashes every node above the leaves with hash-wasm's keccak (`keccakSortedPair`), not the
+   * batched kernel that built the tree, and compares. True means every proof this tree gives
+   * verifies: a proof is the siblings along one path, and every parent on every path checks out.
+   * Costs one keccak per node (n), where checking each leaf's proof costs n log n.
+   */
+  verifyEveryNode(): boolean {
+    const out = new Uint8Array(32);
+    for (let d = 1; d <= this.depth; d++) {
+      const width = (this.levelStart[d + 1] ?? this.nodes.length) - this.levelStart[d];
+      for (let k = 0; k < width / 32; k++) {
+        const left = this.levelStart[d - 1] + 64 * k;
+        keccakSortedPair(this.nodes, left, left + 32, out, 0);
+        if (compare32(out, 0, this.nodes, this.levelStart[d] + 32 * k) !== 0) return false;
+      }
+    }
+    return true;
+  }
+
   private node(level: number, index: number): Uint8Array {
     const at = this.levelStart[level] + index * 32;
     return this.nodes.subarray(at, at + 32);

@@ -45,6 +45,21 @@ describe("K-PPE tree", function () {
     }
   });
 
+  it("verifyEveryNode: true for an honest tree of any size; false once any stored node, padding included, is changed", function () {
+    for (const n of [1, 2, 3, 5, 8, 13, 64, 100]) {
+      const tree = KppeTree.fromHex(randomLeaves(n));
+      assert.equal(tree.verifyEveryNode(), true, `${n} leaves`);
+      // The tree keeps every level in one buffer (level 0 first); flip one bit of each node in turn.
+      const nodes = (tree as unknown as { nodes: Uint8Array }).nodes;
+      for (let at = 0; at < nodes.length; at += 32) {
+        if (at / 32 === nodes.length / 32 - 1 && n === 1) continue; // a 1-leaf tree is its own root
+        nodes[at + (at % 31)] ^= 1;
+        assert.equal(tree.verifyEveryNode(), false, `${n} leaves, node at byte ${at}`);
+        nodes[at + (at % 31)] ^= 1;
+      }
+    }
+  });
+
   it("refuses an inner node posing as a leaf, a zero leaf, bad lengths and indexes", function () {
     const leaves = randomLeaves(6);
     const tree = KppeTree.fromHex(leaves);
