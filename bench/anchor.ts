@@ -20,7 +20,8 @@ const BIG = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const SMALL = Number(process.env.BENCH_SMALL_EVENTS ?? 25_600);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const BLOCK_MS = Number(process.env.BLOCK_MS ?? 250);
-const GOAL_SECONDS = 300;
+const GOAL_SECONDS = 300; // issue 5, version 1 receipts
+const V2_GOAL_SECONDS = 60; // issue 15, version 2 receipts (the keeper writes these now)
 const EAS_TIMESTAMP_GAS = 45_864;
 
 const chain = await startLocalChain({ blockMs: BLOCK_MS });
@@ -97,6 +98,8 @@ for (const r of [big, small]) {
   row([r.label, r.events.toLocaleString("en-US"), r.seconds.toFixed(1), Math.round(r.events / r.seconds).toLocaleString("en-US"), r.gasPerEvent.toFixed(2), EAS_TIMESTAMP_GAS.toLocaleString("en-US")]);
 }
 const projected = (1_000_000 / (big.events / big.seconds)).toFixed(0);
-console.log(`goal: receipts for 1,000,000 events in < ${GOAL_SECONDS} s of keeper time -> ${projected} s at the measured rate (${big.events === 1_000_000 ? "measured" : "projected"}): ${Number(projected) < GOAL_SECONDS ? "MET" : "NOT MET"}`);
+for (const goal of [V2_GOAL_SECONDS, GOAL_SECONDS]) {
+  console.log(`goal: receipts for 1,000,000 events in < ${goal} s of keeper time -> ${projected} s at the measured rate (${big.events === 1_000_000 ? "measured" : "projected"}): ${Number(projected) < goal ? "MET" : "NOT MET"}`);
+}
 console.log(`goal: gas per event < 2 at batches of 65,536 -> ${big.gasPerEvent.toFixed(2)}: ${big.gasPerEvent < 2 ? "MET" : "NOT MET"} (one anchor tx costs >= ~45,000 gas; per batch here ${Math.round((big.gasPerEvent * big.events) / big.batches.length).toLocaleString("en-US")})`);
 console.log(`steady state, ${steady.events} events submitted over 15 s (aimed at ${RATE}/s), keeper every 1 s: acceptance -> receipt p50 ${steady.p50.toFixed(2)} s, p95 ${steady.p95.toFixed(2)} s, max ${steady.max.toFixed(2)} s`);
