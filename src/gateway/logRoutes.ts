@@ -80,7 +80,7 @@ export function registerLogRoutes(app: FastifyInstance, { store, logService, rep
     if (size === undefined) return badParameter(reply, "size", `expected a decimal integer >= 1, got ${JSON.stringify(query.size)}`);
     if (size > integrated) return badParameter(reply, "size", `${size} is beyond the log, which has ${integrated} integrated entries`);
     if (index >= size) return badParameter(reply, "index", `${index} is not below the tree size ${size}`);
-    const { leafHash, proof, root } = await logService.log.inclusion(index, size);
+    const { leafHash, proof, root } = await logService.log.inclusion(index, size, integrated);
     return { index, size, leaf_hash: leafHash, proof, root };
   });
 

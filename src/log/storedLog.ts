@@ -161,13 +161,15 @@ export class StoredLog {
 
   /**
    * The leaf hash, inclusion proof and root of entry `index` in the tree of `size` (default: the
-   * integrated size), from one read of the nodes they need.
+   * integrated size), from one read of the nodes they need. `integrated`: the log size the caller
+   * has just read, so that it is not read again.
    */
-  async inclusion(index: number, size?: number): Promise<{ size: number; leafHash: string; proof: string[]; root: string }> {
-    const n = size ?? (await this.store.logSize());
+  async inclusion(index: number, size?: number, integrated?: number): Promise<{ size: number; leafHash: string; proof: string[]; root: string }> {
+    const known = integrated ?? (size === undefined ? await this.store.logSize() : undefined);
+    const n = size ?? known!;
     if (!(index < n)) throw new KppeError("BAD_LOG_INDEX", `index ${index} is not below the tree size ${n}`);
     const path = inclusionRanges(index, n);
-    const [leafHash, root, ...proof] = await this.hashes([[index, index + 1], [0, n], ...path], n, size === undefined ? n : undefined);
+    const [leafHash, root, ...proof] = await this.hashes([[index, index + 1], [0, n], ...path], n, known);
     return { size: n, leafHash, proof, root };
   }
 

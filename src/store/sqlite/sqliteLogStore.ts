@@ -21,6 +21,7 @@ export class SqliteLogStore implements LogStore {
   private readonly exclusive: <T>(work: (db: DatabaseSync) => T) => Promise<T>;
   private readonly nodeSelects = new Map<number, StatementSync>();
   private selectLeafInputs: StatementSync | undefined;
+  private selectSize: StatementSync | undefined;
 
   constructor(db: DatabaseSync, exclusive: <T>(work: (db: DatabaseSync) => T) => Promise<T>) {
     this.db = db;
@@ -28,7 +29,9 @@ export class SqliteLogStore implements LogStore {
   }
 
   async logSize(): Promise<number> {
-    return Number(this.db.prepare("SELECT size FROM log_state WHERE id = 1").get()!.size);
+    // Prepared once: every proof a gateway serves asks for it.
+    this.selectSize ??= this.db.prepare("SELECT size FROM log_state WHERE id = 1");
+    return Number(this.selectSize.get()!.size);
   }
 
   async readLogChunks(keys: readonly ChunkKey[]): Promise<LogChunk[]> {
