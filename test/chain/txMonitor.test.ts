@@ -6,6 +6,7 @@ import { ContractRevertedError } from "../../src/chain/anchorChain.ts";
 import type { RecorderChain } from "../../src/chain/recorderChain.ts";
 import { TxMonitor, type TxAttempt, type TxMonitorOptions } from "../../src/chain/txMonitor.ts";
 import { KppeError } from "../../src/errors.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { captureLog, devWallet, openRecorderChain, startLocalChain, type LocalChain } from "../helpers/chain.ts";
 
 // The transaction monitor that the keeper, the FlowPay anchorer and session anchoring share, on
@@ -15,13 +16,6 @@ const random32 = () => hexlify(randomBytes(32));
 /** registerSession arguments for a new session: any write the contract accepts once. */
 const session = () => [random32(), random32(), 1_700_000_000, devWallet(1).address, random32(), 4];
 
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe("transaction monitor (chain/txMonitor.ts): one life for every transaction we send", function () {
   this.timeout(60_000);
@@ -56,7 +50,7 @@ describe("transaction monitor (chain/txMonitor.ts): one life for every transacti
     const { write, attempts, lines } = monitor({ stuckAfterMs: 500 });
     const args = session();
     const writing = write(args);
-    await until(() => attempts.length >= 2, "a replacement");
+    await waitFor("a replacement", async () => attempts.length >= 2);
     mineEvery(50);
     const mined = await writing;
     assert.equal(mined.success, true);
@@ -70,10 +64,10 @@ describe("transaction monitor (chain/txMonitor.ts): one life for every transacti
   it("sends the very same signed bytes again when the node forgets the transaction", async () => {
     const { write, attempts, lines } = monitor();
     const writing = write();
-    await until(() => attempts.length === 1, "the first attempt");
+    await waitFor("the first attempt", async () => attempts.length === 1);
     await sleep(50); // broadcast, after the record
     assert.equal(await chain.rpc("hardhat_dropTransaction", [attempts[0].hash]), true, "the node dropped it");
-    await until(() => lines.some((l) => l.includes("is unknown to the node -- sending the same signed transaction again")), "the resend");
+    await waitFor("the resend", async () => lines.some((l) => l.includes("is unknown to the node -- sending the same signed transaction again")));
     mineEvery(50);
     const mined = await writing;
     assert.equal(mined.hash, attempts[0].hash, "the resent bytes are the ones mined");
@@ -84,14 +78,14 @@ describe("transaction monitor (chain/txMonitor.ts): one life for every transacti
     const { write, attempts, lines } = monitor();
     const args = session();
     const writing = write(args);
-    await until(() => attempts.length === 1, "the first attempt");
+    await waitFor("the first attempt", async () => attempts.length === 1);
     await sleep(50);
     // Another process with the same key spends the nonce on something else, outbidding ours.
     const wallet = devWallet(1).connect(chain.provider);
     const double = (value: string) => BigInt(value) * 2n;
     await wallet.sendTransaction({ to: wallet.address, value: 1n, nonce: attempts[0].nonce, maxFeePerGas: double(attempts[0].maxFeePerGas), maxPriorityFeePerGas: double(attempts[0].maxPriorityFeePerGas) });
     await chain.rpc("evm_mine");
-    await until(() => attempts.length === 2, "a new attempt");
+    await waitFor("a new attempt", async () => attempts.length === 2);
     mineEvery(50);
     const mined = await writing;
     assert.equal(mined.success, true);
@@ -105,7 +99,7 @@ describe("transaction monitor (chain/txMonitor.ts): one life for every transacti
     const snapshot = await chain.rpc("evm_snapshot");
     const args = session();
     const writing = write(args);
-    await until(() => attempts.length === 1, "the first attempt");
+    await waitFor("the first attempt", async () => attempts.length === 1);
     await sleep(50);
     await chain.rpc("evm_mine");
     const first = await recorder.mined(attempts[0].hash);
@@ -132,7 +126,7 @@ describe("transaction monitor (chain/txMonitor.ts): one life for every transacti
     const justAbove = fees.maxFeePerGas + 1n; // the first attempt fits; a 5/4 replacement would not
     const { write, attempts, lines } = monitor({ maxFeeWei: justAbove, stuckAfterMs: 300 });
     const writing = write();
-    await until(() => lines.some((l) => l.includes("above the fee cap") && l.includes("waiting for it as it is")), "the cap warning");
+    await waitFor("the cap warning", async () => lines.some((l) => l.includes("above the fee cap") && l.includes("waiting for it as it is")));
     mineEvery(50);
     const mined = await writing;
     assert.equal(attempts.length, 1, "no replacement above the cap");

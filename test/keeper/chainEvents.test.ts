@@ -4,18 +4,12 @@ import { receiptFromStore } from "../../src/receipt/assemble.ts";
 import { verifyOnChain } from "../../src/receipt/onchain.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { appendEvents, captureLog, devWallet, fastSettings, openKeeper, startLocalChain, type LocalChain } from "../helpers/chain.ts";
 import { STORE_FIXTURES } from "../helpers/stores.ts";
 
 const gwei = (n: number) => "0x" + (BigInt(Math.round(n * 1e9))).toString(16);
 
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe("keeper and the chain's moods: stuck transactions, fee spikes, reorgs", function () {
   this.timeout(60_000);
@@ -40,7 +34,7 @@ describe("keeper and the chain's moods: stuck transactions, fee spikes, reorgs",
     const { log, lines } = captureLog();
     const keeper = await openKeeper({ store, url: chain.url, contract, log, settings: fastSettings({ stuckAfterMs: 1_000, maxFeeGwei: 50 }) });
     const cycle = keeper.cycle();
-    await until(() => lines.some((l) => l.includes("-- replaced by")), "the replacement");
+    await waitFor("the replacement", async () => lines.some((l) => l.includes("-- replaced by")));
     const miner = setInterval(() => void chain.rpc("evm_mine").catch(() => undefined), 50);
     try {
       assert.equal((await cycle).eventsConfirmed, 5, lines.join("\n"));
@@ -62,7 +56,7 @@ describe("keeper and the chain's moods: stuck transactions, fee spikes, reorgs",
     const { log, lines } = captureLog();
     const keeper = await openKeeper({ store, url: chain.url, contract, log, settings: fastSettings({ confirmations: 2 }) });
     const cycle = keeper.cycle();
-    await until(() => lines.some((l) => l.includes("no new block for")), "the stalled-chain warning");
+    await waitFor("the stalled-chain warning", async () => lines.some((l) => l.includes("no new block for")));
     assert.ok(lines.some((l) => /WARNING: no new block for \d+ s while waiting for 2 confirmation\(s\) \(have 1\): this chain seems to mine only on transactions .* --confirmations 1/.test(l)), lines.join("\n"));
     assert.equal(keeper.status().status, "degraded");
     await chain.rpc("evm_mine"); // one more block: the second confirmation
