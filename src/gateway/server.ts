@@ -138,6 +138,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     // The integrator opens the store itself, so its entry lives here, where every folder may be imported.
     integrateOn: options.storeLocation ? { location: options.storeLocation, workerUrl: new URL("./logIntegratorWorker.ts", import.meta.url) } : undefined,
     witnesses: options.witnesses,
+    // A read-only gateway serves a storage node's copy, whose log can be discarded and rebuilt.
+    cacheProofNodes: !options.readOnly,
     onError: (error) => app.log.warn({ err: error }, "log integration failed; retrying at the next interval"),
   });
   ledger.on("appended", () => logService.nudge());

@@ -62,8 +62,9 @@ export class LogService {
    * worker entry that opens it and integrates (src/gateway/logIntegratorWorker.ts). With it,
    * integration runs on a worker thread; without (an in-memory store, tests), on this one.
    */
-  constructor(store: LogStore, options: { signerKey: string; onError?: (error: unknown) => void; integrateOn?: { location: string; workerUrl: URL }; witnesses?: Array<{ url: string; key: string }> }) {
-    this.log = new StoredLog(store);
+  constructor(store: LogStore, options: { signerKey: string; onError?: (error: unknown) => void; integrateOn?: { location: string; workerUrl: URL }; cacheProofNodes?: boolean; witnesses?: Array<{ url: string; key: string }> }) {
+    // The gateway's own log is never rewound, so the nodes its proofs read can be kept (65,536 at most, about 8 MiB).
+    this.log = new StoredLog(store, { cacheNodes: options.cacheProofNodes ? 65_536 : 0 });
     this.signer = parseSignerKey(options.signerKey);
     this.verifierKey = verifierKeyOf(this.signer);
     this.verifier = parseVerifierKey(this.verifierKey);

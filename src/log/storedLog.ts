@@ -6,6 +6,8 @@ import { CHUNK_WIDTH, type ChunkKey, type LogChunk, type LogStore } from "./stor
 
 /** Entries read and integrated per store transaction. */
 export const INTEGRATION_STEP = 65_536;
+/** The lowest level whose nodes a proof cache keeps: subtrees of 2^8 = 256 entries. */
+const CACHED_LEVEL = 8;
 
 // Node's one-shot crypto.hash (under 1 µs for 65 bytes here): integration hashes two per entry,
 // through one scratch buffer (allocating one per hash made garbage collection a fifth of the
@@ -40,9 +42,18 @@ interface Edge extends LogChunk {
  */
 export class StoredLog {
   private readonly store: LogStore;
+  /** Nodes read before, by "level/index", oldest first; bounded by `cacheNodes`. */
+  private readonly cache = new Map<string, Uint8Array>();
+  private readonly cacheNodes: number;
 
-  constructor(store: LogStore) {
+  /**
+   * `cacheNodes`: keep up to this many nodes read for proofs in memory (every proof reads the
+   * upper levels). Only for a log that is never rewound, such as a gateway's own: a node never
+   * changes once written, but a storage node's copy can discard its log and integrate another.
+   */
+  constructor(store: LogStore, options: { cacheNodes?: number } = {}) {
     this.store = store;
+    this.cacheNodes = options.cacheNodes ?? 0;
   }
 
   size(): Promise<number> {
@@ -189,9 +200,23 @@ export class StoredLog {
       const level = Math.log2(b - a);
       keys.set(`${level}/${a / (b - a)}`, { level, index: a / (b - a) });
     }
-    const nodes = [...keys.values()];
-    const read = await this.store.readLogNodes(nodes);
-    const found = new Map(nodes.map((n, i) => [`${n.level}/${n.index}`, read[i]]));
+    const found = new Map<string, Uint8Array | undefined>();
+    const missing: Array<{ level: number; index: number }> = [];
+    for (const [key, node] of keys) {
+      const cached = this.cache.get(key);
+      if (cached) found.set(key, cached);
+      else missing.push(node);
+    }
+    const read = missing.length > 0 ? await this.store.readLogNodes(missing) : [];
+    missing.forEach((n, i) => {
+      const key = `${n.level}/${n.index}`;
+      found.set(key, read[i]);
+      // Only nodes over 256 entries or more: every proof reads those, few proofs share a lower one.
+      if (this.cacheNodes > 0 && read[i] && n.level >= CACHED_LEVEL) {
+        if (this.cache.size >= this.cacheNodes) this.cache.delete(this.cache.keys().next().value!);
+        this.cache.set(key, read[i]!);
+      }
+    });
     const perfect = (a: number, b: number): Uint8Array => {
       const level = Math.log2(b - a);
       const bytes = found.get(`${level}/${a / (b - a)}`);

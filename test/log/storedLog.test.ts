@@ -58,6 +58,27 @@ for (const makeFixture of STORE_FIXTURES) {
       }
     });
 
+    it("a proof node cache (a gateway's) serves the leaves' roots and proofs, asked twice, while the log grows; a tiny cache too", async function () {
+      for (const cacheNodes of [65_536, 3]) {
+        const log = new StoredLog(store.log, { cacheNodes });
+        for (const total of [600, 1300]) {
+          const have = (await store.head()).fifo_sequence;
+          if (total > have) await append(total - have);
+          await log.integrate();
+          const all = await leaves();
+          for (let round = 0; round < 2; round++) {
+            for (const [index, size] of [[0, 600], [599, 600], [300, total], [total - 1, total], [513, 1024]].filter(([, size]) => size <= total)) {
+              const { leafHash, proof, root } = await log.inclusion(index, size);
+              assert.equal(leafHash, all[index]);
+              assert.equal(root, logRoot(all.slice(0, size)), `root at ${size}, round ${round}, cache ${cacheNodes}`);
+              assert.deepEqual(proof, proofFromLeaves(all.slice(0, size), inclusionRanges(index, size)), `inclusion ${index}/${size}, round ${round}, cache ${cacheNodes}`);
+            }
+            assert.deepEqual(await log.consistencyProof(600, total), proofFromLeaves(all, consistencyRanges(600, total)));
+          }
+        }
+      }
+    });
+
     it("refuses sizes beyond what is integrated, naming both", async function () {
       await append(10);
       const log = new StoredLog(store.log);
