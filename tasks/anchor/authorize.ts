@@ -3,13 +3,10 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { consoleLog } from "../../src/runtime/taskLog.ts";
 import { userError, userFacing } from "../errors.ts";
 import { anchorWallet, contractAddress, KPPE_ANCHOR, PROOF_RECORDER, reachChain, requireOwner, type ContractKind } from "./connect.ts";
+import type { anchorAuthorizeTask, recorderAuthorizeTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  address: string;
-  revoke: boolean;
-  contract: string;
-  rpcUrl: string;
-}
+type Args = TaskArgs<typeof anchorAuthorizeTask | typeof recorderAuthorizeTask>;
 
 /** Who may write to each contract, and how the owner says so. */
 const ROLES = new Map<ContractKind, { role: string; read: string; write: string; abi: string[] }>([

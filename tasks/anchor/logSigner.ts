@@ -4,13 +4,10 @@ import { KPPE_ANCHOR_ABI } from "../../src/chain/kppeAnchorAbi.ts";
 import { consoleLog } from "../../src/runtime/taskLog.ts";
 import { userError, userFacing } from "../errors.ts";
 import { anchorWallet, contractAddress, reachChain, requireOwner } from "./connect.ts";
+import type { anchorLogSignerTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  signer: string;
-  origin: string;
-  contract: string;
-  rpcUrl: string;
-}
+type Args = TaskArgs<typeof anchorLogSignerTask>;
 
 /**
  * `anchor:log-signer`: the owner sets the log's on-chain signer (what `log:key` prints), so that

@@ -10,25 +10,10 @@ import { openStore } from "../../src/store/open.ts";
 import { userError, userFacing } from "../errors.ts";
 import { onStop } from "../stop.ts";
 import { openChain } from "./connect.ts";
+import type { anchorTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  store: string;
-  contract: string;
-  rpcUrl: string;
-  once: boolean;
-  intervalMs: number;
-  maxEventsPerBatch: number;
-  confirmations: number;
-  maxFeeGwei: number;
-  stuckTxMs: number;
-  leaseTtlMs: number;
-  healthHost: string;
-  healthPort: number;
-  witnesses: string;
-  timeoutMs: number;
-  receiptsDir: string;
-  turns: boolean;
-}
+type Args = TaskArgs<typeof anchorTask>;
 
 /** How long `--once` may take by default before it gives up, saying what it was waiting for. */
 const ONCE_TIMEOUT_MS = 600_000;

@@ -5,12 +5,10 @@ import { leaseName, pendingEvents } from "../../src/keeper/keeper.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userFacing } from "../errors.ts";
 import { contractAddress, reachChain, readOnlyWallet } from "./connect.ts";
+import type { anchorStatusTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  store: string;
-  contract: string;
-  rpcUrl: string;
-}
+type Args = TaskArgs<typeof anchorStatusTask>;
 
 export default function status(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   return userFacing(() => run(args, hre));

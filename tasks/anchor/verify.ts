@@ -7,21 +7,10 @@ import { verifyReceipt, type ReceiptVerifyOptions } from "../../src/receipt/veri
 import { openStore } from "../../src/store/open.ts";
 import { userError, userFacing } from "../errors.ts";
 import { contractAddress, reachChain } from "./connect.ts";
+import type { anchorVerifyTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  eventId: string;
-  receipt: string;
-  body: string;
-  bodyFile: string;
-  out: string;
-  store: string;
-  rpcUrl: string;
-  contract: string;
-  logKey: string;
-  witnessKeys: string;
-  threshold: number;
-  offline: boolean;
-}
+type Args = TaskArgs<typeof anchorVerifyTask>;
 
 export default function verify(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   return userFacing(() => run(args, hre));

@@ -6,6 +6,8 @@ import { openStore } from "../../src/store/open.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
 import { streamLines } from "../../src/client/stream.ts";
 import { userFacing } from "../errors.ts";
+import type { ledgerAuditTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
 /**
  * Pages of a gateway's /stream, so a remote ledger is audited with the same code as a local one.
@@ -25,7 +27,7 @@ function readThroughGateway(url: string) {
   return { read, close: async () => void (await lines.return(undefined)) };
 }
 
-export default function audit(args: { store: string; url: string }): Promise<void> {
+export default function audit(args: TaskArgs<typeof ledgerAuditTask>): Promise<void> {
   return userFacing(() => run(args));
 }
 

@@ -8,18 +8,10 @@ import { LogMonitor, type MonitorAlarm } from "../../src/replication/monitor.ts"
 import { userError, userFacing } from "../errors.ts";
 import { onStop } from "../stop.ts";
 import { anchorWallet, contractAddress, reachChain, readOnlyWallet } from "../anchor/connect.ts";
+import type { ledgerMonitorTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  gateway: string;
-  logKey: string;
-  witnesses: string;
-  anchors: boolean;
-  report: boolean;
-  contract: string;
-  rpcUrl: string;
-  intervalMs: number;
-  once: boolean;
-}
+type Args = TaskArgs<typeof ledgerMonitorTask>;
 
 /** Follows a gateway's checkpoints (and its witnesses', and with --anchors KPPEAnchor's), printing each check and every alarm with its evidence; --report sends a proven one on chain. */
 export default async function monitor(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {

@@ -13,19 +13,10 @@ import { userError, userFacing } from "../errors.ts";
 import { onStop } from "../stop.ts";
 import { readSecret } from "../secrets.ts";
 import { contractAddress, reachChain, readOnlyWallet } from "../anchor/connect.ts";
+import type { ledgerReplicateTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  gateway: string;
-  store: string;
-  host: string;
-  port: number;
-  ephemeralKey: boolean;
-  anchors: boolean;
-  contract: string;
-  rpcUrl: string;
-  logKey: string;
-  witness: boolean;
-}
+type Args = TaskArgs<typeof ledgerReplicateTask>;
 
 /** KPPEAnchor, read-only, for checking the copy against anchored roots. */
 async function openAnchors(hre: HardhatRuntimeEnvironment, args: Args): Promise<AnchorChain> {

@@ -6,22 +6,10 @@ import { COSIGNATURE_V1, parseVerifierKey } from "../../src/log/note.ts";
 import { openStore, storeLocation } from "../../src/store/open.ts";
 import { userError } from "../errors.ts";
 import { onStop } from "../stop.ts";
+import type { ledgerServeTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  store: string;
-  host: string;
-  port: number;
-  logLevel: string;
-  logFormat: string;
-  profile: string;
-  storageNodes: string;
-  maxConnections: number;
-  maxConnectionsPerAddress: number;
-  requestTimeoutMs: number;
-  witnesses: string;
-  pootDeployment: string;
-  pootGenesis: number;
-}
+type Args = TaskArgs<typeof ledgerServeTask>;
 
 export default async function serve(
   { store, host, port, logLevel, logFormat, profile, storageNodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, witnesses, pootDeployment, pootGenesis }: Args,

@@ -2,15 +2,10 @@ import { apiKeyHash, newApiKey } from "../../src/ledger/sources.ts";
 import { MAX_SOURCE_ID_LENGTH } from "../../src/ledger/validate.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userError } from "../errors.ts";
+import type { ledgerSourceTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  sourceId: string;
-  store: string;
-  credits: number;
-  rate: number;
-  burst: number;
-  addCredits: number;
-}
+type Args = TaskArgs<typeof ledgerSourceTask>;
 
 export default async function source(args: Args): Promise<void> {
   const { sourceId } = args;

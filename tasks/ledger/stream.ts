@@ -1,6 +1,8 @@
 import { userError } from "../errors.ts";
+import type { ledgerStreamTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-export default async function stream({ url, fromSequence, follow }: { url: string; fromSequence: number; follow: boolean }): Promise<void> {
+export default async function stream({ url, fromSequence, follow }: TaskArgs<typeof ledgerStreamTask>): Promise<void> {
   const target = `${url}/stream?from_sequence=${fromSequence}${follow ? "&follow=1" : ""}`;
   const response = await fetch(target).catch((cause) => {
     throw userError(`cannot reach the gateway at ${url} (${(cause as Error).message}); is \`npx hardhat ledger:serve\` running?`);

@@ -3,15 +3,10 @@ import { eventBody } from "../../src/client/gateway.ts";
 import type { JsonValue } from "../../src/hashing/canonical.ts";
 import { userError, userFacing } from "../errors.ts";
 import { gatewayJson } from "./http.ts";
+import type { ledgerSubmitTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  body: string;
-  file: string;
-  sourceId: string;
-  eventId: string;
-  previousEventHash: string;
-  url: string;
-}
+type Args = TaskArgs<typeof ledgerSubmitTask>;
 
 /** The production profile needs an API key: taken from KPPE_API_KEY so it never sits in shell history. */
 function authHeader(): Record<string, string> {

@@ -1,10 +1,9 @@
 import { COSIGNATURE_V1, ED25519, generateSignerKey, parseSignerKey, verifierKeyOf } from "../../src/log/note.ts";
 import { userError, userFacing } from "../errors.ts";
+import type { logKeygenTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  origin: string;
-  cosigner: boolean;
-}
+type Args = TaskArgs<typeof logKeygenTask>;
 
 /** Prints a new log key: the signer key for the keystore, and the verifier key to publish. */
 export default async function keygen({ origin, cosigner }: Args): Promise<void> {

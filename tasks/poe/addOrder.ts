@@ -1,17 +1,10 @@
 import { resolvePoeSettings } from "../../src/poe/settings.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userError, userFacing } from "../errors.ts";
+import type { poeAddOrderTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  orderId: string;
-  txHash: string;
-  pixChargeId: string;
-  amount: string;
-  metadata: string;
-  store: string;
-  maxOrders: number;
-  maxAgeMs: number;
-}
+type Args = TaskArgs<typeof poeAddOrderTask>;
 
 const HASH = /^0x[0-9a-fA-F]{64}$/;
 

@@ -8,18 +8,10 @@ import { openStore } from "../../src/store/open.ts";
 import { userError, userFacing } from "../errors.ts";
 import { onStop } from "../stop.ts";
 import { openRecorder } from "../anchor/connect.ts";
+import type { poeAnchorTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  store: string;
-  contract: string;
-  rpcUrl: string;
-  once: boolean;
-  now: boolean;
-  intervalMs: number;
-  maxAgeMs: number;
-  confirmations: number;
-  leaseTtlMs: number;
-}
+type Args = TaskArgs<typeof poeAnchorTask>;
 
 const given = (value: number) => (value === 0 ? undefined : value);
 

@@ -1,11 +1,9 @@
 import { openStore } from "../../src/store/open.ts";
 import { userFacing } from "../errors.ts";
+import type { poeBatchesTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  store: string;
-  limit: number;
-  json: boolean;
-}
+type Args = TaskArgs<typeof poeBatchesTask>;
 
 /** Lists the newest FlowPay batches. */
 export default function poeBatches(args: Args): Promise<void> {

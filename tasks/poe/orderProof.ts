@@ -2,12 +2,10 @@ import { writeFile } from "node:fs/promises";
 import { buildOrderProof } from "../../src/poe/orderProof.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userError, userFacing } from "../errors.ts";
+import type { poeOrderProofTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  orderId: string;
-  store: string;
-  out: string;
-}
+type Args = TaskArgs<typeof poeOrderProofTask>;
 
 /** Prints (or writes) an order's inclusion proof in its anchored FlowPay batch. */
 export default function poeOrderProof(args: Args): Promise<void> {

@@ -6,15 +6,10 @@ import { openStore } from "../../src/store/open.ts";
 import { reportChecks } from "../checks.ts";
 import { userError, userFacing } from "../errors.ts";
 import { recorderChecks } from "../anchor/connect.ts";
+import type { poeVerifyTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  proof: string;
-  orderId: string;
-  store: string;
-  rpcUrl: string;
-  contract: string;
-  offline: boolean;
-}
+type Args = TaskArgs<typeof poeVerifyTask>;
 
 /** Checks an order's proof off-chain, then against the root recorded on ProofRecorder. */
 export default function poeVerify(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {

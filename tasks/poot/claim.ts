@@ -2,13 +2,10 @@ import { formatUnits } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { userError, userFacing } from "../errors.ts";
 import { openRouter, readDistribution } from "./payouts.ts";
+import type { pootClaimTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  distribution: string;
-  operator: string;
-  router: string;
-  rpcUrl: string;
-}
+type Args = TaskArgs<typeof pootClaimTask>;
 
 /**
  * `poot:claim`: sends an operator's claim of a posted month (any key may send it, with

@@ -7,18 +7,10 @@ import { consoleLog } from "../../src/runtime/taskLog.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userError, userFacing } from "../errors.ts";
 import { reachChain, readOnlyWallet, secretWallet } from "../anchor/connect.ts";
+import type { pootPayoutsTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  month: string;
-  amount: string;
-  genesis: number;
-  gateway: string;
-  store: string;
-  router: string;
-  rpcUrl: string;
-  out: string;
-  post: boolean;
-}
+type Args = TaskArgs<typeof pootPayoutsTask>;
 
 export const ROUTER_ABI = [
   "function token() view returns (address)",

@@ -10,24 +10,10 @@ import { consoleLog } from "../../src/runtime/taskLog.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userError, userFacing } from "../errors.ts";
 import { anchorWallet, contractAddress, reachChain, readOnlyWallet } from "../anchor/connect.ts";
+import type { pootScheduleTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  proofs: string;
-  gateway: string;
-  epoch: number;
-  seed: string;
-  genesis: number;
-  deployment: string;
-  slots: number;
-  json: boolean;
-  out: string;
-  save: boolean;
-  store: string;
-  check: boolean;
-  commit: boolean;
-  contract: string;
-  rpcUrl: string;
-}
+type Args = TaskArgs<typeof pootScheduleTask>;
 
 /** Slots asked per GET /poot/proofs (the gateway answers at most 10,000 proofs). */
 const PAGE_SLOTS = 240;

@@ -4,14 +4,10 @@ import { slotLeaders, type Tally } from "../../src/poot/schedule.ts";
 import { DEFAULT_RETRY } from "../../src/runtime/retry.ts";
 import { userError, userFacing } from "../errors.ts";
 import { contractAddress, reachChain, readOnlyWallet } from "../anchor/connect.ts";
+import type { pootStatusTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  epoch: number;
-  slots: number;
-  gateway: string;
-  contract: string;
-  rpcUrl: string;
-}
+type Args = TaskArgs<typeof pootStatusTask>;
 
 /**
  * `poot:status`: the epoch, its committed leaders (with their credits, from a gateway's recorded

@@ -8,18 +8,10 @@ import { anchorSession, defaultManifestPath } from "../../src/session/anchor.ts"
 import { DEFAULT_CHUNK_SIZE } from "../../src/session/chunks.ts";
 import { userError, userFacing } from "../errors.ts";
 import { openRecorder } from "../anchor/connect.ts";
+import type { sessionAnchorTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  input: string;
-  sessionId: string;
-  owner: string;
-  startedAt: string;
-  chunkSize: number;
-  out: string;
-  contract: string;
-  rpcUrl: string;
-  confirmations: number;
-}
+type Args = TaskArgs<typeof sessionAnchorTask>;
 
 /** Lucid's session anchoring: chunk, hash, tree, manifest, registerSession. */
 export default function sessionAnchor(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {

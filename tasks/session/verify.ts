@@ -8,16 +8,10 @@ import { checkManifest, checkOnChain, compareChunk, compareInput } from "../../s
 import { reportChecks } from "../checks.ts";
 import { userError, userFacing } from "../errors.ts";
 import { recorderChecks } from "../anchor/connect.ts";
+import type { sessionVerifyTask } from "../index.ts";
+import type { TaskArgs } from "../args.ts";
 
-interface Args {
-  manifest: string;
-  input: string;
-  chunk: string;
-  index: number;
-  rpcUrl: string;
-  contract: string;
-  offline: boolean;
-}
+type Args = TaskArgs<typeof sessionVerifyTask>;
 
 /** A manifest too large for this is not one we wrote (2^20 chunks is about 600 MB of JSON). */
 const MAX_MANIFEST_BYTES = 1024 ** 3;
