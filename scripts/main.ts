@@ -16,7 +16,7 @@ import { AnchorChain } from "../src/chain/anchorChain.ts";
 import { onStop } from "../tasks/stop.ts";
 import { rpcProvider } from "../src/chain/rpcProvider.ts";
 import { devWallet } from "../src/chain/devAccount.ts";
-import { serveHealth } from "../src/keeper/health.ts";
+import { serveHealth } from "../src/gateway/keeperHealth.ts";
 import { Keeper } from "../src/keeper/keeper.ts";
 import { consoleLog } from "../src/runtime/taskLog.ts";
 import { receiptFileName } from "../src/keeper/receiptFiles.ts";

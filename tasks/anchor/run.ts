@@ -1,7 +1,7 @@
 import { cycleAfterStandby } from "../../src/runtime/leaseWait.ts";
 import { ScheduleTurns } from "../../src/poot/turns.ts";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { serveHealth } from "../../src/keeper/health.ts";
+import { serveHealth } from "../../src/gateway/keeperHealth.ts";
 import { Keeper } from "../../src/keeper/keeper.ts";
 import { receiptFileWriter } from "../../src/keeper/receiptFiles.ts";
 import { consoleLog } from "../../src/runtime/taskLog.ts";

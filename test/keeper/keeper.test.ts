@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { serveHealth } from "../../src/keeper/health.ts";
+import { serveHealth } from "../../src/gateway/keeperHealth.ts";
 import { receiptFromStore } from "../../src/receipt/assemble.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import { verifyOnChain } from "../../src/receipt/onchain.ts";
