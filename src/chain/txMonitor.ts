@@ -44,6 +44,8 @@ export function attemptOf(raw: string, sentAt = new Date().toISOString()): TxAtt
   return { hash: tx.hash!, raw, nonce: tx.nonce, maxFeePerGas: String(tx.maxFeePerGas ?? 0n), maxPriorityFeePerGas: String(tx.maxPriorityFeePerGas ?? 0n), sentAt };
 }
 
+/** Polls without a new block, while waiting for confirmations, before a chain is said to look stalled. */
+const STALLED_CHAIN_POLLS = 15;
 const FEE_BUMP_NUMERATOR = 5n; // replacements pay 5/4 of the previous fees (nodes want at least +10%)
 const FEE_BUMP_DENOMINATOR = 4n;
 
@@ -170,11 +172,7 @@ export class TxMonitor {
    * before it is sent, then drives it as the class says. Returns the mined transaction, which may
    * have reverted (the caller explains it with `revertReason`).
    */
-  async write(
-    functionName: string,
-    args: readonly unknown[],
-    hooks: WriteHooks = {},
-  ): Promise<MinedTx> {
+  async write(functionName: string, args: readonly unknown[], hooks: WriteHooks = {}): Promise<MinedTx> {
     const attempts = [...(hooks.attempts ?? [])];
     // A replacement keeps the gas limit it replaces: estimating again could fail only because
     // the attempt it replaces has just been mined.
@@ -227,6 +225,3 @@ export class TxMonitor {
     }
   }
 }
-
-/** Polls without a new block, while waiting for confirmations, before a chain is said to look stalled. */
-export const STALLED_CHAIN_POLLS = 15;
