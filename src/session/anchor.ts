@@ -32,11 +32,15 @@ export function defaultManifestPath(input: string): string {
   return `${input.replace(/[\\/]+$/, "")}.manifest.json`;
 }
 
-/** Writes through a temporary file and a rename, so a crash never leaves half a manifest. */
-export async function writeManifest(path: string, manifest: SessionManifest): Promise<void> {
+/** Writes through a temporary file and a rename, so a crash never leaves half a file. */
+async function writeAtomically(path: string, text: string): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(manifest, null, 2) + "\n");
+  await writeFile(temporary, text);
   await rename(temporary, path);
+}
+
+export function writeManifest(path: string, manifest: SessionManifest): Promise<void> {
+  return writeAtomically(path, JSON.stringify(manifest, null, 2) + "\n");
 }
 
 /**
@@ -62,9 +66,8 @@ async function readPending(path: string): Promise<PendingRegistration | undefine
   }
 }
 
-async function writePending(path: string, pending: PendingRegistration): Promise<void> {
-  await writeFile(`${path}.tmp`, JSON.stringify(pending) + "\n");
-  await rename(`${path}.tmp`, path);
+function writePending(path: string, pending: PendingRegistration): Promise<void> {
+  return writeAtomically(path, JSON.stringify(pending) + "\n");
 }
 
 /**
