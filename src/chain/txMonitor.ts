@@ -134,6 +134,22 @@ export class TxMonitor {
   }
 
   /**
+   * Sends `attempt`'s signed bytes again (the node forgot them). A node that holds another
+   * transaction of the same nonce at higher fees refuses them as underpriced: then that one is
+   * waited for (mined, the nonce is used and the write signs anew; dropped, these bytes go again).
+   */
+  async resend(attempt: TxAttempt, what: string): Promise<void> {
+    this.log("warn", `WARNING: TX ${attempt.hash} (${what}) is unknown to the node -- sending the same signed transaction again`);
+    try {
+      await this.chain.broadcast(attempt.raw);
+    } catch (error) {
+      const { code, message } = error as { code?: string; message?: string };
+      if (code !== "REPLACEMENT_UNDERPRICED" && !/underpriced/i.test(message ?? "")) throw error;
+      this.log("warn", `WARNING: the node holds another transaction with nonce ${attempt.nonce} at higher fees; waiting for it to be mined or dropped`);
+    }
+  }
+
+  /**
    * Waits until the block holding `mined` has `confirmations` blocks; false if the transaction
    * left the chain meanwhile (a reorg). `onPoll` runs between looks (say, to renew a lease);
    * `onStall` is told once when no block comes for 15 polls.
@@ -207,8 +223,7 @@ export class TxMonitor {
         this.log("warn", `WARNING: nonce ${last.nonce} of ${functionName} was used by another transaction -- sending again with a new nonce`);
         await send(undefined, undefined);
       } else if (action === "rebroadcast") {
-        this.log("warn", `WARNING: TX ${last.hash} (${functionName}) is unknown to the node -- sending the same signed transaction again`);
-        await this.chain.broadcast(last.raw);
+        await this.resend(last, functionName);
       } else if (action === "replace") {
         const fees = replacementFees(last, await this.chain.currentFees());
         const age = Math.round((Date.now() - Date.parse(last.sentAt)) / 1000);

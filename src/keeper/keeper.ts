@@ -314,8 +314,7 @@ export class Keeper {
         continue;
       }
       if (action === "rebroadcast") {
-        this.log("warn", `WARNING: TX ${last.hash} of batch #${batch.batchNumber} is unknown to the node -- sending the same signed transaction again`);
-        await this.chain.broadcast(last.raw);
+        await this.monitor.resend(last, `batch #${batch.batchNumber}`);
       } else if (action === "replace") {
         if ((await this.replace(batch)) === "paused") return "paused";
       }

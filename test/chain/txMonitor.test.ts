@@ -84,6 +84,8 @@ describe("transaction monitor (chain/txMonitor.ts): one life for every transacti
     const wallet = devWallet(1).connect(chain.provider);
     const double = (value: string) => BigInt(value) * 2n;
     await wallet.sendTransaction({ to: wallet.address, value: 1n, nonce: attempts[0].nonce, maxFeePerGas: double(attempts[0].maxFeePerGas), maxPriorityFeePerGas: double(attempts[0].maxPriorityFeePerGas) });
+    // Ours is gone from the pool; sent again, the node refuses it as underpriced: the monitor waits.
+    await waitFor("the monitor to see its nonce held", async () => lines.some((l) => l.includes(`the node holds another transaction with nonce ${attempts[0].nonce} at higher fees`)));
     await chain.rpc("evm_mine");
     await waitFor("a new attempt", async () => attempts.length === 2);
     mineEvery(50);
