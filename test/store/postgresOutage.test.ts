@@ -11,8 +11,12 @@ import { openStore } from "../../src/store/open.ts";
 import { clientHash } from "../../src/sdk/index.ts";
 import { appendEvents, devWallet, fastSettings, openKeeper, startLocalChain } from "../helpers/chain.ts";
 import { kill, startGatewayProcess } from "../helpers/processes.ts";
-import { POSTGRES_URL, postgresFixture, sqliteFixture } from "../helpers/stores.ts";
+import { POSTGRES_URL, postgresFixture, sqliteFixture, type StoreFixture } from "../helpers/stores.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcpProxy.ts";
+import { waitFor } from "../helpers/wait.ts";
+import { startWitnessNode } from "../helpers/witness.ts";
+import { generateSignerKey, parseSignerKey, parseVerifierKey, verifierKeyOf } from "../../src/log/note.ts";
+import { openCosigned } from "../../src/log/cosignature.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -181,6 +185,57 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
       await direct.close();
     } finally {
       await chain.close();
+      await fixture.cleanup();
+    }
+  });
+
+  it("a witness whose state is on PostgreSQL rides out the cuts: it never cosigns what does not extend what it recorded, and the gateway's cosignatures catch up", async function () {
+    const fixture = postgresFixture();
+    await (await fixture.open()).close();
+    const logSignerKey = generateSignerKey("outage.example/log");
+    const cleanups: Array<() => Promise<void> | void> = [];
+    try {
+      await withProxy(async (proxy) => {
+        // The witness's store (its copy and witness_state) reaches PostgreSQL only through the proxy.
+        const viaProxy: StoreFixture = { ...fixture, open: () => openStore(throughProxy(fixture.location, proxy)), cleanup: async () => undefined };
+        const witness = await startWitnessNode(viaProxy, "outage.example/witness", verifierKeyOf(parseSignerKey(logSignerKey)), cleanups);
+        const gateway = createGateway({ store: await sqliteFixture().open(), port: 0, logLevel: false, logKey: logSignerKey, witnesses: [{ url: witness.url, key: witness.key }] });
+        const url = await gateway.listen();
+        cleanups.push(() => gateway.close());
+        witness.follow(url);
+        let submitted = 0;
+        const cosigned: number[] = [];
+        const failures: string[] = [];
+        const feeding = (async () => {
+          for (let i = 0; i < 30; i++) {
+            const events = Array.from({ length: 20 }, (_, k) => ({ version: "0.1", event_id: `w-${i}-${k}`, payload_hash: clientHash({ i, k }), source_id: "app" }));
+            await fetch(`${url}/submit_batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events }) });
+            submitted += events.length;
+            await gateway.logService.integrate().catch(() => undefined);
+            await gateway.logService.cosignLatest().catch(() => undefined);
+            const [status] = gateway.logService.witnessStatus();
+            cosigned.push(status.cosignedSize);
+            if (status.lastError) failures.push(status.lastError);
+            await sleep(100);
+          }
+        })();
+        await outages(proxy, 1_500);
+        await feeding;
+        await waitFor("the witness to cosign the whole log after the cuts", async () => {
+          await gateway.logService.integrate();
+          await gateway.logService.cosignLatest().catch(() => undefined);
+          return gateway.logService.witnessStatus()[0].cosignedSize === submitted;
+        }, 30_000);
+        assert.ok(failures.length > 0, "the witness failed to cosign while its database was cut (else the cuts were not felt)");
+        assert.deepEqual(cosigned, [...cosigned].sort((a, b) => a - b), "the cosigned size never went back");
+        // What the witness recorded is the note it cosigned last, and it verifies with both keys.
+        const served = await (await fetch(`${witness.url}/checkpoint`)).text();
+        const opened = openCosigned(served, parseVerifierKey(verifierKeyOf(parseSignerKey(logSignerKey))), [parseVerifierKey(witness.key)], 1);
+        assert.equal(opened.checkpoint.size, submitted);
+        assert.equal((await witness.store.witness.lastCosigned("outage.example/log"))?.size, submitted);
+      });
+    } finally {
+      for (const cleanup of cleanups.reverse()) await cleanup();
       await fixture.cleanup();
     }
   });
