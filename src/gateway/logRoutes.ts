@@ -60,7 +60,7 @@ export function registerLogRoutes(app: FastifyInstance, { store, logService, rep
 
   app.get("/proof/inclusion", { schema: INCLUSION_ROUTE }, async (request, reply) => {
     const query = request.query as Record<string, unknown>;
-    const integrated = await logService.log.size();
+    const integrated = await logService.integratedSize(decimal(query.size) ?? 0);
     if (query.event_id !== undefined) {
       const eventId = query.event_id;
       const entry = typeof eventId === "string" && couldBeEventId(eventId) ? await store.findByEventId(eventId) : undefined;
@@ -86,7 +86,7 @@ export function registerLogRoutes(app: FastifyInstance, { store, logService, rep
 
   app.get("/proof/consistency", { schema: CONSISTENCY_ROUTE }, async (request, reply) => {
     const query = request.query as Record<string, unknown>;
-    const integrated = await logService.log.size();
+    const integrated = await logService.integratedSize(decimal(query.to) ?? 0);
     const from = decimal(query.from);
     const to = query.to === undefined ? integrated : decimal(query.to);
     if (from === undefined || from < 1) return badParameter(reply, "from", `expected a decimal integer >= 1 (a proof from the empty tree proves nothing), got ${JSON.stringify(query.from)}`);

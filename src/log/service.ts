@@ -35,6 +35,9 @@ export interface SignedCheckpoint {
  * The log as a service runs it: integration that follows the ledger off the submit path (a
  * timer, and a nudge after appends), and checkpoints signed with the log key.
  */
+/** How long a proof route trusts the integrated size it read (the log only grows). */
+const SIZE_FRESH_MS = 100;
+
 export class LogService {
   readonly log: StoredLog;
   readonly signer: NoteSigner;
@@ -56,6 +59,8 @@ export class LogService {
   private cosignatures: { size: number; lines: Map<string, string> } = { size: -1, lines: new Map() };
   private cosigning: Promise<void> | undefined;
   private lastCosigned: { size: number; note: string } | undefined;
+  /** The integrated size as last read, and when: proof routes take it for up to SIZE_FRESH_MS. */
+  private knownSize: { size: number; at: number } | undefined;
 
   /**
    * `integrateOn`: the store as `openStore` takes it (a SQLite file, a postgres:// URL) and the
@@ -78,6 +83,19 @@ export class LogService {
   }
 
   /** The integrator's worker thread, started on first use. */
+  /**
+   * The log's integrated size, read at most every SIZE_FRESH_MS unless it is below `needed` (a
+   * size the caller asks about): the log only grows, so a size a moment old is a size the log
+   * has, and a size beyond it is refused only after a fresh read.
+   */
+  async integratedSize(needed = 0): Promise<number> {
+    const now = performance.now();
+    if (this.knownSize && now - this.knownSize.at < SIZE_FRESH_MS && this.knownSize.size >= needed) return this.knownSize.size;
+    const size = await this.log.size();
+    this.knownSize = { size, at: now };
+    return size;
+  }
+
   private integrator() {
     if (this.worker || !this.integration) return this.worker;
     const thread = new Worker(this.integration.workerUrl, { workerData: { location: this.integration.location } });

@@ -90,6 +90,20 @@ for (const makeFixture of STORE_FIXTURES) {
       }
     });
 
+    it("a proof at a size the checkpoint has just reached is served at once, though the gateway keeps the log size it read a moment ago", async function () {
+      await submitAndIntegrate(5);
+      assert.equal((await fetch(`${url}/proof/inclusion?index=0&size=5`)).status, 200); // the size 5 is now remembered
+      for (let round = 0; round < 3; round++) {
+        const { checkpoint } = await submitAndIntegrate(3);
+        const [inclusion, consistency] = await Promise.all([
+          json(await fetch(`${url}/proof/inclusion?index=${checkpoint.size - 1}&size=${checkpoint.size}`)),
+          json(await fetch(`${url}/proof/consistency?from=5&to=${checkpoint.size}`)),
+        ]);
+        assert.equal(inclusion.status, 200, JSON.stringify(inclusion.body));
+        assert.equal(consistency.status, 200, JSON.stringify(consistency.body));
+      }
+    });
+
     it("refuses bad or out-of-range parameters with the documented error body, naming the field and the log size", async function () {
       await submitAndIntegrate(5);
       const cases: Array<[string, string, RegExp]> = [
