@@ -200,6 +200,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       const message = error.statusCode === 415 ? `content-type ${JSON.stringify(request.headers["content-type"] ?? "")} is not accepted; send application/json` : error.message;
       return reply.code(error.statusCode).send(errorBody("ERR_BAD_FORMAT", `request: ${message}`));
     }
+    // Any route that finds the store unreachable says so as the submit routes do: 503, retry later.
+    if (store.isUnavailable(error)) {
+      request.log.warn({ err: error }, "the store is unreachable");
+      return sendError(reply, new LedgerError("ERR_FIFO_DOWN", "the ledger store is unreachable; retry later"));
+    }
     request.log.error({ err: error }, "unexpected error");
     return reply.code(500).send(errorBody("ERR_INTERNAL", "internal error; the request may be retried safely"));
   });

@@ -17,6 +17,8 @@ import { waitFor } from "../helpers/wait.ts";
 import { startWitnessNode } from "../helpers/witness.ts";
 import { generateSignerKey, parseSignerKey, parseVerifierKey, verifierKeyOf } from "../../src/log/note.ts";
 import { openCosigned } from "../../src/log/cosignature.ts";
+import { SLOT_SECONDS } from "../../src/poot/params.ts";
+import { taskProofMessage } from "../../src/poot/taskProof.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -185,6 +187,49 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
       await direct.close();
     } finally {
       await chain.close();
+      await fixture.cleanup();
+    }
+  });
+
+  it("while the store is unreachable every route that needs it answers 503 ERR_FIFO_DOWN with Retry-After, PoOT task proofs included, and answers again once it is back", async function () {
+    const fixture = postgresFixture();
+    await (await fixture.open()).close();
+    try {
+      await withProxy(async (proxy) => {
+        const genesis = Math.floor(Date.now() / 1000) - 10 * SLOT_SECONDS;
+        const gateway = createGateway({ store: await openStore(throughProxy(fixture.location, proxy)), port: 0, logLevel: false, poot: { deployment: "0x00000000000000000000000000000000000000bb", genesis } });
+        const url = await gateway.listen();
+        try {
+          const event = { version: "0.1", event_id: "o-1", payload_hash: clientHash({ o: 1 }), source_id: "app" };
+          assert.equal((await fetch(`${url}/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) })).status, 200);
+          const wallet = Wallet.createRandom();
+          const slot = Math.floor((Date.now() / 1000 - genesis) / SLOT_SECONDS);
+          const unsigned = { slot, node_id: wallet.address, type: "uptime_beacon" as const, value: {}, time: genesis + slot * SLOT_SECONDS + 1 };
+          const proof = { ...unsigned, signature: wallet.signMessageSync(taskProofMessage("0x00000000000000000000000000000000000000bb", unsigned)) };
+          const requests = () => [
+            fetch(`${url}/receipts/o-1`),
+            fetch(`${url}/poot/proofs?from_slot=0&to_slot=${slot + 1}`),
+            fetch(`${url}/poot/proofs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ proofs: [proof] }) }),
+          ];
+          proxy.cut();
+          proxy.down();
+          for (const response of await Promise.all(requests())) {
+            const body = await response.json();
+            assert.equal(response.status, 503, `${response.url}: ${JSON.stringify(body)}`);
+            assert.equal(body.error, "ERR_FIFO_DOWN");
+            assert.ok(Number(response.headers.get("retry-after")) > 0, "Retry-After");
+          }
+          proxy.up();
+          await waitFor("the store to answer again", async () => (await fetch(`${url}/receipts/o-1`)).status === 200, 20_000);
+          const [receipt, listed, posted] = await Promise.all(requests());
+          assert.equal(receipt.status, 200);
+          assert.equal(listed.status, 200);
+          assert.deepEqual(await posted.json(), { stored: 1, refused: [] }, "the proof refused during the outage is stored once the store is back");
+        } finally {
+          await gateway.close();
+        }
+      });
+    } finally {
       await fixture.cleanup();
     }
   });
