@@ -38,7 +38,7 @@ export interface TxAttempt {
   sentAt: string;
 }
 
-/** The attempt that `raw` (signed bytes kept by an older record) is, dated `sentAt`. */
+/** The attempt that the signed bytes `raw` are (hash, nonce and fees read from them), dated `sentAt`. */
 export function attemptOf(raw: string, sentAt = new Date().toISOString()): TxAttempt {
   const tx = Transaction.from(raw);
   return { hash: tx.hash!, raw, nonce: tx.nonce, maxFeePerGas: String(tx.maxFeePerGas ?? 0n), maxPriorityFeePerGas: String(tx.maxPriorityFeePerGas ?? 0n), sentAt };
@@ -202,11 +202,10 @@ export class TxMonitor {
         fees = capped;
       }
       nonce ??= await this.chain.nonce("pending");
-      const signed = await this.chain.sign(functionName, args, { ...fees, nonce, gasLimit });
-      const attempt: TxAttempt = { ...signed, nonce, maxFeePerGas: String(fees.maxFeePerGas), maxPriorityFeePerGas: String(fees.maxPriorityFeePerGas), sentAt: new Date().toISOString() };
+      const attempt = attemptOf((await this.chain.sign(functionName, args, { ...fees, nonce, gasLimit })).raw);
       await hooks.record?.(attempt);
       attempts.push(attempt);
-      await this.chain.broadcast(signed.raw);
+      await this.chain.broadcast(attempt.raw);
       hooks.afterSend?.();
     };
     if (attempts.length === 0) await send(undefined, undefined);

@@ -5,7 +5,7 @@ import { formatUnits, parseUnits, Transaction } from "ethers";
 import { KppeError } from "../errors.ts";
 import { StoredLog } from "../log/storedLog.ts";
 import type { AnchorStore, AnchorTarget, BatchRecord, LedgerStore } from "../store/types.ts";
-import { replacementFees, TxMonitor, type TxAttempt } from "../chain/txMonitor.ts";
+import { attemptOf, replacementFees, TxMonitor } from "../chain/txMonitor.ts";
 import { AnchorRevertedError, type AnchorCall, type AnchorChain, type ContractRevert, type MinedTx } from "../chain/anchorChain.ts";
 import { failpoint } from "../runtime/failpoints.ts";
 import { consoleLog, type TaskLog } from "../runtime/taskLog.ts";
@@ -377,20 +377,12 @@ export class Keeper {
 
   /** Signs, records the attempt (write-ahead), then broadcasts; the crash points sit between. */
   private async sign(batch: BatchRecord, call: AnchorCall, options: { nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; gasLimit: bigint }): Promise<void> {
-    const signed = await this.chain.signAnchor(call, options);
-    const attempt: TxAttempt = {
-      hash: signed.hash,
-      raw: signed.raw,
-      nonce: options.nonce,
-      maxFeePerGas: options.maxFeePerGas.toString(),
-      maxPriorityFeePerGas: options.maxPriorityFeePerGas.toString(),
-      sentAt: new Date().toISOString(),
-    };
-    const update = { status: "submitted" as const, txHash: signed.hash, txAttempts: [...batch.txAttempts, attempt], error: null };
+    const attempt = attemptOf((await this.chain.signAnchor(call, options)).raw);
+    const update = { status: "submitted" as const, txHash: attempt.hash, txAttempts: [...batch.txAttempts, attempt], error: null };
     await this.anchoring.updateBatch(batch.id, update);
     Object.assign(batch, update);
     failpoint("before-broadcast");
-    await this.chain.broadcast(signed.raw);
+    await this.chain.broadcast(attempt.raw);
     failpoint("after-broadcast");
   }
 

@@ -31,13 +31,13 @@ export interface SignedCheckpoint {
   note: string;
 }
 
+/** How long a proof route trusts the integrated size it read (the log only grows). */
+const SIZE_FRESH_MS = 100;
+
 /**
  * The log as a service runs it: integration that follows the ledger off the submit path (a
  * timer, and a nudge after appends), and checkpoints signed with the log key.
  */
-/** How long a proof route trusts the integrated size it read (the log only grows). */
-const SIZE_FRESH_MS = 100;
-
 export class LogService {
   readonly log: StoredLog;
   readonly signer: NoteSigner;
@@ -82,7 +82,6 @@ export class LogService {
     });
   }
 
-  /** The integrator's worker thread, started on first use. */
   /**
    * The log's integrated size, read at most every SIZE_FRESH_MS unless it is below `needed` (a
    * size the caller asks about): the log only grows, so a size a moment old is a size the log
@@ -96,6 +95,7 @@ export class LogService {
     return size;
   }
 
+  /** The integrator's worker thread, started on first use. */
   private integrator() {
     if (this.worker || !this.integration) return this.worker;
     const thread = new Worker(this.integration.workerUrl, { workerData: { location: this.integration.location } });
