@@ -11,9 +11,11 @@ export interface LogStore {
   readLogChunks(keys: readonly ChunkKey[]): Promise<LogChunk[]>;
   /**
    * The 32-byte hashes of single nodes (`index` is the node's index in its level), in order;
-   * undefined for a node not stored. Reads only those bytes: what proofs need.
+   * undefined for a node not stored. Reads only those bytes: what proofs need. With them, the
+   * integrated size, read in the same round trip and no later than the nodes, so that every node
+   * of a tree of that size is among those found.
    */
-  readLogNodes(nodes: readonly NodeKey[]): Promise<Array<Uint8Array | undefined>>;
+  readLogNodes(nodes: readonly NodeKey[]): Promise<{ size: number; hashes: Array<Uint8Array | undefined> }>;
   /**
    * Writes `chunks` (replacing stored ones with the same key) and sets the size to `toSize`, in
    * one durable transaction, only if the stored size is still `fromSize`: false, writing

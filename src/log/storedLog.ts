@@ -189,12 +189,7 @@ export class StoredLog {
    * the caller already read, else it is read here to refuse sizes beyond the log.
    */
   private async hashes(ranges: Array<[number, number]>, size: number, integrated?: number): Promise<string[]> {
-    const logSize = integrated ?? (await this.store.logSize());
-    if (size > logSize) {
-      throw new KppeError("LOG_SIZE_BEYOND", `the log has ${logSize} integrated entries; size ${size} is beyond it (integration follows the ledger: retry shortly)`, {
-        details: { size, integrated: logSize },
-      });
-    }
+    if (integrated !== undefined) refuseBeyond(size, integrated);
     const keys = new Map<string, { level: number; index: number }>();
     for (const [a, b] of ranges.flatMap(([a, b]) => perfectSubtrees(a, b))) {
       const level = Math.log2(b - a);
@@ -207,7 +202,9 @@ export class StoredLog {
       if (cached) found.set(key, cached);
       else missing.push(node);
     }
-    const read = missing.length > 0 ? await this.store.readLogNodes(missing) : [];
+    // The size comes with the nodes (one round trip) when the caller did not read it.
+    const { size: logSize, hashes: read } = missing.length > 0 ? await this.store.readLogNodes(missing) : { size: integrated ?? (await this.store.logSize()), hashes: [] };
+    refuseBeyond(size, integrated ?? logSize);
     missing.forEach((n, i) => {
       const key = `${n.level}/${n.index}`;
       found.set(key, read[i]);
@@ -224,6 +221,14 @@ export class StoredLog {
       return bytes;
     };
     return ranges.map(([a, b]) => toHex(rangeHash(a, b, perfect)));
+  }
+}
+
+function refuseBeyond(size: number, integrated: number): void {
+  if (size > integrated) {
+    throw new KppeError("LOG_SIZE_BEYOND", `the log has ${integrated} integrated entries; size ${size} is beyond it (integration follows the ledger: retry shortly)`, {
+      details: { size, integrated },
+    });
   }
 }
 

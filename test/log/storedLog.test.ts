@@ -83,7 +83,12 @@ for (const makeFixture of STORE_FIXTURES) {
       await append(10);
       const log = new StoredLog(store.log);
       await log.integrate({ upTo: 6 });
-      await assert.rejects(log.root(7), (e: unknown) => e instanceof KppeError && e.code === "LOG_SIZE_BEYOND" && /6 integrated entries; size 7/.test(e.message));
+      // The size is read with the nodes (one round trip): a refusal, never a LOG_CORRUPT for the nodes not there.
+      const beyond = (e: unknown) => e instanceof KppeError && e.code === "LOG_SIZE_BEYOND" && /6 integrated entries; size 7/.test(e.message);
+      await assert.rejects(log.root(7), beyond);
+      await assert.rejects(log.inclusionProof(6, 7), beyond);
+      await assert.rejects(log.inclusion(2, 7), beyond);
+      await assert.rejects(log.consistencyProof(3, 7), beyond);
       await assert.rejects(log.inclusionProof(3, 3), (e: unknown) => e instanceof KppeError && e.code === "BAD_LOG_INDEX");
     });
 

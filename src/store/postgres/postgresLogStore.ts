@@ -39,17 +39,25 @@ export class PostgresLogStore implements LogStore {
     return rows.map((r) => ({ level: Number(r.level), index: Number(r.chunk_index), hashes: new Uint8Array(r.hashes as Buffer) }));
   }
 
-  async readLogNodes(nodes: readonly NodeKey[]): Promise<Array<Uint8Array | undefined>> {
-    if (nodes.length === 0) return [];
-    const { rows } = await this.pool.query(
-      `SELECT k.i, substring(c.hashes from k.offset_byte for 32) AS hash
-         FROM unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS k(level, chunk_index, offset_byte, i)
-         JOIN log_chunks c ON c.level = k.level AND c.chunk_index = k.chunk_index`,
-      [nodes.map((n) => n.level), nodes.map((n) => Math.floor(n.index / CHUNK_WIDTH)), nodes.map((n) => (n.index % CHUNK_WIDTH) * 32 + 1), nodes.map((_, i) => i)],
-    );
+  async readLogNodes(nodes: readonly NodeKey[]): Promise<{ size: number; hashes: Array<Uint8Array | undefined> }> {
+    // One round trip, one snapshot: the size and the nodes (a proof's whole cost from the store).
+    // Named, so each connection parses and plans it once.
+    const { rows } = await this.pool.query({
+      name: "kppe_log_nodes",
+      text: `SELECT -1 AS i, NULL::bytea AS hash, size FROM log_state WHERE id = 1
+             UNION ALL
+             SELECT k.i, substring(c.hashes from k.offset_byte for 32), NULL
+               FROM unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS k(level, chunk_index, offset_byte, i)
+               JOIN log_chunks c ON c.level = k.level AND c.chunk_index = k.chunk_index`,
+      values: [nodes.map((n) => n.level), nodes.map((n) => Math.floor(n.index / CHUNK_WIDTH)), nodes.map((n) => (n.index % CHUNK_WIDTH) * 32 + 1), nodes.map((_, i) => i)],
+    });
+    let size = 0;
     const found: Array<Uint8Array | undefined> = nodes.map(() => undefined);
-    for (const row of rows) if ((row.hash as Buffer).length === 32) found[Number(row.i)] = new Uint8Array(row.hash as Buffer);
-    return found;
+    for (const row of rows) {
+      if (Number(row.i) === -1) size = Number(row.size);
+      else if ((row.hash as Buffer).length === 32) found[Number(row.i)] = new Uint8Array(row.hash as Buffer);
+    }
+    return { size, hashes: found };
   }
 
   writeLogChunks(fromSize: number, toSize: number, chunks: readonly LogChunk[]): Promise<boolean> {

@@ -44,9 +44,11 @@ export class SqliteLogStore implements LogStore {
     return chunks;
   }
 
-  async readLogNodes(nodes: readonly NodeKey[]): Promise<Array<Uint8Array | undefined>> {
+  async readLogNodes(nodes: readonly NodeKey[]): Promise<{ size: number; hashes: Array<Uint8Array | undefined> }> {
+    // The size first: the log only grows, so every node of a tree of that size is there when the nodes are read.
+    const size = await this.logSize();
     const found: Array<Uint8Array | undefined> = nodes.map(() => undefined);
-    if (nodes.length === 0) return found;
+    if (nodes.length === 0) return { size, hashes: found };
     // One statement for all of a proof's nodes (a prepared one per node count, reused).
     let select = this.nodeSelects.get(nodes.length);
     if (!select) {
@@ -61,7 +63,7 @@ export class SqliteLogStore implements LogStore {
       const hash = row.hash as Uint8Array;
       if (hash.length === 32) found[Number(row.i)] = hash;
     }
-    return found;
+    return { size, hashes: found };
   }
 
   writeLogChunks(fromSize: number, toSize: number, chunks: readonly LogChunk[]): Promise<boolean> {
