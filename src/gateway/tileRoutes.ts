@@ -52,13 +52,14 @@ export function registerTileRoutes(app: FastifyInstance, { store, logService }: 
     if (first + width > available) return notFound(reply, `tile ${path} is beyond the log, which has ${size} integrated entries`);
 
     if (entries) {
-      const inputs = await store.log.leafInputs(first + 1, width);
+      const { data } = await store.log.leafData(first + 1, width);
+      if (data.length !== width * ENTRY_BYTES) return reply.code(500).send(errorBody("ERR_INTERNAL", `the ledger's entries ${first + 1}-${first + width} do not all hold a 32-byte event_hash and content_hash; run npx hardhat ledger:audit`));
       const bundle = new Uint8Array(width * (2 + ENTRY_BYTES));
-      inputs.forEach(([eventHash, contentHash], i) => {
+      for (let i = 0; i < width; i++) {
         const at = i * (2 + ENTRY_BYTES);
         bundle[at + 1] = ENTRY_BYTES; // big-endian uint16 length
-        bundle.set(Buffer.from(eventHash.slice(2) + contentHash.slice(2), "hex"), at + 2);
-      });
+        bundle.set(data.subarray(i * ENTRY_BYTES, (i + 1) * ENTRY_BYTES), at + 2);
+      }
       return send(reply, bundle, parsed.width === undefined);
     }
     // Stored chunks of tree level 8L hold these hashes, CHUNK_WIDTH per chunk.

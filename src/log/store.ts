@@ -22,8 +22,13 @@ export interface LogStore {
    * nothing, when another integrator got there first.
    */
   writeLogChunks(fromSize: number, toSize: number, chunks: readonly LogChunk[]): Promise<boolean>;
-  /** `[event_hash, content_hash]` of the ledger entries from `fromSequence` on, in order, at most `limit`. */
-  leafInputs(fromSequence: number, limit: number): Promise<Array<[string, string]>>;
+  /**
+   * The leaf data of the ledger entries from `fromSequence` on, in order, at most `limit`:
+   * event_hash || content_hash, 64 bytes each, in one buffer (integration reads millions), and
+   * how many entries were read. A hash that is not 32 bytes of hex makes the data shorter than
+   * 64 bytes an entry (or empty), never misaligned silently: the caller compares the two.
+   */
+  leafData(fromSequence: number, limit: number): Promise<{ entries: number; data: Uint8Array }>;
 }
 
 export interface ChunkKey {

@@ -1,7 +1,7 @@
-import { hash } from "node:crypto";
 import { KppeError } from "../errors.ts";
 import { toHex } from "../hashing/hex.ts";
 import { consistencyRanges, inclusionRanges, perfectSubtrees, rangeHash } from "./rfc9162.ts";
+import { sha256Prefixed } from "./sha256Prefixed.ts";
 import { CHUNK_WIDTH, type ChunkKey, type LogChunk, type LogStore } from "./store.ts";
 
 /** Entries read and integrated per store transaction. */
@@ -9,29 +9,11 @@ export const INTEGRATION_STEP = 65_536;
 /** The lowest level whose nodes a proof cache keeps: subtrees of 2^8 = 256 entries. */
 const CACHED_LEVEL = 8;
 
-// Node's one-shot crypto.hash (under 1 µs for 65 bytes here): integration hashes two per entry,
-// through one scratch buffer (allocating one per hash made garbage collection a fifth of the
-// time). The browser-safe functions in rfc9162.ts compute the same values;
-// test/log/storedLog.test.ts compares the two on every size it builds.
-const scratch = Buffer.alloc(65);
-const sha256 = () => hash("sha256", scratch, "buffer") as unknown as Buffer;
-function nodeOf(left: Uint8Array, right: Uint8Array): Buffer {
-  scratch[0] = 0x01;
-  scratch.set(left, 1);
-  scratch.set(right, 33);
-  return sha256();
-}
-function leafOf(eventHash: string, contentHash: string): Buffer {
-  scratch[0] = 0x00;
-  scratch.write(eventHash.slice(2), 1, 32, "hex");
-  scratch.write(contentHash.slice(2), 33, 32, "hex");
-  return sha256();
-}
-
-/** One level's last chunk while integrating: where new nodes of that level go. */
-interface Edge extends LogChunk {
-  width: number;
-}
+/**
+ * Each level's last stored chunk while integrating, when partial: where that level's next node
+ * goes. Its hashes are exactly the nodes it holds.
+ */
+type Edges = Map<number, LogChunk>;
 
 /**
  * The RFC 9162 log over a ledger, kept in its store: node hashes in chunks, so that integrating
@@ -71,11 +53,11 @@ export class StoredLog {
       const from = await this.store.logSize();
       const limit = Math.min(step, (options.upTo ?? Number.MAX_SAFE_INTEGER) - from);
       if (limit <= 0) return from;
-      const inputs = await this.store.leafInputs(from + 1, limit);
-      if (inputs.length === 0) return from;
-      const chunks = this.extend(from, inputs, await this.loadEdges(from));
-      await this.store.writeLogChunks(from, from + inputs.length, chunks);
-      if (inputs.length < limit) return this.store.logSize();
+      const leaves = await this.leafData(from, limit);
+      if (leaves.length === 0) return from;
+      const chunks = this.extend(from, leaves, await this.loadEdges(from));
+      await this.store.writeLogChunks(from, from + leaves.length / 64, chunks);
+      if (leaves.length / 64 < limit) return this.store.logSize();
     }
   }
 
@@ -87,66 +69,88 @@ export class StoredLog {
   async audit(options: { step?: number; onProgress?: (checked: number) => void } = {}): Promise<{ size: number; mismatch?: ChunkKey }> {
     const size = await this.store.logSize();
     const step = options.step ?? INTEGRATION_STEP;
-    const edges = new Map<number, Edge>();
+    const edges: Edges = new Map();
     for (let from = 0; from < size; from += step) {
-      const inputs = await this.store.leafInputs(from + 1, Math.min(step, size - from));
-      if (inputs.length === 0) return { size, mismatch: { level: 0, index: Math.floor(from / CHUNK_WIDTH) } };
-      const computed = this.extend(from, inputs, edges);
+      const leaves = await this.leafData(from, Math.min(step, size - from));
+      if (leaves.length === 0) return { size, mismatch: { level: 0, index: Math.floor(from / CHUNK_WIDTH) } };
+      const computed = this.extend(from, leaves, edges);
       const stored = new Map((await this.store.readLogChunks(computed)).map((c) => [`${c.level}/${c.index}`, c.hashes]));
       for (const chunk of computed) {
         const bytes = stored.get(`${chunk.level}/${chunk.index}`);
         // A stored chunk may hold more (it was integrated further); the nodes computed so far must match.
         if (!bytes || bytes.length < chunk.hashes.length || !chunk.hashes.every((b, i) => bytes[i] === b)) return { size, mismatch: { level: chunk.level, index: chunk.index } };
       }
-      options.onProgress?.(from + inputs.length);
+      options.onProgress?.(from + leaves.length / 64);
     }
     return { size };
   }
 
+  /** The leaf data (event_hash || content_hash, 64 bytes each) of up to `limit` entries after the first `from`. */
+  private async leafData(from: number, limit: number): Promise<Uint8Array> {
+    const { entries, data } = await this.store.leafData(from + 1, limit);
+    if (data.length !== entries * 64) throw corrupt(`entries ${from + 1}-${from + entries} do not all hold a 32-byte event_hash and content_hash`);
+    return data;
+  }
+
   /**
-   * Appends the leaves of `inputs` to a log of `from` entries whose last chunk per level is in
-   * `edges` (updated in place), and returns the chunks that changed.
+   * Appends the leaves whose data is `leaves` to a log of `from` entries whose partial chunks are
+   * `edges` (updated in place), and returns the chunks that changed. Level by level: each level's
+   * new nodes, after its partial chunk's, in one buffer, and each level's parents hashed from it
+   * in one call (a call per node cost more than the hash). The browser-safe functions in
+   * rfc9162.ts compute the same values; test/log/storedLog.test.ts compares the two at every size
+   * it builds.
    */
-  private extend(from: number, inputs: Array<[string, string]>, edges: Map<number, Edge>): LogChunk[] {
-    const changed = new Set<Edge>();
-    const append = (level: number, index: number, node: Uint8Array): void => {
-      const chunk = Math.floor(index / CHUNK_WIDTH);
-      const offset = index % CHUNK_WIDTH;
-      let edge = edges.get(level);
-      if (!edge || edge.index !== chunk) {
-        edge = { level, index: chunk, hashes: new Uint8Array(CHUNK_WIDTH * 32), width: 0 };
-        edges.set(level, edge);
+  private extend(from: number, leaves: Uint8Array, edges: Edges): LogChunk[] {
+    const changed: LogChunk[] = [];
+    let [level, oldCount, newCount] = [0, from, from + leaves.length / 64];
+    // Level `level`'s nodes from `start` (a chunk's first) to `end`, the first `count - start` from its partial chunk.
+    const levelBuffer = (level: number, count: number, start: number, end: number): Uint8Array => {
+      const nodes = new Uint8Array((end - start) * 32);
+      const width = count - start;
+      if (width > 0) {
+        const edge = edges.get(level);
+        if (!edge || edge.index !== start / CHUNK_WIDTH || edge.hashes.length !== width * 32) throw corrupt(`level ${level} chunk ${start / CHUNK_WIDTH} does not hold the ${width} nodes size ${from} needs`);
+        nodes.set(edge.hashes);
       }
-      edge.hashes.set(node, offset * 32);
-      edge.width = offset + 1;
-      changed.add(edge);
-      // A right child completes its parent; its left sibling is in the same (even-width) chunk.
-      if (index % 2 === 1) append(level + 1, (index - 1) / 2, nodeOf(edge.hashes.subarray((offset - 1) * 32, offset * 32), node));
+      return nodes;
     };
-    for (let i = 0; i < inputs.length; i++) {
-      append(0, from + i, leafOf(inputs[i][0], inputs[i][1]));
+    let start = chunkStart(oldCount);
+    let nodes = levelBuffer(0, oldCount, start, newCount);
+    sha256Prefixed(0x00, leaves, 0, newCount - oldCount, nodes, (oldCount - start) * 32);
+    while (true) {
+      for (let first = start; first < newCount; first += CHUNK_WIDTH) {
+        changed.push({ level, index: first / CHUNK_WIDTH, hashes: nodes.subarray((first - start) * 32, (Math.min(first + CHUNK_WIDTH, newCount) - start) * 32) });
+      }
+      const last = chunkStart(newCount);
+      if (newCount > last) edges.set(level, { level, index: last / CHUNK_WIDTH, hashes: nodes.slice((last - start) * 32, (newCount - start) * 32) });
+      else edges.delete(level);
+      // A parent is new when its right child is; its left child is in this buffer (chunks are even).
+      const [parentsFrom, parentsTo] = [Math.floor(oldCount / 2), Math.floor(newCount / 2)];
+      if (parentsTo === parentsFrom) return changed;
+      level++;
+      const parentStart = chunkStart(parentsFrom);
+      const parents = levelBuffer(level, parentsFrom, parentStart, parentsTo);
+      sha256Prefixed(0x01, nodes, (2 * parentsFrom - start) * 32, parentsTo - parentsFrom, parents, (parentsFrom - parentStart) * 32);
+      [oldCount, newCount, start, nodes] = [parentsFrom, parentsTo, parentStart, parents];
     }
-    return [...changed].map((c) => ({ level: c.level, index: c.index, hashes: c.hashes.slice(0, c.width * 32) }));
   }
 
   /** Each level's partial last chunk at `size`, where its next node goes. */
-  private async loadEdges(size: number): Promise<Map<number, Edge>> {
+  private async loadEdges(size: number): Promise<Edges> {
     const keys: ChunkKey[] = [];
     for (let level = 0; Math.floor(size / 2 ** level) > 0; level++) {
       const count = Math.floor(size / 2 ** level);
       if (count % CHUNK_WIDTH !== 0) keys.push({ level, index: Math.floor(count / CHUNK_WIDTH) });
     }
     const stored = new Map((await this.store.readLogChunks(keys)).map((c) => [c.level, c]));
-    const edges = new Map<number, Edge>();
+    const edges: Edges = new Map();
     for (const key of keys) {
       const width = Math.floor(size / 2 ** key.level) % CHUNK_WIDTH;
       const chunk = stored.get(key.level);
       // A longer chunk is another integrator's newer write (a node never changes once written):
       // its first nodes are the ones wanted, and this step's write will lose the race anyway.
       if (!chunk || chunk.hashes.length < width * 32) throw corrupt(`level ${key.level} chunk ${key.index} holds ${(chunk?.hashes.length ?? 0) / 32} nodes, size ${size} needs ${width}`);
-      const hashes = new Uint8Array(CHUNK_WIDTH * 32);
-      hashes.set(chunk.hashes.subarray(0, width * 32));
-      edges.set(key.level, { ...key, hashes, width });
+      edges.set(key.level, { ...key, hashes: chunk.hashes.subarray(0, width * 32) });
     }
     return edges;
   }
@@ -222,6 +226,11 @@ export class StoredLog {
     };
     return ranges.map(([a, b]) => toHex(rangeHash(a, b, perfect)));
   }
+}
+
+/** The first node of the chunk that holds node `index`. */
+function chunkStart(index: number): number {
+  return index - (index % CHUNK_WIDTH);
 }
 
 function refuseBeyond(size: number, integrated: number): void {

@@ -37,6 +37,6 @@ describe("WebAssembly level hasher", function () {
 
   it("is built from scripts/wasm/keccakLevelWat.ts (the committed binary is not edited by hand)", async function () {
     const committed = await readFile(new URL("../../src/hashing/keccakLevel.wasm.ts", import.meta.url), "utf8");
-    assert.equal(committed, wasmModuleSource(await keccakLevelWasm()), "run: npm run build:wasm");
+    assert.equal(committed, wasmModuleSource("keccakLevel", await keccakLevelWasm()), "run: npm run build:wasm");
   });
 });

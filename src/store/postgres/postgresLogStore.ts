@@ -74,9 +74,22 @@ export class PostgresLogStore implements LogStore {
     });
   }
 
-  async leafInputs(fromSequence: number, limit: number): Promise<Array<[string, string]>> {
-    const { rows } = await this.pool.query({ text: "SELECT event_hash, content_hash FROM ledger_entries WHERE fifo_sequence >= $1 ORDER BY fifo_sequence LIMIT $2", values: [fromSequence, limit], rowMode: "array" });
-    return rows as Array<[string, string]>;
+  async leafData(fromSequence: number, limit: number): Promise<{ entries: number; data: Uint8Array }> {
+    // Decoded and joined by PostgreSQL: one buffer, no string or object per entry. A hash of
+    // another length, or not hex (decode refuses it), gives no data: the caller compares lengths.
+    const { rows } = await this.pool.query({
+      name: "kppe_leaf_data",
+      text: `SELECT count(*) AS entries,
+                    CASE WHEN bool_and(length(event_hash) = 66 AND length(content_hash) = 66)
+                         THEN decode(string_agg(substr(event_hash, 3) || substr(content_hash, 3), '' ORDER BY fifo_sequence), 'hex') END AS data
+               FROM (SELECT fifo_sequence, event_hash, content_hash FROM ledger_entries WHERE fifo_sequence >= $1 ORDER BY fifo_sequence LIMIT $2) e`,
+      values: [fromSequence, limit],
+    }).catch(async (error: { code?: string }) => {
+      if (error.code !== "22023") throw error;
+      return this.pool.query("SELECT count(*) AS entries, NULL AS data FROM (SELECT 1 FROM ledger_entries WHERE fifo_sequence >= $1 LIMIT $2) e", [fromSequence, limit]);
+    });
+    const data = rows[0].data as Buffer | null;
+    return { entries: Number(rows[0].entries), data: data ? new Uint8Array(data.buffer, data.byteOffset, data.length) : new Uint8Array(0) };
   }
 }
 
