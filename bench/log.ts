@@ -26,6 +26,8 @@ const INCLUSION_PROOFS = 10_000;
 const CONSISTENCY_PROOFS = 1_000;
 const WARMUP_PROOFS = 2_000;
 const HTTP_CLIENTS = 8;
+// BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the gateway process.
+const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(" ").filter(Boolean);
 
 const hex = () => "0x" + randomBytes(32).toString("hex");
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -94,7 +96,7 @@ function get(agent: http.Agent, url: URL, path: string): Promise<void> {
 /** A gateway in its own process over the same ledger (as bench:gateway runs it), so the load generator here does not share its thread. */
 async function gatewayProcess(location: string): Promise<{ url: URL; stop(): void }> {
   const serve = fileURLToPath(new URL("../scripts/serve-gateway.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--no-warnings", serve, location, "0"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LOG_LEVEL: "error" } });
+  const child = spawn(process.execPath, ["--no-warnings", ...GATEWAY_NODE_ARGS, serve, location, "0"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LOG_LEVEL: "error" } });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.once("data", (d) => resolve(String(d).trim()));
     child.once("exit", (code) => reject(new Error(`gateway exited with ${code}`)));

@@ -24,8 +24,8 @@ type Edges = Map<number, LogChunk>;
  */
 export class StoredLog {
   private readonly store: LogStore;
-  /** Nodes read before, by "level/index", oldest first; bounded by `cacheNodes`. */
-  private readonly cache = new Map<string, Uint8Array>();
+  /** Nodes read before, by nodeKey, oldest first; bounded by `cacheNodes`. */
+  private readonly cache = new Map<number, Uint8Array>();
   private readonly cacheNodes: number;
 
   /**
@@ -194,38 +194,41 @@ export class StoredLog {
    */
   private async hashes(ranges: Array<[number, number]>, size: number, integrated?: number): Promise<string[]> {
     if (integrated !== undefined) refuseBeyond(size, integrated);
-    const keys = new Map<string, { level: number; index: number }>();
-    for (const [a, b] of ranges.flatMap(([a, b]) => perfectSubtrees(a, b))) {
-      const level = Math.log2(b - a);
-      keys.set(`${level}/${a / (b - a)}`, { level, index: a / (b - a) });
-    }
-    const found = new Map<string, Uint8Array | undefined>();
+    const found = new Map<number, Uint8Array | undefined>();
     const missing: Array<{ level: number; index: number }> = [];
-    for (const [key, node] of keys) {
+    for (const [a, b] of ranges.flatMap(([a, b]) => perfectSubtrees(a, b))) {
+      const [level, index] = [Math.log2(b - a), a / (b - a)];
+      const key = nodeKey(level, index);
+      if (found.has(key)) continue;
       const cached = this.cache.get(key);
-      if (cached) found.set(key, cached);
-      else missing.push(node);
+      found.set(key, cached);
+      if (!cached) missing.push({ level, index });
     }
     // The size comes with the nodes (one round trip) when the caller did not read it.
     const { size: logSize, hashes: read } = missing.length > 0 ? await this.store.readLogNodes(missing) : { size: integrated ?? (await this.store.logSize()), hashes: [] };
     refuseBeyond(size, integrated ?? logSize);
-    missing.forEach((n, i) => {
-      const key = `${n.level}/${n.index}`;
+    missing.forEach(({ level, index }, i) => {
+      const key = nodeKey(level, index);
       found.set(key, read[i]);
       // Only nodes over 256 entries or more: every proof reads those, few proofs share a lower one.
-      if (this.cacheNodes > 0 && read[i] && n.level >= CACHED_LEVEL) {
+      if (this.cacheNodes > 0 && read[i] && level >= CACHED_LEVEL) {
         if (this.cache.size >= this.cacheNodes) this.cache.delete(this.cache.keys().next().value!);
         this.cache.set(key, read[i]!);
       }
     });
     const perfect = (a: number, b: number): Uint8Array => {
-      const level = Math.log2(b - a);
-      const bytes = found.get(`${level}/${a / (b - a)}`);
-      if (!bytes) throw corrupt(`node ${level}/${a / (b - a)} is missing`);
+      const [level, index] = [Math.log2(b - a), a / (b - a)];
+      const bytes = found.get(nodeKey(level, index));
+      if (!bytes) throw corrupt(`node ${level}/${index} is missing`);
       return bytes;
     };
     return ranges.map(([a, b]) => toHex(rangeHash(a, b, perfect)));
   }
+}
+
+/** One number per tree node, for maps (faster than "level/index" strings): level < 64, index < 2^47. */
+function nodeKey(level: number, index: number): number {
+  return index * 64 + level;
 }
 
 /** The first node of the chunk that holds node `index`. */

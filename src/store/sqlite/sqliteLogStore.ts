@@ -49,23 +49,28 @@ export class SqliteLogStore implements LogStore {
   }
 
   async readLogNodes(nodes: readonly NodeKey[]): Promise<{ size: number; hashes: Array<Uint8Array | undefined> }> {
-    // The size first: the log only grows, so every node of a tree of that size is there when the nodes are read.
-    const size = await this.logSize();
-    const found: Array<Uint8Array | undefined> = nodes.map(() => undefined);
-    if (nodes.length === 0) return { size, hashes: found };
-    // One statement for all of a proof's nodes (a prepared one per node count, reused).
+    // One statement (one read snapshot) for the size and all of a proof's nodes; a prepared one
+    // per node count, reused.
     let select = this.nodeSelects.get(nodes.length);
     if (!select) {
       const values = nodes.map(() => "(?, ?, ?, ?)").join(", ");
       select = this.db.prepare(
-        `WITH k(level, chunk_index, offset_byte, i) AS (VALUES ${values}) SELECT k.i AS i, substr(c.hashes, k.offset_byte, 32) AS hash FROM k JOIN log_chunks c ON c.level = k.level AND c.chunk_index = k.chunk_index`,
+        nodes.length === 0
+          ? "SELECT -1 AS i, NULL AS hash, size FROM log_state WHERE id = 1"
+          : `WITH k(level, chunk_index, offset_byte, i) AS (VALUES ${values})
+             SELECT -1 AS i, NULL AS hash, size FROM log_state WHERE id = 1
+             UNION ALL
+             SELECT k.i, substr(c.hashes, k.offset_byte, 32), NULL FROM k JOIN log_chunks c ON c.level = k.level AND c.chunk_index = k.chunk_index`,
       );
+      select.setReturnArrays(true);
       this.nodeSelects.set(nodes.length, select);
     }
     const args = nodes.flatMap((n, i) => [n.level, Math.floor(n.index / CHUNK_WIDTH), (n.index % CHUNK_WIDTH) * 32 + 1, i]);
-    for (const row of select.all(...args)) {
-      const hash = row.hash as Uint8Array;
-      if (hash.length === 32) found[Number(row.i)] = hash;
+    let size = 0;
+    const found: Array<Uint8Array | undefined> = nodes.map(() => undefined);
+    for (const [i, hash, rowSize] of select.all(...args) as unknown as Array<[number, Uint8Array | null, number | null]>) {
+      if (i === -1) size = Number(rowSize);
+      else if (hash!.length === 32) found[i] = hash!;
     }
     return { size, hashes: found };
   }
