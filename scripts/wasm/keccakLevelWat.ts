@@ -2,6 +2,7 @@
 // inputs at `src`, writes keccak256(min(a, b) || max(a, b)) (32 bytes) at `dst`. One call hashes a
 // whole tree level, which removes the JS-to-WASM round trips that dominate per-pair hashing.
 // Built into src/hashing/keccakLevel.wasm.ts by scripts/wasm/build.ts; a test checks they agree.
+import { assembleWat } from "./assemble.ts";
 
 /** Keccak-f[1600] round constants (FIPS 202, section 3.2.5). */
 const ROUND_CONSTANTS = [
@@ -103,11 +104,6 @@ export function keccakLevelWat(): string {
 `;
 }
 
-/** Assembles the text with wabt (a devDependency: only this build step needs it). */
-export async function keccakLevelWasm(): Promise<Uint8Array> {
-  const { default: wabtInit } = await import("wabt");
-  const wabt = await wabtInit();
-  const module = wabt.parseWat("keccak-level.wat", keccakLevelWat());
-  module.validate();
-  return module.toBinary({}).buffer;
+export function keccakLevelWasm(): Promise<Uint8Array> {
+  return assembleWat("keccak-level.wat", keccakLevelWat());
 }

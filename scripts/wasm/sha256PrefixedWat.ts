@@ -4,6 +4,7 @@
 // node hash (RFC 9162). One call hashes thousands: Node's crypto.hash costs about 1 µs a call
 // whatever the input, most of it the call itself. Built into src/log/sha256Prefixed.wasm.ts by
 // scripts/wasm/build.ts; a test checks they agree.
+import { assembleWat } from "./assemble.ts";
 
 /** SHA-256 round constants (FIPS 180-4, section 4.2.2). */
 const K = [
@@ -99,11 +100,6 @@ export function sha256PrefixedWat(): string {
 `;
 }
 
-/** Assembles the text with wabt (a devDependency: only this build step needs it). */
-export async function sha256PrefixedWasm(): Promise<Uint8Array> {
-  const { default: wabtInit } = await import("wabt");
-  const wabt = await wabtInit();
-  const module = wabt.parseWat("sha256-prefixed.wat", sha256PrefixedWat());
-  module.validate();
-  return module.toBinary({}).buffer;
+export function sha256PrefixedWasm(): Promise<Uint8Array> {
+  return assembleWat("sha256-prefixed.wat", sha256PrefixedWat());
 }

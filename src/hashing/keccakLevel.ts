@@ -1,4 +1,5 @@
 import { KECCAK_LEVEL_WASM_BASE64 } from "./keccakLevel.wasm.ts";
+import { instantiateKernel } from "./wasmKernel.ts";
 
 // A tree level is hashed in chunks of 1,024 pairs (64 KiB in, 32 KiB out), so the WebAssembly
 // memory stays at two pages whatever the tree size. Small chunks also matter for speed: V8 first
@@ -7,14 +8,9 @@ import { KECCAK_LEVEL_WASM_BASE64 } from "./keccakLevel.wasm.ts";
 const CHUNK_PAIRS = 1 << 10;
 const IN = 1024;
 const OUT = IN + CHUNK_PAIRS * 64;
-const PAGE = 65536;
 
-const binary = Uint8Array.from(atob(KECCAK_LEVEL_WASM_BASE64), (c) => c.charCodeAt(0));
-const { instance } = await WebAssembly.instantiate(binary);
-const memory = instance.exports.memory as WebAssembly.Memory;
-const hashLevel = instance.exports.hash_level as (src: number, dst: number, pairs: number) => void;
-memory.grow(Math.ceil((OUT + CHUNK_PAIRS * 32) / PAGE) - memory.buffer.byteLength / PAGE);
-const heap = new Uint8Array(memory.buffer);
+const { exports, heap } = await instantiateKernel(KECCAK_LEVEL_WASM_BASE64, OUT + CHUNK_PAIRS * 32);
+const hashLevel = exports.hash_level as (src: number, dst: number, pairs: number) => void;
 
 /**
  * For each of the `pairs` 64-byte pairs at `src[srcOffset..]`, writes

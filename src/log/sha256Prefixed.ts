@@ -1,3 +1,4 @@
+import { instantiateKernel } from "../hashing/wasmKernel.ts";
 import { SHA256_PREFIXED_WASM_BASE64 } from "./sha256Prefixed.wasm.ts";
 
 // Inputs are hashed in chunks of 4,096 (256 KiB in, 128 KiB out), so the WebAssembly memory stays
@@ -5,14 +6,9 @@ import { SHA256_PREFIXED_WASM_BASE64 } from "./sha256Prefixed.wasm.ts";
 const CHUNK = 1 << 12;
 const IN = 1024;
 const OUT = IN + CHUNK * 64;
-const PAGE = 65536;
 
-const binary = Uint8Array.from(atob(SHA256_PREFIXED_WASM_BASE64), (c) => c.charCodeAt(0));
-const { instance } = await WebAssembly.instantiate(binary);
-const memory = instance.exports.memory as WebAssembly.Memory;
-const hashPrefixed = instance.exports.hash_prefixed as (prefix: number, src: number, dst: number, count: number) => void;
-memory.grow(Math.ceil((OUT + CHUNK * 32) / PAGE) - memory.buffer.byteLength / PAGE);
-const heap = new Uint8Array(memory.buffer);
+const { exports, heap } = await instantiateKernel(SHA256_PREFIXED_WASM_BASE64, OUT + CHUNK * 32);
+const hashPrefixed = exports.hash_prefixed as (prefix: number, src: number, dst: number, count: number) => void;
 
 /**
  * For each of the `count` 64-byte inputs at `src[srcOffset..]`, writes sha256(prefix || input)
