@@ -139,9 +139,9 @@ const report = (kind: string, r: Awaited<ReturnType<typeof run>>) => {
 /**
  * Appends PREFILL entries with random UUIDv4 event ids straight through the store, then
  * integrates the log over them, so that the gateway starts on a grown ledger with nothing to
- * catch up. The ids are inserted in sorted order: random order would take hours at this size
- * (the cost the UUID scenario measures), and gives a B-tree of the same keys, its pages less
- * full than sorted inserts leave them.
+ * catch up. The ids are inserted in sorted order, since random order would take hours at this
+ * size (the cost the UUID scenario measures): the index holds the same keys, its pages fuller
+ * than random growth leaves them.
  */
 async function prefill(location: string): Promise<void> {
   if (PREFILL === 0) return;

@@ -205,9 +205,9 @@ if (STORES.includes("postgres")) {
   await bench("postgres", async () => ({
     store: await PostgresStore.open(POSTGRES_URL, { schema }),
     location: `${POSTGRES_URL}?schema=${schema}`,
-    // A million fresh rows leave autovacuum and the checkpointer work that would otherwise run
-    // during the proof timings (p99 about 3 ms instead of about 1): do it first, as it is done by
-    // the time a gateway that grew its ledger over days serves proofs.
+    // A million fresh rows leave autovacuum and the checkpointer work that could otherwise run
+    // during the proof timings: done first, as it is by the time a gateway that grew its ledger
+    // over days serves proofs (in the runs of 2026-12-04 it moved the p99 by less than the noise).
     settle: async () => {
       const client = new pg.Client({ connectionString: POSTGRES_URL });
       await client.connect();
