@@ -285,6 +285,47 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
     }
   });
 
+  it("a PoOT epoch schedule being saved when the connection is cut is recorded whole or not at all, and whole when saved again", async function () {
+    const fixture = postgresFixture();
+    await (await fixture.open()).close();
+    const operators = Array.from({ length: 20 }, () => Wallet.createRandom().address.toLowerCase());
+    const scheduleOf = (slots: number, seed: string) => ({
+      epoch: 7,
+      seed,
+      leaders: operators.slice(0, 17),
+      tally: operators.map((node_id, i) => ({ node_id, credits: 100 - i, density: 1, live_score: 100 - i, eligible: true, rank: i + 1 })),
+      slots: Array.from({ length: slots }, (_, slot) => ({ slot, primary: operators[slot % 17], fallbacks: [operators[(slot + 1) % 17]], reason: `rank ${(slot % 17) + 1}` })),
+    });
+    const before = scheduleOf(10, "0x" + "11".repeat(32));
+    // A row per round trip: the save of 3,000 slots takes long enough to be cut in the middle.
+    const after = scheduleOf(3_000, "0x" + "22".repeat(32));
+    const direct = await fixture.open();
+    try {
+      await direct.poot.saveSchedule(before);
+      await withProxy(async (proxy) => {
+        const store = await openStore(throughProxy(fixture.location, proxy));
+        try {
+          const saving = store.poot.saveSchedule(after);
+          await sleep(150);
+          proxy.cut();
+          const outcome = await saving.then(() => "saved", (error: Error) => `refused: ${error.message}`);
+          const recorded = await direct.poot.schedule(7);
+          // Usually the cut lands mid-transaction and nothing of the new schedule is visible; if it
+          // came after COMMIT, the whole new one is. Never a mix (old tally, half the new slots).
+          if (outcome === "saved") assert.deepEqual(recorded, after);
+          else assert.deepEqual(recorded, before, `after "${outcome}", the old schedule is intact`);
+          await store.poot.saveSchedule(after);
+          assert.deepEqual(await direct.poot.schedule(7), after, "saved whole once the connection is back");
+        } finally {
+          await store.close();
+        }
+      });
+    } finally {
+      await direct.close();
+      await fixture.cleanup();
+    }
+  });
+
   it("a storage node whose copy is on PostgreSQL rides out the cuts and catches up with an intact chain", async function () {
     const fixture = postgresFixture();
     await (await fixture.open()).close();
