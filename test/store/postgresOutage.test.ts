@@ -39,6 +39,20 @@ async function withProxy<T>(work: (proxy: TcpProxy) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A fresh PostgreSQL ledger behind a TCP proxy: its migrations applied directly (before the proxy
+ * is in the way), `viaProxy` its location through the proxy; removed afterwards.
+ */
+async function ledgerBehindProxy(work: (ledger: { fixture: StoreFixture; proxy: TcpProxy; viaProxy: string }) => Promise<void>): Promise<void> {
+  const fixture = postgresFixture();
+  await (await fixture.open()).close();
+  try {
+    await withProxy((proxy) => work({ fixture, proxy, viaProxy: throughProxy(fixture.location, proxy) }));
+  } finally {
+    await fixture.cleanup();
+  }
+}
+
 /** Cuts every connection three times, then keeps the database unreachable for `downMs`. */
 async function outages(proxy: TcpProxy, downMs: number, onDown: () => Promise<void> = async () => undefined): Promise<void> {
   for (let i = 0; i < 3; i++) {
@@ -57,51 +71,47 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
   this.timeout(120_000);
 
   it("the gateway survives, answers 503 ERR_FIFO_DOWN with Retry-After while it is DOWN, and continues the sequence with every receipt durable", async function () {
-    const fixture = postgresFixture();
-    await (await fixture.open()).close(); // migrations applied before the proxy is in the way
-    try {
-      await withProxy(async (proxy) => {
-        const { child, url } = await startGatewayProcess(throughProxy(fixture.location, proxy));
-        try {
-          const receipts: EnqueueReceipt[] = [];
-          const statuses = new Map<number, number>();
-          const stateSeen = new Set<string>();
-          let running = true;
-          const clients = Array.from({ length: 8 }, async (_, client) => {
-            for (let i = 0; running; i++) {
-              const body = { client, i };
-              const event = { version: "0.1", event_id: `cut-${client}-${i}`, payload_hash: clientHash(body), source_id: "load", data: body };
-              const response = await fetch(`${url}/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) });
-              const json = (await response.json()) as EnqueueReceipt & { error?: string };
-              statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-              if (response.status === 200) receipts.push(json);
-              else {
-                assert.equal(response.status, 503, JSON.stringify(json));
-                assert.equal(json.error, "ERR_FIFO_DOWN");
-                assert.ok(response.headers.get("retry-after"), "503 carries Retry-After");
-                await sleep(50);
-              }
+    await ledgerBehindProxy(async ({ fixture, proxy, viaProxy }) => {
+      const { child, url } = await startGatewayProcess(viaProxy);
+      try {
+        const receipts: EnqueueReceipt[] = [];
+        const statuses = new Map<number, number>();
+        const stateSeen = new Set<string>();
+        let running = true;
+        const clients = Array.from({ length: 8 }, async (_, client) => {
+          for (let i = 0; running; i++) {
+            const body = { client, i };
+            const event = { version: "0.1", event_id: `cut-${client}-${i}`, payload_hash: clientHash(body), source_id: "load", data: body };
+            const response = await fetch(`${url}/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) });
+            const json = (await response.json()) as EnqueueReceipt & { error?: string };
+            statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+            if (response.status === 200) receipts.push(json);
+            else {
+              assert.equal(response.status, 503, JSON.stringify(json));
+              assert.equal(json.error, "ERR_FIFO_DOWN");
+              assert.ok(response.headers.get("retry-after"), "503 carries Retry-After");
+              await sleep(50);
             }
-          });
-          await outages(proxy, 3_000, async () => {
-            stateSeen.add((await (await fetch(`${url}/health`)).json()).state);
-          });
-          const beforeRecovery = receipts.length;
-          const deadline = Date.now() + 20_000;
-          while (receipts.length < beforeRecovery + 50 && Date.now() < deadline) await sleep(100);
-          running = false;
-          await Promise.all(clients);
+          }
+        });
+        await outages(proxy, 3_000, async () => {
+          stateSeen.add((await (await fetch(`${url}/health`)).json()).state);
+        });
+        const beforeRecovery = receipts.length;
+        const deadline = Date.now() + 20_000;
+        while (receipts.length < beforeRecovery + 50 && Date.now() < deadline) await sleep(100);
+        running = false;
+        await Promise.all(clients);
 
-          assert.equal(child.exitCode, null, "the gateway process is still running");
-          assert.ok(stateSeen.has("DOWN"), `health while unreachable: ${[...stateSeen].join(", ")}`);
-          assert.ok((statuses.get(503) ?? 0) > 0, "some submissions met the outage");
-          assert.ok(receipts.length >= beforeRecovery + 50, `accepting again after the outage (${receipts.length - beforeRecovery} since)`);
-          assert.deepEqual([...statuses.keys()].sort(), [200, 503]);
-          assert.equal((await (await fetch(`${url}/health`)).json()).status, "ok");
-        } finally {
-          await kill(child, "SIGTERM");
-        }
-      });
+        assert.equal(child.exitCode, null, "the gateway process is still running");
+        assert.ok(stateSeen.has("DOWN"), `health while unreachable: ${[...stateSeen].join(", ")}`);
+        assert.ok((statuses.get(503) ?? 0) > 0, "some submissions met the outage");
+        assert.ok(receipts.length >= beforeRecovery + 50, `accepting again after the outage (${receipts.length - beforeRecovery} since)`);
+        assert.deepEqual([...statuses.keys()].sort(), [200, 503]);
+        assert.equal((await (await fetch(`${url}/health`)).json()).status, "ok");
+      } finally {
+        await kill(child, "SIGTERM");
+      }
       const store = await fixture.open();
       try {
         const audit = await auditLedger((f, l) => store.range(f, l));
@@ -109,41 +119,35 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
       } finally {
         await store.close();
       }
-    } finally {
-      await fixture.cleanup();
-    }
+    });
   });
 
   it("every acknowledged event is in the ledger at its receipt's sequence and hash after repeated cuts", async function () {
-    const fixture = postgresFixture();
-    await (await fixture.open()).close();
-    const receipts: EnqueueReceipt[] = [];
-    try {
-      await withProxy(async (proxy) => {
-        const { child, url } = await startGatewayProcess(throughProxy(fixture.location, proxy));
-        try {
-          let running = true;
-          const clients = Array.from({ length: 8 }, async (_, client) => {
-            for (let i = 0; running; i++) {
-              const events = Array.from({ length: 20 }, (_, k) => ({ version: "0.1", event_id: `b-${client}-${i}-${k}`, payload_hash: clientHash({ client, i, k }), source_id: "load" }));
-              const response = await fetch(`${url}/submit_batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events }) });
-              const json = (await response.json()) as { receipts?: EnqueueReceipt[] };
-              if (response.status === 200) receipts.push(...json.receipts!);
-              else await sleep(20);
-            }
-          });
-          for (let i = 0; i < 8; i++) {
-            await sleep(300);
-            proxy.cut();
+    await ledgerBehindProxy(async ({ fixture, proxy, viaProxy }) => {
+      const receipts: EnqueueReceipt[] = [];
+      const { child, url } = await startGatewayProcess(viaProxy);
+      try {
+        let running = true;
+        const clients = Array.from({ length: 8 }, async (_, client) => {
+          for (let i = 0; running; i++) {
+            const events = Array.from({ length: 20 }, (_, k) => ({ version: "0.1", event_id: `b-${client}-${i}-${k}`, payload_hash: clientHash({ client, i, k }), source_id: "load" }));
+            const response = await fetch(`${url}/submit_batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events }) });
+            const json = (await response.json()) as { receipts?: EnqueueReceipt[] };
+            if (response.status === 200) receipts.push(...json.receipts!);
+            else await sleep(20);
           }
-          await sleep(1_000);
-          running = false;
-          await Promise.all(clients);
-          assert.equal(child.exitCode, null, "the gateway process is still running");
-        } finally {
-          await kill(child, "SIGTERM");
+        });
+        for (let i = 0; i < 8; i++) {
+          await sleep(300);
+          proxy.cut();
         }
-      });
+        await sleep(1_000);
+        running = false;
+        await Promise.all(clients);
+        assert.equal(child.exitCode, null, "the gateway process is still running");
+      } finally {
+        await kill(child, "SIGTERM");
+      }
       assert.ok(receipts.length > 100, `only ${receipts.length} receipts`);
       const store = await fixture.open();
       try {
@@ -157,19 +161,16 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
       } finally {
         await store.close();
       }
-    } finally {
-      await fixture.cleanup();
-    }
+    });
   });
 
   it("the keeper rides out the cuts and anchors every event exactly once", async function () {
-    const fixture = postgresFixture();
     const chain = await startLocalChain();
     try {
-      const direct = await fixture.open();
-      await appendEvents(direct, 3_000, "kcut");
-      await withProxy(async (proxy) => {
-        const store = await openStore(throughProxy(fixture.location, proxy));
+      await ledgerBehindProxy(async ({ fixture, proxy, viaProxy }) => {
+        const direct = await fixture.open();
+        await appendEvents(direct, 3_000, "kcut");
+        const store = await openStore(viaProxy);
         const contract = await (await chain.deployAnchor(devWallet(1).address)).getAddress();
         const keeper = await openKeeper({ store, url: chain.url, contract, settings: fastSettings({ maxEventsPerBatch: 100, intervalMs: 100 }) });
         const running = keeper.run();
@@ -183,67 +184,58 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
         assert.equal(stats.eventsConfirmed, 3_000);
         const live = await direct.anchoring.recentConfirmed(keeper.target, 1_000);
         assert.equal(live.reduce((n, b) => n + b.eventCount, 0), 3_000, "each event in one confirmed batch");
+        await direct.close();
       });
-      await direct.close();
     } finally {
       await chain.close();
-      await fixture.cleanup();
     }
   });
 
   it("while the store is unreachable every route that needs it answers 503 ERR_FIFO_DOWN with Retry-After, PoOT task proofs included, and answers again once it is back", async function () {
-    const fixture = postgresFixture();
-    await (await fixture.open()).close();
-    try {
-      await withProxy(async (proxy) => {
-        const genesis = Math.floor(Date.now() / 1000) - 10 * SLOT_SECONDS;
-        const gateway = createGateway({ store: await openStore(throughProxy(fixture.location, proxy)), port: 0, logLevel: false, poot: { deployment: "0x00000000000000000000000000000000000000bb", genesis } });
-        const url = await gateway.listen();
-        try {
-          const event = { version: "0.1", event_id: "o-1", payload_hash: clientHash({ o: 1 }), source_id: "app" };
-          assert.equal((await fetch(`${url}/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) })).status, 200);
-          const wallet = Wallet.createRandom();
-          const slot = Math.floor((Date.now() / 1000 - genesis) / SLOT_SECONDS);
-          const unsigned = { slot, node_id: wallet.address, type: "uptime_beacon" as const, value: {}, time: genesis + slot * SLOT_SECONDS + 1 };
-          const proof = { ...unsigned, signature: wallet.signMessageSync(taskProofMessage("0x00000000000000000000000000000000000000bb", unsigned)) };
-          const requests = () => [
-            fetch(`${url}/receipts/o-1`),
-            fetch(`${url}/poot/proofs?from_slot=0&to_slot=${slot + 1}`),
-            fetch(`${url}/poot/proofs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ proofs: [proof] }) }),
-          ];
-          proxy.cut();
-          proxy.down();
-          for (const response of await Promise.all(requests())) {
-            const body = await response.json();
-            assert.equal(response.status, 503, `${response.url}: ${JSON.stringify(body)}`);
-            assert.equal(body.error, "ERR_FIFO_DOWN");
-            assert.ok(Number(response.headers.get("retry-after")) > 0, "Retry-After");
-          }
-          proxy.up();
-          await waitFor("the store to answer again", async () => (await fetch(`${url}/receipts/o-1`)).status === 200, 20_000);
-          const [receipt, listed, posted] = await Promise.all(requests());
-          assert.equal(receipt.status, 200);
-          assert.equal(listed.status, 200);
-          assert.deepEqual(await posted.json(), { stored: 1, refused: [] }, "the proof refused during the outage is stored once the store is back");
-        } finally {
-          await gateway.close();
+    await ledgerBehindProxy(async ({ proxy, viaProxy }) => {
+      const genesis = Math.floor(Date.now() / 1000) - 10 * SLOT_SECONDS;
+      const gateway = createGateway({ store: await openStore(viaProxy), port: 0, logLevel: false, poot: { deployment: "0x00000000000000000000000000000000000000bb", genesis } });
+      const url = await gateway.listen();
+      try {
+        const event = { version: "0.1", event_id: "o-1", payload_hash: clientHash({ o: 1 }), source_id: "app" };
+        assert.equal((await fetch(`${url}/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) })).status, 200);
+        const wallet = Wallet.createRandom();
+        const slot = Math.floor((Date.now() / 1000 - genesis) / SLOT_SECONDS);
+        const unsigned = { slot, node_id: wallet.address, type: "uptime_beacon" as const, value: {}, time: genesis + slot * SLOT_SECONDS + 1 };
+        const proof = { ...unsigned, signature: wallet.signMessageSync(taskProofMessage("0x00000000000000000000000000000000000000bb", unsigned)) };
+        const requests = () => [
+          fetch(`${url}/receipts/o-1`),
+          fetch(`${url}/poot/proofs?from_slot=0&to_slot=${slot + 1}`),
+          fetch(`${url}/poot/proofs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ proofs: [proof] }) }),
+        ];
+        proxy.cut();
+        proxy.down();
+        for (const response of await Promise.all(requests())) {
+          const body = await response.json();
+          assert.equal(response.status, 503, `${response.url}: ${JSON.stringify(body)}`);
+          assert.equal(body.error, "ERR_FIFO_DOWN");
+          assert.ok(Number(response.headers.get("retry-after")) > 0, "Retry-After");
         }
-      });
-    } finally {
-      await fixture.cleanup();
-    }
+        proxy.up();
+        await waitFor("the store to answer again", async () => (await fetch(`${url}/receipts/o-1`)).status === 200, 20_000);
+        const [receipt, listed, posted] = await Promise.all(requests());
+        assert.equal(receipt.status, 200);
+        assert.equal(listed.status, 200);
+        assert.deepEqual(await posted.json(), { stored: 1, refused: [] }, "the proof refused during the outage is stored once the store is back");
+      } finally {
+        await gateway.close();
+      }
+    });
   });
 
   it("a witness whose state is on PostgreSQL rides out the cuts: it never cosigns what does not extend what it recorded, and the gateway's cosignatures catch up", async function () {
-    const fixture = postgresFixture();
-    await (await fixture.open()).close();
     const logSignerKey = generateSignerKey("outage.example/log");
-    const cleanups: Array<() => Promise<void> | void> = [];
-    try {
-      await withProxy(async (proxy) => {
+    await ledgerBehindProxy(async ({ fixture, proxy, viaProxy }) => {
+      const cleanups: Array<() => Promise<void> | void> = [];
+      try {
         // The witness's store (its copy and witness_state) reaches PostgreSQL only through the proxy.
-        const viaProxy: StoreFixture = { ...fixture, open: () => openStore(throughProxy(fixture.location, proxy)), cleanup: async () => undefined };
-        const witness = await startWitnessNode(viaProxy, "outage.example/witness", verifierKeyOf(parseSignerKey(logSignerKey)), cleanups);
+        const witnessStore: StoreFixture = { ...fixture, open: () => openStore(viaProxy), cleanup: async () => undefined };
+        const witness = await startWitnessNode(witnessStore, "outage.example/witness", verifierKeyOf(parseSignerKey(logSignerKey)), cleanups);
         const gateway = createGateway({ store: await sqliteFixture().open(), port: 0, logLevel: false, logKey: logSignerKey, witnesses: [{ url: witness.url, key: witness.key }] });
         const url = await gateway.listen();
         cleanups.push(() => gateway.close());
@@ -278,16 +270,13 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
         const opened = openCosigned(served, parseVerifierKey(verifierKeyOf(parseSignerKey(logSignerKey))), [parseVerifierKey(witness.key)], 1);
         assert.equal(opened.checkpoint.size, submitted);
         assert.equal((await witness.store.witness.lastCosigned("outage.example/log"))?.size, submitted);
-      });
-    } finally {
-      for (const cleanup of cleanups.reverse()) await cleanup();
-      await fixture.cleanup();
-    }
+      } finally {
+        for (const cleanup of cleanups.reverse()) await cleanup();
+      }
+    });
   });
 
   it("a PoOT epoch schedule being saved when the connection is cut is recorded whole or not at all, and whole when saved again", async function () {
-    const fixture = postgresFixture();
-    await (await fixture.open()).close();
     const operators = Array.from({ length: 20 }, () => Wallet.createRandom().address.toLowerCase());
     const scheduleOf = (slots: number, seed: string) => ({
       epoch: 7,
@@ -299,11 +288,11 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
     const before = scheduleOf(10, "0x" + "11".repeat(32));
     // A row per round trip: the save of 3,000 slots takes long enough to be cut in the middle.
     const after = scheduleOf(3_000, "0x" + "22".repeat(32));
-    const direct = await fixture.open();
-    try {
-      await direct.poot.saveSchedule(before);
-      await withProxy(async (proxy) => {
-        const store = await openStore(throughProxy(fixture.location, proxy));
+    await ledgerBehindProxy(async ({ fixture, proxy, viaProxy }) => {
+      const direct = await fixture.open();
+      try {
+        await direct.poot.saveSchedule(before);
+        const store = await openStore(viaProxy);
         try {
           const saving = store.poot.saveSchedule(after);
           await sleep(150);
@@ -319,21 +308,18 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
         } finally {
           await store.close();
         }
-      });
-    } finally {
-      await direct.close();
-      await fixture.cleanup();
-    }
+      } finally {
+        await direct.close();
+      }
+    });
   });
 
   it("a storage node whose copy is on PostgreSQL rides out the cuts and catches up with an intact chain", async function () {
-    const fixture = postgresFixture();
-    await (await fixture.open()).close();
-    const gateway = createGateway({ store: await sqliteFixture().open(), port: 0, logLevel: false });
-    const url = await gateway.listen();
-    try {
-      await withProxy(async (proxy) => {
-        const copy = await openStore(throughProxy(fixture.location, proxy));
+    await ledgerBehindProxy(async ({ proxy, viaProxy }) => {
+      const gateway = createGateway({ store: await sqliteFixture().open(), port: 0, logLevel: false });
+      const url = await gateway.listen();
+      try {
+        const copy = await openStore(viaProxy);
         const node = new StorageNode({ gatewayUrl: url, store: copy, wallet: Wallet.createRandom() });
         node.start();
         const feeding = (async () => {
@@ -351,10 +337,9 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
         assert.deepEqual(await copy.head(), await gateway.ledger.store.head());
         assert.equal((await auditLedger((f, l) => copy.range(f, l))).ok, true);
         await copy.close();
-      });
-    } finally {
-      await gateway.close();
-      await fixture.cleanup();
-    }
+      } finally {
+        await gateway.close();
+      }
+    });
   });
 });
