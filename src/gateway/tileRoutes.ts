@@ -53,7 +53,7 @@ export function registerTileRoutes(app: FastifyInstance, { store, logService }: 
 
     if (entries) {
       const { data } = await store.log.leafData(first + 1, width);
-      if (data.length !== width * ENTRY_BYTES) return reply.code(500).send(errorBody("ERR_INTERNAL", `the ledger's entries ${first + 1}-${first + width} do not all hold a 32-byte event_hash and content_hash; run npx hardhat ledger:audit`));
+      if (data.length !== width * ENTRY_BYTES) return reply.code(500).send(errorBody("ERR_INTERNAL", `the ledger's entries ${first + 1}-${first + width} are not all in sequence with a 32-byte event_hash and content_hash; run npx hardhat ledger:audit`));
       const bundle = new Uint8Array(width * (2 + ENTRY_BYTES));
       for (let i = 0; i < width; i++) {
         const at = i * (2 + ENTRY_BYTES);

@@ -25,8 +25,7 @@ export interface LogStore {
   /**
    * The leaf data of the ledger entries from `fromSequence` on, in order, at most `limit`:
    * event_hash || content_hash, 64 bytes each, in one buffer (integration reads millions), and
-   * how many entries were read. A hash that is not 32 bytes of hex makes the data shorter than
-   * 64 bytes an entry (or empty), never misaligned silently: the caller compares the two.
+   * how many entries were read: `packLeafData` of their rows.
    */
   leafData(fromSequence: number, limit: number): Promise<{ entries: number; data: Uint8Array }>;
 }
@@ -54,3 +53,24 @@ export interface LogChunk extends ChunkKey {
  * level 8k make one C2SP tlog-tiles tile.
  */
 export const CHUNK_WIDTH = 32;
+
+/**
+ * The rows of `SELECT fifo_sequence, substr(event_hash, 3) || substr(content_hash, 3) … WHERE
+ * fifo_sequence BETWEEN first AND last ORDER BY fifo_sequence` as leafData answers them. A row
+ * out of sequence (a gap), or a hash of another length or not hex, ends the data before it: the
+ * data is then shorter than 64 bytes an entry, never misaligned silently (the caller compares).
+ * The hex is decoded here, not by the database: PostgreSQL's ordered string_agg sorted (and
+ * spilled to disk) where an index scan needs no sort, and SQLite's group_concat has no order
+ * without one.
+ */
+export function packLeafData(rows: ReadonlyArray<readonly [number | string, string]>, fromSequence: number): { entries: number; data: Uint8Array } {
+  const data = Buffer.alloc(rows.length * 64);
+  for (let i = 0; i < rows.length; i++) {
+    const [sequence, hex] = rows[i];
+    if (Number(sequence) !== fromSequence + i || hex.length !== 128 || data.write(hex, i * 64, 64, "hex") !== 64) return { entries: rows.length, data: data.subarray(0, i * 64) };
+  }
+  return { entries: rows.length, data };
+}
+
+/** The statement behind leafData, the same on both stores (`$1`/`$2` are `?` on SQLite). */
+export const LEAF_DATA_SQL = "SELECT fifo_sequence, substr(event_hash, 3) || substr(content_hash, 3) FROM ledger_entries WHERE fifo_sequence BETWEEN $1 AND $2 ORDER BY fifo_sequence";

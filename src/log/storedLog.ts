@@ -88,7 +88,7 @@ export class StoredLog {
   /** The leaf data (event_hash || content_hash, 64 bytes each) of up to `limit` entries after the first `from`. */
   private async leafData(from: number, limit: number): Promise<Uint8Array> {
     const { entries, data } = await this.store.leafData(from + 1, limit);
-    if (data.length !== entries * 64) throw corrupt(`entries ${from + 1}-${from + entries} do not all hold a 32-byte event_hash and content_hash`);
+    if (data.length !== entries * 64) throw corrupt(`the ledger's entries from ${from + 1} on are not all in sequence with a 32-byte event_hash and content_hash (the first ${data.length / 64} of ${entries} read are)`);
     return data;
   }
 

@@ -92,19 +92,20 @@ for (const makeFixture of STORE_FIXTURES) {
       await assert.rejects(log.inclusionProof(3, 3), (e: unknown) => e instanceof KppeError && e.code === "BAD_LOG_INDEX");
     });
 
-    it("refuses to integrate an entry whose stored hash is not 32 bytes of hex, on either store alike", async function () {
+    it("refuses to integrate an entry whose stored hash is not 32 bytes of hex, or a gap in the sequence, on either store alike", async function () {
       await append(40);
       const [entry] = await store.range(33, 1);
       await fixture.exec(fixture.kind === "sqlite" ? "DROP TRIGGER ledger_entries_immutable_update" : "ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_immutable");
       const cases = [
         ["event_hash", "substr(event_hash, 1, 64)"], // too short
         ["content_hash", "'0x' || substr(content_hash, 3, 63) || 'g'"], // not hex
+        ["fifo_sequence", "1000"], // moved away: a gap at 33 (a hash read at another index would be a wrong leaf)
       ];
       for (const [column, value] of cases) {
-        await fixture.exec(`UPDATE ledger_entries SET event_hash = '${entry.event_hash}', content_hash = '${entry.content_hash}' WHERE fifo_sequence = 33`);
-        await fixture.exec(`UPDATE ledger_entries SET ${column} = ${value} WHERE fifo_sequence = 33`);
+        await fixture.exec(`UPDATE ledger_entries SET fifo_sequence = 33, event_hash = '${entry.event_hash}', content_hash = '${entry.content_hash}' WHERE event_id = '${entry.event_id}'`);
+        await fixture.exec(`UPDATE ledger_entries SET ${column} = ${value} WHERE event_id = '${entry.event_id}'`);
         const log = new StoredLog(store.log);
-        await assert.rejects(log.integrate({ step: 16 }), (e: unknown) => e instanceof KppeError && e.code === "LOG_CORRUPT" && /entries 33-40 do not all hold/.test(e.message), column);
+        await assert.rejects(log.integrate({ step: 16 }), (e: unknown) => e instanceof KppeError && e.code === "LOG_CORRUPT" && /entries from 33 on are not all in sequence/.test(e.message), column);
         assert.equal(await log.size(), 32, "the entries before it are integrated, none after");
       }
     });

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { CHUNK_WIDTH, type ChunkKey, type LogChunk, type LogStore, type NodeKey } from "../../log/store.ts";
+import { CHUNK_WIDTH, LEAF_DATA_SQL, packLeafData, type ChunkKey, type LogChunk, type LogStore, type NodeKey } from "../../log/store.ts";
 import type { CosignedCheckpoint, WitnessStore } from "../../log/witnessStore.ts";
 
 export const LOG_MIGRATION = `
@@ -75,21 +75,8 @@ export class PostgresLogStore implements LogStore {
   }
 
   async leafData(fromSequence: number, limit: number): Promise<{ entries: number; data: Uint8Array }> {
-    // Decoded and joined by PostgreSQL: one buffer, no string or object per entry. A hash of
-    // another length, or not hex (decode refuses it), gives no data: the caller compares lengths.
-    const { rows } = await this.pool.query({
-      name: "kppe_leaf_data",
-      text: `SELECT count(*) AS entries,
-                    CASE WHEN bool_and(length(event_hash) = 66 AND length(content_hash) = 66)
-                         THEN decode(string_agg(substr(event_hash, 3) || substr(content_hash, 3), '' ORDER BY fifo_sequence), 'hex') END AS data
-               FROM (SELECT fifo_sequence, event_hash, content_hash FROM ledger_entries WHERE fifo_sequence >= $1 ORDER BY fifo_sequence LIMIT $2) e`,
-      values: [fromSequence, limit],
-    }).catch(async (error: { code?: string }) => {
-      if (error.code !== "22023") throw error;
-      return this.pool.query("SELECT count(*) AS entries, NULL AS data FROM (SELECT 1 FROM ledger_entries WHERE fifo_sequence >= $1 LIMIT $2) e", [fromSequence, limit]);
-    });
-    const data = rows[0].data as Buffer | null;
-    return { entries: Number(rows[0].entries), data: data ? new Uint8Array(data.buffer, data.byteOffset, data.length) : new Uint8Array(0) };
+    const { rows } = await this.pool.query({ name: "kppe_leaf_data", text: LEAF_DATA_SQL, values: [fromSequence, fromSequence + limit - 1], rowMode: "array" });
+    return packLeafData(rows as Array<[string, string]>, fromSequence);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { CHUNK_WIDTH, type ChunkKey, type LogChunk, type LogStore, type NodeKey } from "../../log/store.ts";
+import { CHUNK_WIDTH, LEAF_DATA_SQL, packLeafData, type ChunkKey, type LogChunk, type LogStore, type NodeKey } from "../../log/store.ts";
 import type { CosignedCheckpoint, WitnessStore } from "../../log/witnessStore.ts";
 
 export const LOG_MIGRATION = `
@@ -14,10 +14,6 @@ export const LOG_MIGRATION = `
     size INTEGER NOT NULL
   );
   INSERT INTO log_state (id, size) VALUES (1, 0);`;
-
-// One text per entry, decoded here: SQLite's group_concat would join them in one value, but its
-// order is arbitrary without an ORDER BY, and with one it sorts (twice the cost of this).
-const LEAF_DATA = "SELECT substr(event_hash, 3) || substr(content_hash, 3) FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?";
 
 /** The log's chunks on SQLite, written on this thread's connection in the store's write queue. */
 export class SqliteLogStore implements LogStore {
@@ -87,17 +83,10 @@ export class SqliteLogStore implements LogStore {
 
   async leafData(fromSequence: number, limit: number): Promise<{ entries: number; data: Uint8Array }> {
     if (!this.selectLeafData) {
-      this.selectLeafData = this.db.prepare(LEAF_DATA);
+      this.selectLeafData = this.db.prepare(LEAF_DATA_SQL.replace(/\$\d/g, "?"));
       this.selectLeafData.setReturnArrays(true);
     }
-    const rows = this.selectLeafData.all(fromSequence, limit) as unknown as Array<[string]>;
-    const data = Buffer.alloc(rows.length * 64);
-    for (let i = 0; i < rows.length; i++) {
-      const hex = rows[i][0];
-      // A hash of another length, or not hex: the data ends before it (the caller compares lengths).
-      if (hex.length !== 128 || data.write(hex, i * 64, 64, "hex") !== 64) return { entries: rows.length, data: data.subarray(0, i * 64) };
-    }
-    return { entries: rows.length, data };
+    return packLeafData(this.selectLeafData.all(fromSequence, fromSequence + limit - 1) as unknown as Array<[number, string]>, fromSequence);
   }
 }
 
