@@ -10,10 +10,10 @@ import http from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { LedgerEntry } from "../src/ledger/types.ts";
 import { StoredLog } from "../src/log/storedLog.ts";
 import { openStore } from "../src/store/open.ts";
 import { PostgresStore } from "../src/store/postgres/postgresStore.ts";
+import { appendSyntheticEntries } from "./syntheticEntries.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const POSTGRES_URL = process.env.KPPE_BENCH_POSTGRES_URL ?? "postgres://root@127.0.0.1:5432/test";
@@ -149,18 +149,9 @@ async function prefill(location: string): Promise<void> {
   const store = await openStore(location);
   try {
     const ids = Array.from({ length: PREFILL }, () => randomUUID()).sort();
-    const hex = () => "0x" + randomBytes(32).toString("hex");
-    let previous = (await store.head()).event_hash;
-    for (let done = 0; done < PREFILL; done += 8192) {
-      const entries = ids.slice(done, done + 8192).map((event_id, i): LedgerEntry => {
-        const event_hash = hex();
-        const entry = { fifo_sequence: done + i + 1, version: "0.1", event_id, payload_hash: hex(), source_id: "bench", local_timestamp: null, previous_event_hash: null, observed_prev_hash: previous, event_hash, content_hash: hex(), accepted_at: new Date().toISOString(), data: null };
-        previous = event_hash;
-        return entry;
-      });
-      await store.append(entries);
-      if (done % 262_144 === 0) process.stderr.write(`\r  prefilling ${location.split("?")[0]}: ${done.toLocaleString("en-US")}/${PREFILL.toLocaleString("en-US")}`);
-    }
+    await appendSyntheticEntries(store, PREFILL, (i) => ids[i], (appended) => {
+      if (appended % 262_144 === 0) process.stderr.write(`\r  prefilling ${location.split("?")[0]}: ${appended.toLocaleString("en-US")}/${PREFILL.toLocaleString("en-US")}`);
+    });
     process.stderr.write(`\r  prefilled ${PREFILL.toLocaleString("en-US")} entries; integrating the log…\n`);
     await new StoredLog(store.log).integrate();
     console.log(`(${location.split("?")[0]}: ${PREFILL.toLocaleString("en-US")} entries and their log in ${((performance.now() - started) / 1000).toFixed(0)} s, before the clock)`);

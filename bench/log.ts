@@ -3,7 +3,6 @@
 // over HTTP (a gateway in its own process, 8 clients in this one), each next to the same proofs
 // from a naive in-memory tree built in the same run.
 // BENCH_LOG_SIZE (default 2^20), BENCH_STORES=sqlite,postgres. Ends with one JSON line.
-import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -14,10 +13,10 @@ import pg from "pg";
 import { hashChildren, leafHashBytes } from "../src/log/rfc9162.ts";
 import { consistencyRanges, inclusionRanges, rangeHash } from "../src/log/rfc9162.ts";
 import { StoredLog } from "../src/log/storedLog.ts";
-import type { LedgerEntry } from "../src/ledger/types.ts";
 import { PostgresStore } from "../src/store/postgres/postgresStore.ts";
 import { SqliteStore } from "../src/store/sqlite/sqliteStore.ts";
 import type { LedgerStore } from "../src/store/types.ts";
+import { appendSyntheticEntries } from "./syntheticEntries.ts";
 
 const SIZE = Number(process.env.BENCH_LOG_SIZE ?? 2 ** 20);
 const STORES = (process.env.BENCH_STORES ?? "sqlite,postgres").split(",");
@@ -29,29 +28,14 @@ const HTTP_CLIENTS = 8;
 // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the gateway process.
 const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(" ").filter(Boolean);
 
-const hex = () => "0x" + randomBytes(32).toString("hex");
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const figures: Record<string, number> = {};
 
-/** Fills a fresh ledger with SIZE entries straight through the store (the ledger's rules are not what is measured here). */
+/** Fills a fresh ledger with SIZE entries. */
 async function fill(store: LedgerStore): Promise<void> {
   const started = performance.now();
-  const CHUNK = 8192;
-  let prev = "0x" + "00".repeat(32);
-  for (let start = 1; start <= SIZE; start += CHUNK) {
-    const entries: LedgerEntry[] = [];
-    for (let seq = start; seq < Math.min(start + CHUNK, SIZE + 1); seq++) {
-      const event_hash = hex();
-      entries.push({
-        fifo_sequence: seq, version: "0.1", event_id: `b-${seq}`, payload_hash: hex(), source_id: "bench", local_timestamp: null,
-        previous_event_hash: null, observed_prev_hash: prev, event_hash, content_hash: hex(), accepted_at: new Date().toISOString(), data: null,
-      });
-      prev = event_hash;
-    }
-    await store.append(entries);
-    process.stderr.write(`\r  filling the ledger: ${fmt(Math.min(start + CHUNK - 1, SIZE))}/${fmt(SIZE)}`);
-  }
+  await appendSyntheticEntries(store, SIZE, (i) => `b-${i + 1}`, (appended) => process.stderr.write(`\r  filling the ledger: ${fmt(appended)}/${fmt(SIZE)}`));
   process.stderr.write(`  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
 }
 
