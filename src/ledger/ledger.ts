@@ -10,18 +10,30 @@ export const MAX_GROUP = 1024;
 
 interface Pending {
   events: SubmittedEvent[];
-  /** contentHash of each event, computed before queueing (outside the write lock). */
-  contents: string[];
+  /**
+   * contentHash of each event, computed when first needed (a new entry, or a retry to compare):
+   * a submission refused at its first event (a chained client that lost the race for the head)
+   * never pays for hashing its events.
+   */
+  contents: Array<string | undefined>;
   resolve(receipts: EnqueueReceipt[]): void;
   reject(error: Error): void;
-  /** Write in a transaction of its own: its group failed, and it may be the one the store refused. */
+  /**
+   * Decide in a transaction of its own: its group failed, and it may be the one the store
+   * refused; or its refusal on the fast path did not stand (see appendWithoutReading).
+   */
   alone?: boolean;
 }
 
 interface Applied {
   outcomes: Array<EnqueueReceipt[] | LedgerError>;
   head: LedgerHead;
+  /** For each refused submission, the index of the event it was refused at. */
+  refusedAt: Map<number, number>;
 }
+
+/** Marks a submission to be decided again in the next group (its refusal did not stand). */
+const DECIDE_AGAIN = Symbol("decide again");
 
 /** sha256 of everything the client sent for an event, as RFC 8785 JSON: equal for a retry, different for a reuse. */
 export function contentHash(event: SubmittedEvent): string {
@@ -83,14 +95,8 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
       }
       ids.add(event.event_id);
     }
-    let contents: string[];
-    try {
-      contents = events.map(contentHashOf);
-    } catch (error) {
-      return Promise.reject(error);
-    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, contents, resolve, reject });
+      this.queue.push({ events, contents: [], resolve, reject });
       void this.drain();
     });
   }
@@ -110,7 +116,7 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
         // arrived before cutting the group, so that one commit serves them all.
         if (!lone) await new Promise((resolve) => setImmediate(resolve));
         const group = this.queue[0].alone ? this.queue.splice(0, 1) : this.queue.splice(0, this.groupSize());
-        let outcomes: Applied["outcomes"];
+        let outcomes: Array<EnqueueReceipt[] | LedgerError | typeof DECIDE_AGAIN>;
         try {
           const applied = (await this.appendWithoutReading(group, lone)) ?? (await this.store.writeTransaction((tx) => this.apply(tx, group)));
           outcomes = applied.outcomes;
@@ -124,10 +130,12 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
         }
         group.forEach((p, i) => {
           const outcome = outcomes[i];
+          if (outcome === DECIDE_AGAIN) return;
           if (outcome instanceof LedgerError) p.reject(outcome);
           else p.resolve(outcome);
         });
-        const last = outcomes.findLast((o): o is EnqueueReceipt[] => !(o instanceof LedgerError) && o.some((r) => !r.duplicate));
+        this.queue.unshift(...group.filter((_, i) => outcomes[i] === DECIDE_AGAIN).map((p) => ({ ...p, alone: true })));
+        const last = outcomes.findLast((o): o is EnqueueReceipt[] => Array.isArray(o) && o.some((r) => !r.duplicate));
         const newest = last?.findLast((r) => !r.duplicate);
         if (newest) this.emit("appended", { fifo_sequence: newest.fifo_sequence, event_hash: newest.event_hash });
       }
@@ -139,10 +147,13 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
   /**
    * The fast path: the group's entries built on the known head, assuming no event id in it is
    * taken, and written with one `store.append` (one round trip, no reads). Undefined when the
-   * locked path must decide: no known head, credits to charge, a refusal computed against the
-   * known head (it may be stale), or a conflict the store reported.
+   * locked path must decide: no known head, credits to charge, a conflict the store reported, or
+   * a refusal that the append cannot confirm. A refusal at a submission's first event for its
+   * `previous_event_hash` (a chained client that lost the race for the head) stands once other
+   * entries of the group are appended, since that proves the known head was the head; unless its
+   * event id is already in the ledger (a retry, owed its receipt), when it is decided again.
    */
-  private async appendWithoutReading(group: Pending[], inline: boolean): Promise<Applied | undefined> {
+  private async appendWithoutReading(group: Pending[], inline: boolean): Promise<{ outcomes: Array<EnqueueReceipt[] | LedgerError | typeof DECIDE_AGAIN>; head: LedgerHead } | undefined> {
     const known = this.knownHead;
     if (!known || this.chargeCredits) return undefined;
     const entries: LedgerEntry[] = [];
@@ -153,7 +164,9 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
       charge: async () => false,
     };
     const applied = await this.apply(optimistic, group);
-    if (applied.outcomes.some((o) => o instanceof LedgerError)) return undefined;
+    const refused = [...applied.refusedAt];
+    const confirmable = entries.length > 0 && refused.every(([i, at]) => at === 0 && (applied.outcomes[i] as LedgerError).code === "ERR_BAD_PREV_HASH");
+    if (refused.length > 0 && !confirmable) return undefined;
     if (entries.length > 0) {
       try {
         await this.store.append(entries, { inline });
@@ -163,7 +176,11 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
         return undefined;
       }
     }
-    return applied;
+    const outcomes: Array<EnqueueReceipt[] | LedgerError | typeof DECIDE_AGAIN> = applied.outcomes;
+    for (const [i] of refused) {
+      if (await this.store.findByEventId(group[i].events[0].event_id)) outcomes[i] = DECIDE_AGAIN;
+    }
+    return { outcomes, head: applied.head };
   }
 
   /** Submissions up to the first one that must be written alone, at most MAX_GROUP. */
@@ -200,6 +217,7 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
     const written = new Map<string, LedgerEntry>();
     const acceptedAt = this.now().toISOString();
     const outcomes: Array<EnqueueReceipt[] | LedgerError> = [];
+    const refusedAt = new Map<number, number>();
 
     for (const pending of group) {
       const receipts: EnqueueReceipt[] = [];
@@ -207,8 +225,25 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
       let running = head;
       let failure: LedgerError | undefined;
       for (const [index, event] of pending.events.entries()) {
-        const content = pending.contents[index];
         const earlier = existing.get(event.event_id) ?? written.get(event.event_id);
+        const link = event.previous_event_hash;
+        if (!earlier && link !== null && link !== running.event_hash) {
+          failure = new LedgerError(
+            "ERR_BAD_PREV_HASH",
+            `previous_event_hash ${link} is not the current head; the head is sequence ${running.fifo_sequence} with event_hash ${running.event_hash}`,
+            { head: running },
+          );
+          refusedAt.set(outcomes.length, index);
+          break;
+        }
+        let content: string;
+        try {
+          content = pending.contents[index] ??= contentHashOf(event);
+        } catch (error) {
+          failure = error as LedgerError;
+          refusedAt.set(outcomes.length, index);
+          break;
+        }
         if (earlier) {
           if (earlier.content_hash === content) {
             receipts.push(receiptOf(earlier, true));
@@ -219,14 +254,7 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
             `event_id ${JSON.stringify(event.event_id)} is already in the ledger at sequence ${earlier.fifo_sequence} with different content; choose a new event_id`,
             { event_id: event.event_id, fifo_sequence: earlier.fifo_sequence },
           );
-          break;
-        }
-        if (event.previous_event_hash !== null && event.previous_event_hash !== running.event_hash) {
-          failure = new LedgerError(
-            "ERR_BAD_PREV_HASH",
-            `previous_event_hash ${event.previous_event_hash} is not the current head; the head is sequence ${running.fifo_sequence} with event_hash ${running.event_hash}`,
-            { head: running },
-          );
+          refusedAt.set(outcomes.length, index);
           break;
         }
         const entry: LedgerEntry = {
@@ -248,7 +276,10 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
         receipts.push(receiptOf(entry));
         running = { fifo_sequence: entry.fifo_sequence, event_hash: entry.event_hash };
       }
-      if (!failure && this.chargeCredits) failure = await this.charge(tx, entries);
+      if (!failure && this.chargeCredits) {
+        failure = await this.charge(tx, entries);
+        if (failure) refusedAt.set(outcomes.length, pending.events.length);
+      }
       if (failure) {
         outcomes.push(failure);
         continue;
@@ -258,7 +289,7 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
       head = running;
       outcomes.push(receipts);
     }
-    return { outcomes, head };
+    return { outcomes, head, refusedAt };
   }
 
   /** Charges each source for its new entries; all or nothing for the submission. */

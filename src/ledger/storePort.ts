@@ -30,6 +30,8 @@ export interface LedgerStorePort {
    */
   append(entries: readonly LedgerEntry[], options?: { inline?: boolean }): Promise<void>;
   head(): Promise<LedgerHead>;
+  /** The committed entry with `eventId`, if any. */
+  findByEventId(eventId: string): Promise<LedgerEntry | undefined>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   /**

@@ -146,6 +146,38 @@ for (const makeFixture of STORE_FIXTURES) {
       assert.equal((await store.head()).fifo_sequence, 2);
     });
 
+    it("answers a chained retry that arrives with racing submitters with its original receipt, and one racer wins", async function () {
+      const genesis = await store.head();
+      const chained = sampleEvent({ previous_event_hash: genesis.event_hash });
+      const [original] = await ledger.submit([chained]);
+      // One group: the retry carries the head it was first sent against (now stale), both racers the current one.
+      const [retry, ...racers] = await Promise.allSettled([
+        ledger.submit([{ ...chained }]),
+        ledger.submit([sampleEvent({ previous_event_hash: original.event_hash })]),
+        ledger.submit([sampleEvent({ previous_event_hash: original.event_hash })]),
+      ]);
+      assert.equal(retry.status, "fulfilled");
+      assert.deepEqual((retry as PromiseFulfilledResult<Awaited<ReturnType<Ledger["submit"]>>>).value, [{ ...original, duplicate: true }]);
+      assert.deepEqual(racers.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+      const lost = racers.find((r) => r.status === "rejected") as PromiseRejectedResult;
+      assert.equal((lost.reason as LedgerError).code, "ERR_BAD_PREV_HASH");
+      assert.deepEqual((await store.head()).fifo_sequence, 2);
+    });
+
+    it("accepts a link to another process's newer head even when this process's head is stale and others arrive with it", async function () {
+      const other = new Ledger(await fixture.open());
+      try {
+        await ledger.submit([sampleEvent()]); // this ledger now knows head 1
+        const [theirs] = await other.submit([sampleEvent()]); // head 2, written by the other process
+        const results = await Promise.all([ledger.submit([sampleEvent({ previous_event_hash: theirs.event_hash })]), ledger.submit([sampleEvent()])]);
+        assert.equal(results[0][0].observed_prev_hash, theirs.event_hash);
+        assert.deepEqual(results.map(([r]) => r.fifo_sequence).sort(), [3, 4]);
+        assert.equal((await auditLedger((f, l) => store.range(f, l))).ok, true);
+      } finally {
+        await other.store.close();
+      }
+    });
+
     it("keeps entries after the store is closed and reopened", async function () {
       const [receipt] = await ledger.submit([sampleEvent()]);
       await store.close();
