@@ -51,6 +51,94 @@ function rounds(): string[] {
   return out;
 }
 
+// Four lanes: the same rounds on v128 values, lane j hashing the j-th of four consecutive inputs
+// (SIMD has no rotate: a rotation is two shifts and an or).
+const v = {
+  get,
+  splat: (value: number) => `(i32x4.splat ${i32(value)})`,
+  add: (...terms: string[]) => terms.reduce((sum, term) => `(i32x4.add ${sum} ${term})`),
+  xor: (...terms: string[]) => terms.reduce((sum, term) => `(v128.xor ${sum} ${term})`),
+  and: (x: string, y: string) => `(v128.and ${x} ${y})`,
+  or: (x: string, y: string) => `(v128.or ${x} ${y})`,
+  rotr: (x: string, n: number) => `(v128.or (i32x4.shr_u ${x} ${i32(n)}) (i32x4.shl ${x} ${i32(32 - n)}))`,
+  shr: (x: string, n: number) => `(i32x4.shr_u ${x} ${i32(n)})`,
+  /** Each lane's bytes reversed: big-endian words from little-endian loads. */
+  bswap: (x: string) => `(i8x16.shuffle 3 2 1 0 7 6 5 4 11 10 9 8 15 14 13 12 ${x} ${x})`,
+  /** A vector of the loads at `offset` within each of the four 64-byte inputs at `base`. */
+  gather: (load: string, offset: number, base = "(local.get $src)") =>
+    [1, 2, 3].reduce((vector, lane) => `(i32x4.replace_lane ${lane} ${vector} (${load} offset=${offset + 64 * lane} ${base}))`, `(i32x4.splat (${load} offset=${offset} ${base}))`),
+};
+
+/** `rounds()` on four lanes. */
+function roundsX4(): string[] {
+  const out: string[] = [];
+  for (let t = 0; t < 64; t++) {
+    const r = (k: number) => `v${(((k - t) % 8) + 8) % 8}`;
+    const w = (k: number) => `w${(((k % 16) + 16) % 16)}`;
+    if (t >= 16) {
+      const s0 = v.xor(v.rotr(get(w(t - 15)), 7), v.rotr(get(w(t - 15)), 18), v.shr(get(w(t - 15)), 3));
+      const s1 = v.xor(v.rotr(get(w(t - 2)), 17), v.rotr(get(w(t - 2)), 19), v.shr(get(w(t - 2)), 10));
+      out.push(`(local.set $${w(t)} ${v.add(s1, get(w(t - 7)), s0, get(w(t - 16)))})`);
+    }
+    const [a, b, c, d, e, f, g, h] = [0, 1, 2, 3, 4, 5, 6, 7].map(r);
+    const sigma1 = v.xor(v.rotr(get(e), 6), v.rotr(get(e), 11), v.rotr(get(e), 25));
+    const choose = v.xor(get(g), v.and(get(e), v.xor(get(f), get(g))));
+    out.push(`(local.set $t1 ${v.add(get(h), sigma1, choose, v.splat(K[t]), get(w(t)))})`);
+    const sigma0 = v.xor(v.rotr(get(a), 2), v.rotr(get(a), 13), v.rotr(get(a), 22));
+    const majority = v.or(v.and(get(a), get(b)), v.and(get(c), v.or(get(a), get(b))));
+    out.push(`(local.set $${d} ${v.add(get(d), get("t1"))})`);
+    out.push(`(local.set $${h} ${v.add(get("t1"), sigma0, majority)})`);
+  }
+  return out;
+}
+
+/** `hash_prefixed_x4`: as hash_prefixed, four inputs at a time; `count` must be a multiple of 4. */
+function hashPrefixedX4(): string {
+  const locals = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `(local $${prefix}${i} v128)`).join(" ");
+  const firstBlock = [
+    `(local.set $w0 ${v.or(`(i32x4.splat (i32.shl (local.get $prefix) ${i32(24)}))`, v.and(v.bswap(v.gather("i32.load", 0, `(i32.sub (local.get $src) ${i32(1)})`)), v.splat(0x00ffffff)))})`,
+    ...Array.from({ length: 15 }, (_, j) => j + 1).map((k) => `(local.set $w${k} ${v.bswap(v.gather("i32.load", 4 * k - 1))})`),
+  ];
+  const secondBlock = [
+    `(local.set $w0 ${v.or(`(i32x4.shl ${v.gather("i32.load8_u", 63)} ${i32(24)})`, v.splat(0x00800000))})`,
+    ...Array.from({ length: 14 }, (_, j) => `(local.set $w${j + 1} ${v.splat(0)})`),
+    `(local.set $w15 ${v.splat(520)})`,
+  ];
+  const start = IV.map((value, i) => `(local.set $h${i} ${v.splat(value)})`);
+  const begin = IV.map((_, i) => `(local.set $v${i} (local.get $h${i}))`);
+  const finish = IV.map((_, i) => `(local.set $h${i} (i32x4.add (local.get $h${i}) (local.get $v${i})))`);
+  const store = IV.flatMap((_, i) => [
+    `(local.set $h${i} ${v.bswap(`(local.get $h${i})`)})`,
+    ...[0, 1, 2, 3].map((lane) => `(i32.store offset=${32 * lane + 4 * i} (local.get $dst) (i32x4.extract_lane ${lane} (local.get $h${i})))`),
+  ]);
+  return `(func (export "hash_prefixed_x4") (param $prefix i32) (param $src i32) (param $dst i32) (param $count i32)
+    (local $block i32) (local $t1 v128)
+    ${locals("h", 8)}
+    ${locals("v", 8)}
+    ${locals("w", 16)}
+    (block $done
+      (loop $message
+        (br_if $done (i32.eqz (local.get $count)))
+        ${start.join("\n        ")}
+        (local.set $block (i32.const 0))
+        (loop $blocks
+          (if (i32.eqz (local.get $block))
+            (then
+              ${firstBlock.join("\n              ")})
+            (else
+              ${secondBlock.join("\n              ")}))
+          ${begin.join("\n          ")}
+          ${roundsX4().join("\n          ")}
+          ${finish.join("\n          ")}
+          (local.set $block (i32.add (local.get $block) (i32.const 1)))
+          (br_if $blocks (i32.lt_u (local.get $block) (i32.const 2))))
+        ${store.join("\n        ")}
+        (local.set $src (i32.add (local.get $src) (i32.const 256)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 128)))
+        (local.set $count (i32.sub (local.get $count) (i32.const 4)))
+        (br $message))))`;
+}
+
 export function sha256PrefixedWat(): string {
   const locals = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `(local $${prefix}${i} i32)`).join(" ");
   // Block 1: prefix, then input bytes 0-62. Word k (k >= 1) is input bytes 4k-1 .. 4k+2: a load at
@@ -96,7 +184,8 @@ export function sha256PrefixedWat(): string {
         (local.set $src (i32.add (local.get $src) (i32.const 64)))
         (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
         (local.set $count (i32.sub (local.get $count) (i32.const 1)))
-        (br $message)))))
+        (br $message))))
+  ${hashPrefixedX4()})
 `;
 }
 
