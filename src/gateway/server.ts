@@ -142,7 +142,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     cacheProofNodes: !options.readOnly,
     onError: (error) => app.log.warn({ err: error }, "log integration failed; retrying at the next interval"),
   });
-  ledger.on("appended", () => logService.nudge());
+  ledger.on("appended", (head) => logService.appended(head.fifo_sequence));
 
   const registry = new Registry();
   const accepted = new Counter({ name: "kppe_gateway_events_accepted_total", help: "Events appended to the ledger", registers: [registry] });

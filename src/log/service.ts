@@ -9,8 +9,12 @@ import type { Wallet } from "ethers";
 
 /** How often the log follows the ledger when nothing nudges it. */
 export const INTEGRATE_INTERVAL_MS = 1_000;
-/** After an append, how long integration waits for more (so a burst integrates once). */
-export const INTEGRATE_DEBOUNCE_MS = 50;
+/**
+ * Entries waiting that start integration at once rather than at the next interval: each
+ * integration is a write transaction and an fsync beside the ledger's, and at a lone client's
+ * rate integrating 50 ms after each append cost it 10-15% of its submits (docs/benchmarks.md).
+ */
+export const INTEGRATE_BATCH = 4_096;
 /** How long a witness may take to answer `add-checkpoint`. */
 export const WITNESS_TIMEOUT_MS = 10_000;
 
@@ -48,6 +52,8 @@ export class LogService {
   private readonly verifier: NoteVerifier;
   private timer: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
+  /** The log size the last integration reached. */
+  private integrated = 0;
   private running: Promise<number> | undefined;
   private latest: SignedCheckpoint | undefined;
   private readonly onError: (error: unknown) => void;
@@ -127,13 +133,18 @@ export class LogService {
 
   /** Follows the ledger until stop(). */
   start(intervalMs = INTEGRATE_INTERVAL_MS): void {
-    this.timer ??= setInterval(() => this.nudge(0), intervalMs);
+    this.timer ??= setInterval(() => this.nudge(), intervalMs);
     this.timer.unref();
-    this.nudge(0);
+    this.nudge();
   }
 
-  /** Integrates soon (after `delayMs`, so a burst of appends is integrated once). */
-  nudge(delayMs = INTEGRATE_DEBOUNCE_MS): void {
+  /** The ledger appended up to `head`: integrates at once when INTEGRATE_BATCH entries wait (else the interval does). */
+  appended(head: number): void {
+    if (head - this.integrated >= INTEGRATE_BATCH) this.nudge();
+  }
+
+  /** Integrates after `delayMs` (appends meanwhile are integrated with it). */
+  nudge(delayMs = 0): void {
     if (this.pending) return;
     this.pending = setTimeout(() => {
       this.pending = undefined;
@@ -147,6 +158,7 @@ export class LogService {
     const worker = this.integrator();
     this.running ??= (worker ? worker.call({}) : this.log.integrate()).finally(() => (this.running = undefined));
     void this.running.then((size) => {
+      this.integrated = Math.max(this.integrated, size);
       // A witness that has not cosigned the latest size (behind, or refusing) is asked again at every integration.
       if (size > 0 && this.witnesses.some((w) => w.cosignedSize < size || this.cosignatures.size < size) && !this.cosigning) {
         this.cosigning = this.cosignLatest()
