@@ -8,7 +8,7 @@ import hre, { network } from "hardhat";
 import { creditsOf, distribution, epochsOfMonth, monthlyShares, type MonthlyDistribution } from "../../src/poot/payouts.ts";
 import { devWallet, startLocalChain } from "../helpers/chain.ts";
 import { hardhat } from "../helpers/hardhatCli.ts";
-import { sqliteFixture } from "../helpers/stores.ts";
+import { STORE_FIXTURES } from "../helpers/stores.ts";
 import { revertsWith } from "../helpers/revert.ts";
 
 /** A small seeded generator (mulberry32): the same 500 months on every run. */
@@ -148,12 +148,12 @@ describe("PayoutRouterV0 and PayoutRouterKYC on the in-process chain", function 
   });
 });
 
-describe("poot:payouts and poot:claim, as processes against a chain over HTTP", function () {
+for (const makeFixture of STORE_FIXTURES) describe(`poot:payouts and poot:claim on ${makeFixture().kind}, as processes against a chain over HTTP`, function () {
   this.timeout(120_000);
 
   it("compute the month from the recorded tallies, post it with the payout key, and the operator claims its share", async () => {
     const chain = await startLocalChain();
-    const fixture = sqliteFixture();
+    const fixture = makeFixture();
     try {
       const genesis = Date.UTC(2026, 9, 31, 12) / 1000;
       const operators = [devWallet(5), devWallet(6), devWallet(7)];
