@@ -11,9 +11,9 @@ export const MAX_GROUP = 1024;
 interface Pending {
   events: SubmittedEvent[];
   /**
-   * contentHash of each event, computed when first needed (a new entry, or a retry to compare):
-   * a submission refused at its first event (a chained client that lost the race for the head)
-   * never pays for hashing its events.
+   * contentHash of each event. A submission whose first event names the head it expects (a
+   * chained client) is hashed when first needed, since it may lose the race for the head and be
+   * refused before; any other is hashed on arrival, while an earlier group commits.
    */
   contents: Array<string | undefined>;
   resolve(receipts: EnqueueReceipt[]): void;
@@ -95,8 +95,16 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
       }
       ids.add(event.event_id);
     }
+    let contents: Array<string | undefined> = [];
+    if (events[0]?.previous_event_hash === null) {
+      try {
+        contents = events.map(contentHashOf);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, contents: [], resolve, reject });
+      this.queue.push({ events, contents, resolve, reject });
       void this.drain();
     });
   }
