@@ -185,9 +185,10 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
       }
     }
     const outcomes: Array<EnqueueReceipt[] | LedgerError | typeof DECIDE_AGAIN> = applied.outcomes;
-    for (const [i] of refused) {
-      if (await this.store.findByEventId(group[i].events[0].event_id)) outcomes[i] = DECIDE_AGAIN;
-    }
+    const retries = await Promise.all(refused.map(([i]) => this.store.findByEventId(group[i].events[0].event_id)));
+    refused.forEach(([i], k) => {
+      if (retries[k]) outcomes[i] = DECIDE_AGAIN;
+    });
     return { outcomes, head: applied.head };
   }
 
