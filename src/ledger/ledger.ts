@@ -35,6 +35,9 @@ interface Applied {
 /** Marks a submission to be decided again in the next group (its refusal did not stand). */
 const DECIDE_AGAIN = Symbol("decide again");
 
+/** What became of one submission in a group: its receipts, its refusal, or DECIDE_AGAIN. */
+type Outcome = EnqueueReceipt[] | LedgerError | typeof DECIDE_AGAIN;
+
 /** sha256 of everything the client sent for an event, as RFC 8785 JSON: equal for a retry, different for a reuse. */
 export function contentHash(event: SubmittedEvent): string {
   return sha256Hex(contentText(event));
@@ -124,7 +127,7 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
         // arrived before cutting the group, so that one commit serves them all.
         if (!lone) await new Promise((resolve) => setImmediate(resolve));
         const group = this.queue[0].alone ? this.queue.splice(0, 1) : this.queue.splice(0, this.groupSize());
-        let outcomes: Array<EnqueueReceipt[] | LedgerError | typeof DECIDE_AGAIN>;
+        let outcomes: Outcome[];
         try {
           const applied = (await this.appendWithoutReading(group, lone)) ?? (await this.store.writeTransaction((tx) => this.apply(tx, group)));
           outcomes = applied.outcomes;
@@ -161,7 +164,7 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
    * entries of the group are appended, since that proves the known head was the head; unless its
    * event id is already in the ledger (a retry, owed its receipt), when it is decided again.
    */
-  private async appendWithoutReading(group: Pending[], inline: boolean): Promise<{ outcomes: Array<EnqueueReceipt[] | LedgerError | typeof DECIDE_AGAIN>; head: LedgerHead } | undefined> {
+  private async appendWithoutReading(group: Pending[], inline: boolean): Promise<{ outcomes: Outcome[]; head: LedgerHead } | undefined> {
     const known = this.knownHead;
     if (!known || this.chargeCredits) return undefined;
     const entries: LedgerEntry[] = [];
@@ -184,7 +187,7 @@ export class Ledger<Store extends LedgerStorePort = LedgerStorePort> extends Eve
         return undefined;
       }
     }
-    const outcomes: Array<EnqueueReceipt[] | LedgerError | typeof DECIDE_AGAIN> = applied.outcomes;
+    const outcomes: Outcome[] = applied.outcomes;
     const retries = await Promise.all(refused.map(([i]) => this.store.findByEventId(group[i].events[0].event_id)));
     refused.forEach(([i], k) => {
       if (retries[k]) outcomes[i] = DECIDE_AGAIN;

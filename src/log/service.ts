@@ -143,13 +143,13 @@ export class LogService {
     if (head - this.integrated >= INTEGRATE_BATCH) this.nudge();
   }
 
-  /** Integrates after `delayMs` (appends meanwhile are integrated with it). */
-  nudge(delayMs = 0): void {
+  /** Integrates on the next turn of the event loop (nudges meanwhile join it). */
+  nudge(): void {
     if (this.pending) return;
     this.pending = setTimeout(() => {
       this.pending = undefined;
       this.integrate().catch(this.onError);
-    }, delayMs);
+    });
     this.pending.unref();
   }
 
