@@ -3,16 +3,15 @@
 // PostgreSQL, and with BENCH_GATEWAYS=2,3 on several gateway processes sharing one PostgreSQL
 // ledger. Every receipt counted is durable (the gateway answers after commit). Ends with one
 // JSON line of the figures.
-import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import http from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { StoredLog } from "../src/log/storedLog.ts";
 import { openStore } from "../src/store/open.ts";
 import { PostgresStore } from "../src/store/postgres/postgresStore.ts";
+import { post, startGateway } from "./loopback.ts";
 import { appendSyntheticEntries } from "./syntheticEntries.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -53,20 +52,6 @@ function event(uuids = false, previous?: string): string {
   const id = uuids ? randomUUID() : `bench-${process.pid}-${sequence}`;
   const link = previous ? `"previous_event_hash":"${previous}",` : "";
   return `{"version":"0.1","event_id":"${id}",${link}"payload_hash":"${PAYLOAD_HASHES[sequence % 4096]}","source_id":"bench","data":{"n":${sequence}}}`;
-}
-
-/** POSTs `body`; resolves with the status and, for chained runs, the body text. */
-function post(agent: http.Agent, url: URL, path: string, body: string, keepBody = false): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request({ host: url.hostname, port: url.port, path, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (response) => {
-      let text = "";
-      if (keepBody) response.setEncoding("utf8").on("data", (d) => (text += d));
-      else response.resume();
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
-    });
-    request.on("error", reject);
-    request.end(body);
-  });
 }
 
 /** The head a chained client links to next: from its last receipt, or from the 409 that names the current head. */
@@ -113,16 +98,6 @@ async function run(urls: URL[], scenario: (typeof SCENARIOS)[number]) {
   return { scenario: scenario.name, eventsPerSec: Math.round(events / elapsed), requests: latencies.length, collisions, failures, p50Ms: pct(0.5), p99Ms: pct(0.99) };
 }
 
-async function startGateway(store: string): Promise<{ url: URL; stop(): void }> {
-  const serve = fileURLToPath(new URL("../scripts/serve-gateway.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--no-warnings", ...GATEWAY_NODE_ARGS, serve, store, "0"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LOG_LEVEL: "error" } });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once("data", (d) => resolve(String(d).trim()));
-    child.once("exit", (code) => reject(new Error(`gateway exited with ${code}`)));
-  });
-  return { url: new URL(url), stop: () => child.kill("SIGTERM") };
-}
-
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 console.log(`Gateway benchmark — ${cpu}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}, ${SECONDS} s per scenario`);
 console.log("store       scenario                                  events/s   p50 ms   p99 ms   requests  collided  failures");
@@ -148,7 +123,9 @@ async function prefill(location: string): Promise<void> {
   const started = performance.now();
   const store = await openStore(location);
   try {
-    const ids = Array.from({ length: PREFILL }, () => randomUUID()).sort();
+    // randomUUID() returns a string built by concatenation (a tree of pieces, over 600 bytes);
+    // ten million of them exhaust a 4 GiB heap. A round trip through a Buffer makes each flat.
+    const ids = Array.from({ length: PREFILL }, () => Buffer.from(randomUUID(), "latin1").toString("latin1")).sort();
     await appendSyntheticEntries(store, PREFILL, (i) => ids[i], (appended) => {
       if (appended % 262_144 === 0) process.stderr.write(`\r  prefilling ${location.split("?")[0]}: ${appended.toLocaleString("en-US")}/${PREFILL.toLocaleString("en-US")}`);
     });
@@ -162,7 +139,7 @@ async function prefill(location: string): Promise<void> {
 
 for (const [kind, location] of stores) {
   await prefill(location);
-  const gateway = await startGateway(location);
+  const gateway = await startGateway(location, GATEWAY_NODE_ARGS);
   try {
     for (const scenario of SCENARIOS) report(kind, await run([gateway.url], scenario));
   } finally {
@@ -174,7 +151,7 @@ for (const [kind, location] of stores) {
 // the single process above, in the same run.
 for (const count of (process.env.BENCH_GATEWAYS ?? "").split(",").filter(Boolean).map(Number)) {
   if (!STORES.includes("postgres")) break;
-  const gateways = await Promise.all(Array.from({ length: count }, () => startGateway(`${POSTGRES_URL}?schema=${schema}`)));
+  const gateways = await Promise.all(Array.from({ length: count }, () => startGateway(`${POSTGRES_URL}?schema=${schema}`, GATEWAY_NODE_ARGS)));
   try {
     for (const scenario of SCENARIOS.filter((s) => !s.chained && s.clients >= count)) report(`postgres x${count}`, await run(gateways.map((g) => g.url), scenario));
   } finally {
