@@ -1,5 +1,6 @@
 // npm run bench:anchor -- the keeper end to end on a local chain (JSON-RPC over loopback, one
-// block per transaction plus one every BLOCK_MS, 2 confirmations), ledger in a SQLite file.
+// block per transaction plus one every BLOCK_MS, 2 confirmations), ledger in a SQLite file, or
+// with BENCH_STORE=postgres in a PostgreSQL schema of its own (KPPE_BENCH_POSTGRES_URL).
 //   1. backlog of BENCH_EVENTS (default 1,000,000) events, batches of 65,536: keeper time until
 //      every receipt is written and verified, events/s, gas per event;
 //   2. backlog of BENCH_SMALL_EVENTS (default 25,600) events, batches of 256 (the K-PPE default);
@@ -12,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Keeper } from "../src/keeper/keeper.ts";
-import { SqliteStore } from "../src/store/sqlite/sqliteStore.ts";
+import { openStore } from "../src/store/open.ts";
+import { PostgresStore } from "../src/store/postgres/postgresStore.ts";
 import type { BatchRecord, LedgerStore } from "../src/store/types.ts";
 import { appendEvents, devWallet, fastSettings, openKeeper, startLocalChain } from "../test/helpers/chain.ts";
 
@@ -23,6 +25,8 @@ const BLOCK_MS = Number(process.env.BLOCK_MS ?? 250);
 const GOAL_SECONDS = 300; // issue 5, version 1 receipts
 const V2_GOAL_SECONDS = 60; // issue 15, version 2 receipts (the keeper writes these now)
 const EAS_TIMESTAMP_GAS = 45_864;
+const POSTGRES = process.env.BENCH_STORE === "postgres";
+const POSTGRES_URL = process.env.KPPE_BENCH_POSTGRES_URL ?? "postgres://root@127.0.0.1:5432/test";
 
 const chain = await startLocalChain({ blockMs: BLOCK_MS });
 
@@ -44,7 +48,7 @@ async function backlog(events: number, perBatch: number): Promise<Run> {
   if (summary.eventsConfirmed !== events) throw new Error(`only ${summary.eventsConfirmed} of ${events} events confirmed`);
   const batches = await store.anchoring.recentConfirmed(keeper.target, 1_000_000);
   const gasPerEvent = (await gasOf(batches)) / events;
-  await store.close();
+  await closeStore(store);
   return { label: `backlog, batches of ${perBatch.toLocaleString("en-US")}`, events, seconds, batches, gasPerEvent };
 }
 
@@ -66,14 +70,22 @@ async function steadyState(): Promise<{ p50: number; p95: number; max: number; e
     const found = await store.anchoring.findReceipt(entry.event_id);
     latencies.push((Date.parse(found!.receipt.createdAt) - Date.parse(entry.accepted_at)) / 1000);
   }
-  await store.close();
+  await closeStore(store);
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
   return { p50: at(0.5), p95: at(0.95), max: latencies[latencies.length - 1], events: sent };
 }
 
+let stores = 0;
+
+/** Closes `store`; a PostgreSQL one's schema is dropped first. */
+async function closeStore(store: LedgerStore): Promise<void> {
+  if (store instanceof PostgresStore) await store.dropSchema();
+  await store.close();
+}
+
 async function setUp(perBatch: number, intervalMs: number): Promise<{ store: LedgerStore; keeper: Keeper }> {
-  const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), "kppe-bench-anchor-")), "ledger.sqlite"));
+  const store = await openStore(POSTGRES ? `${POSTGRES_URL}?schema=kppe_bench_anchor_${process.pid}_${++stores}` : join(mkdtempSync(join(tmpdir(), "kppe-bench-anchor-")), "ledger.sqlite"));
   const contract = await (await chain.deployAnchor(devWallet(1).address)).getAddress();
   const settings = fastSettings({ maxEventsPerBatch: perBatch, intervalMs, pollMs: 50 });
   const keeper = await openKeeper({ store, url: chain.url, contract, settings, log: (level, m) => level !== "info" && console.error(m) });
@@ -92,7 +104,7 @@ const steady = await steadyState();
 await chain.close();
 
 const row = (cells: Array<string | number>) => console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 34 : 16)).join(""));
-console.log(`\nkeeper end to end, local chain (block every ${BLOCK_MS} ms + automine, 2 confirmations), SQLite ledger`);
+console.log(`\nkeeper end to end, local chain (block every ${BLOCK_MS} ms + automine, 2 confirmations), ${POSTGRES ? "PostgreSQL" : "SQLite"} ledger`);
 row(["run", "events", "keeper time s", "events/s", "gas/event", "EAS timestamp/event"]);
 for (const r of [big, small]) {
   row([r.label, r.events.toLocaleString("en-US"), r.seconds.toFixed(1), Math.round(r.events / r.seconds).toLocaleString("en-US"), r.gasPerEvent.toFixed(2), EAS_TIMESTAMP_GAS.toLocaleString("en-US")]);

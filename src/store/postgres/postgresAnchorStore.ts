@@ -1,4 +1,7 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import {
   BATCH_COLUMNS,
   BATCH_SELECT_PREFIXED,
@@ -6,6 +9,7 @@ import {
   batchValues,
   columnValue,
   RECEIPT_COLUMNS,
+  receiptValues,
   splitJoined,
   UPDATE_COLUMNS,
 } from "../anchorRows.ts";
@@ -120,12 +124,38 @@ export class PostgresAnchorStore implements AnchorStore {
 
   async saveReceipts(receipts: readonly ReceiptRecord[]): Promise<void> {
     if (receipts.length === 0) return;
-    // One statement per call whatever the count: a column array per parameter, unnested.
-    const columns: unknown[][] = RECEIPT_COLUMNS.map(() => []);
-    for (const r of receipts) {
-      const values = [r.id, r.eventId, r.fifoSequence, r.batchId, r.clientHash, r.leafIndex, JSON.stringify(r.proof), r.root, r.txHash, r.verified, r.createdAt];
-      values.forEach((value, i) => columns[i].push(value));
+    // COPY first: PostgreSQL reads its rows about 2.5x as fast as the same receipts as unnested
+    // arrays, whose JSON proofs it parses element by element (docs/benchmarks.md, "Keeper end to
+    // end"). COPY cannot skip a receipt already stored, so a chunk that meets one is written
+    // again by the statement that skips them.
+    try {
+      await this.copyReceipts(receipts);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "23505") throw error;
+      await this.insertReceipts(receipts);
     }
+  }
+
+  /** All of `receipts` in one COPY (one statement: all or none), on a connection of its own. */
+  private async copyReceipts(receipts: readonly ReceiptRecord[]): Promise<void> {
+    const rows = receipts.map((r) => receiptValues(r, r.verified).map(copyText).join("\t") + "\n").join("");
+    const client = await this.pool.connect();
+    let failed = false;
+    try {
+      await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY event_receipts (${RECEIPT_COLUMNS.join(", ")}) FROM STDIN`)));
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      // After a failed COPY the connection is not reused: the pool opens a fresh one.
+      client.release(failed);
+    }
+  }
+
+  /** One statement whatever the count (a column array per parameter, unnested), skipping receipts already stored. */
+  private async insertReceipts(receipts: readonly ReceiptRecord[]): Promise<void> {
+    const columns: unknown[][] = RECEIPT_COLUMNS.map(() => []);
+    for (const r of receipts) receiptValues(r, r.verified).forEach((value, i) => columns[i].push(value));
     const unnest = RECEIPT_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(", ");
     await this.pool.query(
       `INSERT INTO event_receipts (${RECEIPT_COLUMNS.join(", ")}) SELECT * FROM unnest(${unnest}) ON CONFLICT (batch_id, leaf_index) DO NOTHING`,
@@ -181,4 +211,11 @@ export class PostgresAnchorStore implements AnchorStore {
     const [row] = await this.rows("SELECT holder, expires_at FROM keeper_leases WHERE name = $1", [name]);
     return row ? { holder: String(row.holder), expiresAt: Number(row.expires_at) } : undefined;
   }
+}
+
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** A value as a field of COPY's text format: backslash, tab, newline and carriage return escaped. */
+function copyText(value: string | number | boolean): string {
+  return String(value).replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]);
 }
