@@ -140,6 +140,10 @@ export class PostgresAnchorStore implements AnchorStore {
   private async copyReceipts(receipts: readonly ReceiptRecord[]): Promise<void> {
     const rows = receipts.map((r) => receiptValues(r, r.verified).map(copyText).join("\t") + "\n").join("");
     const client = await this.pool.connect();
+    // A checked-out client has no listener of the pool's: a connection reset during the COPY
+    // would be an unhandled 'error' event and end the process. The COPY itself fails with it.
+    const ignore = () => undefined;
+    client.on("error", ignore);
     let failed = false;
     try {
       await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY event_receipts (${RECEIPT_COLUMNS.join(", ")}) FROM STDIN`)));
@@ -147,6 +151,7 @@ export class PostgresAnchorStore implements AnchorStore {
       failed = true;
       throw error;
     } finally {
+      client.off("error", ignore);
       // After a failed COPY the connection is not reused: the pool opens a fresh one.
       client.release(failed);
     }
