@@ -5,12 +5,18 @@ import { streamLines } from "../../src/client/stream.ts";
 
 /** A loopback server whose /stream answer `write` produces, chunk by chunk. */
 async function streamServer(write: (response: ServerResponse) => Promise<void>): Promise<{ url: string; close(): void }> {
-  const server = createServer((request, response) => {
+  const server = createServer((_request, response) => {
     response.writeHead(200, { "content-type": "application/x-ndjson" });
     void write(response);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => server.closeAllConnections() || server.close() };
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
 }
 
 const line = (n: number) => JSON.stringify({ fifo_sequence: n, event_id: `event-${n}`, data: { text: "x".repeat(n % 7) } });
