@@ -1,5 +1,5 @@
-// What bench:gateway and bench:floor share: the gateway in its own process, and the HTTP client
-// that loads it over loopback.
+// What the HTTP benchmarks share: the gateway (or another server) in its own process, and the
+// HTTP client that loads it over loopback.
 import { spawn } from "node:child_process";
 import http from "node:http";
 import { fileURLToPath } from "node:url";

@@ -12,6 +12,7 @@ import { clientHash } from "../../src/sdk/index.ts";
 import { appendEvents, devWallet, fastSettings, openKeeper, startLocalChain } from "../helpers/chain.ts";
 import { kill, startGatewayProcess } from "../helpers/processes.ts";
 import { POSTGRES_URL, postgresFixture, sqliteFixture, type StoreFixture } from "../helpers/stores.ts";
+import { confirmedBatch, hash32, RECEIPT_TARGET, receiptRow } from "../helpers/receipts.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcpProxy.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { startWitnessNode } from "../helpers/witness.ts";
@@ -315,18 +316,9 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
   });
 
   it("receipts being written with COPY when the connection is cut are stored all or none, the process goes on, and the chunk is stored whole when written again", async function () {
-    const now = new Date().toISOString();
-    const target = { chainId: 31337, contract: "0x" + "cd".repeat(20) };
-    const batch = {
-      ...target, id: crypto.randomUUID(), batchNumber: 1, firstSequence: 1, lastSequence: 30_000, eventCount: 30_000, treeDepth: 15, merkleRoot: "0x" + "01".repeat(32),
-      batchTimestamp: 1, status: "confirmed" as const, txHash: "0x" + "02".repeat(32), txAttempts: [], blockNumber: 1, prevRoot: "0x" + "00".repeat(32), error: null,
-      createdAt: now, confirmedAt: now, logRoot: null, logProof: null, blockTime: 1, witnessSignatures: null,
-    };
+    const batch = confirmedBatch(30_000);
     // 30,000 receipts with 15-node proofs: about 35 MB of COPY, long enough to be cut in the middle.
-    const receipts = Array.from({ length: 30_000 }, (_, i) => ({
-      id: crypto.randomUUID(), eventId: `cut-${i}`, fifoSequence: i + 1, batchId: batch.id, clientHash: "0x" + i.toString(16).padStart(64, "0"), leafIndex: i,
-      proof: Array.from({ length: 15 }, (_, k) => "0x" + (i * 16 + k).toString(16).padStart(64, "0")), root: batch.merkleRoot, txHash: batch.txHash, verified: true, createdAt: now,
-    }));
+    const receipts = Array.from({ length: 30_000 }, (_, i) => receiptRow(batch, i, `cut-${i}`, Array.from({ length: 15 }, (_, k) => hash32(i * 16 + k))));
     await ledgerBehindProxy(async ({ fixture, proxy, viaProxy }) => {
       const direct = await fixture.open();
       try {
@@ -341,7 +333,7 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
           assert.ok(stored === 0 || (stored === receipts.length && outcome === "saved"), `after "${outcome}", ${stored} receipts stored`);
           await store.anchoring.saveReceipts(receipts);
           assert.equal(await direct.anchoring.countReceipts(batch.id), receipts.length, "stored whole once the connection is back");
-          assert.deepEqual((await direct.anchoring.findReceipt("cut-29999", target))!.receipt, receipts[29_999]);
+          assert.deepEqual((await direct.anchoring.findReceipt("cut-29999", RECEIPT_TARGET))!.receipt, receipts[29_999]);
         } finally {
           await store.close();
         }
