@@ -13,6 +13,7 @@ import {
   splitJoined,
   UPDATE_COLUMNS,
 } from "../anchorRows.ts";
+import { withPooledClient } from "./pooledClient.ts";
 import type { AnchorStats, AnchorStore, AnchorTarget, BatchRecord, BatchStatus, BatchUpdate, ReceiptRecord } from "../types.ts";
 
 /**
@@ -139,22 +140,15 @@ export class PostgresAnchorStore implements AnchorStore {
   /** All of `receipts` in one COPY (one statement: all or none), on a connection of its own. */
   private async copyReceipts(receipts: readonly ReceiptRecord[]): Promise<void> {
     const rows = receipts.map((r) => receiptValues(r, r.verified).map(copyText).join("\t") + "\n").join("");
-    const client = await this.pool.connect();
-    // A checked-out client has no listener of the pool's: a connection reset during the COPY
-    // would be an unhandled 'error' event and end the process. The COPY itself fails with it.
-    const ignore = () => undefined;
-    client.on("error", ignore);
-    let failed = false;
-    try {
-      await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY event_receipts (${RECEIPT_COLUMNS.join(", ")}) FROM STDIN`)));
-    } catch (error) {
-      failed = true;
-      throw error;
-    } finally {
-      client.off("error", ignore);
-      // After a failed COPY the connection is not reused: the pool opens a fresh one.
-      client.release(failed);
-    }
+    await withPooledClient(this.pool, async (client, discard) => {
+      try {
+        await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY event_receipts (${RECEIPT_COLUMNS.join(", ")}) FROM STDIN`)));
+      } catch (error) {
+        // After a failed COPY the connection is not reused: the pool opens a fresh one.
+        discard(true);
+        throw error;
+      }
+    });
   }
 
   /** One statement whatever the count (a column array per parameter, unnested), skipping receipts already stored. */

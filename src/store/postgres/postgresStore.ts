@@ -11,6 +11,7 @@ import type { LedgerStore, LedgerTx } from "../types.ts";
 import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, PostgresAnchorStore } from "./postgresAnchorStore.ts";
 import { WITNESS_MIGRATION, WITNESS_NOTE_MIGRATION } from "../../log/witnessStore.ts";
 import { LOG_MIGRATION, PostgresLogStore, PostgresWitnessStore } from "./postgresLogStore.ts";
+import { withPooledClient } from "./pooledClient.ts";
 
 /** Advisory lock keys ('KPPE', 'KPPF', 'KPPG'): appending, migrating, FlowPay batches. */
 const APPEND_LOCK = 0x4b505045;
@@ -188,28 +189,19 @@ export class PostgresStore implements LedgerStore {
    * Runs `work` in one transaction on one pooled connection, holding the advisory lock `lock`
    * until it commits (or rolls back, when `work` throws).
    */
-  private async locked<T>(lock: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    // A checked-out client has no listener of the pool's: without this one, a connection reset
-    // while the transaction is open is an unhandled 'error' event and ends the process. The
-    // failure itself reaches the caller through the query that was running.
-    let broken: Error | undefined;
-    const onError = (error: Error) => (broken = error);
-    client.on("error", onError);
-    try {
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock($1)", [lock]);
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch((rollbackError: Error) => (broken ??= rollbackError));
-      throw error;
-    } finally {
-      client.off("error", onError);
-      // A broken connection is closed rather than returned to the pool.
-      client.release(broken);
-    }
+  private locked<T>(lock: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withPooledClient(this.pool, async (client, discard) => {
+      try {
+        await client.query("BEGIN");
+        await client.query("SELECT pg_advisory_xact_lock($1)", [lock]);
+        const result = await work(client);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(discard);
+        throw error;
+      }
+    });
   }
 
   private migrate(): Promise<void> {
