@@ -4,13 +4,13 @@
 // time until its head is the gateway's. Both in processes of their own, over loopback.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openStore } from "../src/store/open.ts";
 import { PostgresStore } from "../src/store/postgres/postgresStore.ts";
 import { appendEvents } from "../test/helpers/chain.ts";
+import { freePort } from "../test/helpers/processes.ts";
 import { startGateway } from "./loopback.ts";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000);
@@ -18,14 +18,6 @@ const POSTGRES_URL = process.env.KPPE_BENCH_POSTGRES_URL ?? "postgres://root@127
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "kppe-bench-replicate-"));
 const location = process.env.BENCH_STORE === "postgres" ? `${POSTGRES_URL}?schema=kppe_bench_replicate_${process.pid}` : join(dir, "ledger.sqlite");
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 const store = await openStore(location);
 process.stderr.write(`appending ${EVENTS.toLocaleString("en-US")} events (not timed)...\n`);

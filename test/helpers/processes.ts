@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 
 const SERVE = fileURLToPath(new URL("../../scripts/serve-gateway.ts", import.meta.url));
@@ -21,4 +22,14 @@ export async function kill(child: ChildProcess, signal: NodeJS.Signals = "SIGKIL
   const exited = once(child, "exit");
   child.kill(signal);
   await exited;
+}
+
+/** A port free on 127.0.0.1 now, for a process that must be told its port before it starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

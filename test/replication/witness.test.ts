@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { realpathSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createHash, createPublicKey, verify } from "node:crypto";
 import { Wallet } from "ethers";
@@ -14,7 +13,7 @@ import { logSignatureOf } from "../../src/log/logSigner.ts";
 import { Witness } from "../../src/replication/witness.ts";
 import { randomLeaves } from "../helpers/random.ts";
 import { STORE_FIXTURES } from "../helpers/stores.ts";
-import { kill } from "../helpers/processes.ts";
+import { freePort, kill } from "../helpers/processes.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { startWitnessNode } from "../helpers/witness.ts";
 
@@ -210,15 +209,6 @@ describe("a witness process killed with SIGKILL still refuses what it refused be
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts `npx hardhat <args>` as a long-running process; resolves once its stdout matches `ready`. */
 function startTask(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ChildProcess> {
