@@ -363,7 +363,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     routes,
     async listen() {
       headSequence = (await store.head()).fifo_sequence;
-      if (!options.readOnly) logService.start();
+      if (!options.readOnly) {
+        await store.prepareAppends();
+        logService.start();
+      }
       return app.listen({ host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT });
     },
     async close() {

@@ -23,13 +23,19 @@ export interface LedgerStorePort {
    */
   writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T>;
   /**
-   * Appends `entries` in one durable transaction without reading anything first, trusting that
-   * their sequence numbers and event ids are free: the primary key and the event_id index check
-   * that, and when either is taken it throws AppendConflict, having written nothing. `inline`:
+   * Appends `entries` in one durable transaction without the ledger reading anything first,
+   * trusting that their sequence numbers and event ids are free: the store checks both (the
+   * primary key, and the event ids through src/store/eventIds.ts), and when either is taken it
+   * throws AppendConflict, having written nothing. `inline`:
    * nothing else is waiting, so a store may trade overlap for latency.
    */
   append(entries: readonly LedgerEntry[], options?: { inline?: boolean }): Promise<void>;
   head(): Promise<LedgerHead>;
+  /**
+   * Reads what the store's appends need before the first one (which event ids are taken), so that
+   * the first submission does not wait for it: seconds at ten million entries.
+   */
+  prepareAppends(): Promise<void>;
   /** The committed entry with `eventId`, if any. */
   findByEventId(eventId: string): Promise<LedgerEntry | undefined>;
   /** Throws when the store cannot be reached. */

@@ -45,18 +45,20 @@ interface OldSchema {
   open(): Promise<LedgerStore>;
   /** Definitions of the indexes on ledger_entries. */
   indexedColumns(): Promise<string[]>;
+  /** Columns of the unique indexes on ledger_entries. */
+  uniqueColumns(): Promise<string[]>;
   /** Runs one statement directly, bypassing the store. */
   exec(sql: string): Promise<unknown>;
   cleanup(): Promise<void>;
 }
 
-async function sqliteAtVersion4(entries: LedgerEntry[]): Promise<OldSchema> {
+async function sqliteAtVersion4(entries: LedgerEntry[], version = LAST_RELEASED_BEFORE): Promise<OldSchema> {
   const file = join(mkdtempSync(join(tmpdir(), "kppe-migrate-")), "ledger.sqlite");
   const db = new DatabaseSync(file);
   db.exec("PRAGMA journal_mode = WAL; CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
-  for (const [version, sql] of SQLITE_MIGRATIONS.filter(([v]) => v <= LAST_RELEASED_BEFORE)) {
+  for (const [v, sql] of SQLITE_MIGRATIONS.filter(([v]) => v <= version)) {
     db.exec(sql);
-    db.prepare("INSERT INTO schema_migrations VALUES (?, ?)").run(version, new Date().toISOString());
+    db.prepare("INSERT INTO schema_migrations VALUES (?, ?)").run(v, new Date().toISOString());
   }
   const insert = db.prepare(insertSql(() => "?"));
   for (const entry of entries) insert.run(...entryValues(entry));
@@ -67,6 +69,11 @@ async function sqliteAtVersion4(entries: LedgerEntry[]): Promise<OldSchema> {
         .prepare("SELECT name FROM pragma_index_list('ledger_entries')")
         .all()
         .flatMap((index) => db.prepare("SELECT name FROM pragma_index_info(?)").all(String(index.name)).map((c) => String(c.name))),
+    uniqueColumns: async () =>
+      db
+        .prepare("SELECT c.name FROM pragma_index_list('ledger_entries') i JOIN pragma_index_info(i.name) c WHERE i.\"unique\" = 1")
+        .all()
+        .map((column) => String(column.name)),
     exec: async (sql) => db.exec(sql),
     cleanup: async () => db.close(),
   };
@@ -91,6 +98,13 @@ async function postgresAtVersion4(entries: LedgerEntry[], version = LAST_RELEASE
         await client.query(
           `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
             WHERE i.indrelid = '${schema}.ledger_entries'::regclass`,
+        )
+      ).rows.map((r) => String(r.attname)),
+    uniqueColumns: async () =>
+      (
+        await client.query(
+          `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+            WHERE i.indrelid = '${schema}.ledger_entries'::regclass AND i.indisunique`,
         )
       ).rows.map((r) => String(r.attname)),
     exec: (sql) => client.query(sql),
@@ -125,7 +139,7 @@ for (const [kind, atVersion4] of [
         assert.deepEqual(await store.range(1, 100), entries);
         const indexed = await old.indexedColumns();
         assert.ok(!indexed.includes("event_hash"), `indexes left on: ${indexed.join(", ")}`);
-        assert.ok(indexed.includes("event_id"), "event_id stays unique: duplicates are found through it");
+        assert.ok(indexed.includes("event_id"), "event_id stays indexed: duplicates are found through it");
 
         const [next] = await new Ledger(store).submit(events(1, "new"));
         assert.equal(next.fifo_sequence, 51);
@@ -137,6 +151,43 @@ for (const [kind, atVersion4] of [
       }
       await assert.rejects(old.exec("UPDATE ledger_entries SET source_id = 'x'"), /never edited/);
       await assert.rejects(old.exec("DELETE FROM ledger_entries"), /never (edited or )?deleted/);
+    });
+  });
+}
+
+for (const [kind, atVersion, before] of [
+  ["sqlite", sqliteAtVersion4, 11],
+  ["postgres", postgresAtVersion4, 12],
+] as const) {
+  describe(`migration ${before + 1} on ${kind}: event_id's unique index becomes an index per epoch`, function () {
+    this.timeout(60_000);
+
+    it("keeps every entry, indexes event_id without a unique index, and still refuses an id written before it", async function () {
+      const entries = await ledgerEntries(30);
+      const old = await atVersion(entries, before);
+      try {
+        assert.ok((await old.uniqueColumns()).includes("event_id"), "before: event_id has a unique index");
+        const store = await old.open();
+        try {
+          assert.deepEqual(await store.range(1, 100), entries);
+          assert.ok(!(await old.uniqueColumns()).includes("event_id"), "after: no unique index on event_id");
+          assert.ok((await old.indexedColumns()).includes("event_id"));
+          const ledger = new Ledger(store);
+          await assert.rejects(ledger.submit([{ ...events(1, "old")[0], payload_hash: entries[1].payload_hash }]), /already in the ledger at sequence 1/);
+          const [again] = await ledger.submit([{ ...events(1, "old")[0], payload_hash: entries[0].payload_hash, data: entries[0].data, local_timestamp: entries[0].local_timestamp }]);
+          assert.deepEqual([again.fifo_sequence, again.duplicate], [1, true]);
+          const [next] = await ledger.submit(events(1, "new"));
+          assert.equal(next.fifo_sequence, 31);
+          assert.equal((await store.findByEventId("old-29"))?.fifo_sequence, 30);
+          assert.equal((await auditLedger((from, limit) => store.range(from, limit))).ok, true);
+        } finally {
+          await store.close();
+        }
+        await assert.rejects(old.exec("UPDATE ledger_entries SET source_id = 'x'"), /never edited/);
+        await assert.rejects(old.exec("DELETE FROM ledger_entries"), /never (edited or )?deleted/);
+      } finally {
+        await old.cleanup();
+      }
     });
   });
 }

@@ -12,6 +12,7 @@ import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, PostgresAnchorStore } from "./
 import { WITNESS_MIGRATION, WITNESS_NOTE_MIGRATION } from "../../log/witnessStore.ts";
 import { LOG_MIGRATION, PostgresLogStore, PostgresWitnessStore } from "./postgresLogStore.ts";
 import { withPooledClient } from "./pooledClient.ts";
+import { EPOCH_BITS, EventIdFilter } from "../eventIds.ts";
 
 /** Advisory lock keys ('KPPE', 'KPPF', 'KPPG'): appending, migrating, FlowPay batches. */
 const APPEND_LOCK = 0x4b505045;
@@ -116,6 +117,14 @@ export const MIGRATIONS: Array<[number, string]> = [
   [10, WITNESS_SIGNATURES_MIGRATION],
   [11, WITNESS_NOTE_MIGRATION],
   [12, POOT_MIGRATION("BIGINT", "DOUBLE PRECISION")],
+  // A unique index on event_id wrote a random page of the whole index per random id (UUIDv4), and
+  // after each checkpoint a full copy of that page into the WAL; ids are indexed per epoch instead,
+  // and writers refuse a taken id (src/store/eventIds.ts).
+  [
+    13,
+    `ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_event_id_key;
+     CREATE INDEX ledger_entries_event_id_epoch ON ledger_entries ((fifo_sequence >> ${EPOCH_BITS}), event_id);`,
+  ],
 ];
 
 export interface PostgresStoreOptions {
@@ -140,6 +149,8 @@ export class PostgresStore implements LedgerStore {
   readonly poot: PootStore;
   readonly log: PostgresLogStore;
   readonly witness: PostgresWitnessStore;
+  /** Which event ids are taken, for this process's appends (src/store/eventIds.ts). */
+  private readonly eventIds: EventIdFilter;
   private closing: Promise<void> | undefined;
 
   private constructor(url: string, options: PostgresStoreOptions) {
@@ -163,6 +174,11 @@ export class PostgresStore implements LedgerStore {
     this.witness = new PostgresWitnessStore(this.pool, (work) => this.locked(WITNESS_LOCK, work));
     this.poe = new SqlPoeStore(this.sqlDatabase(POE_LOCK));
     this.poot = new SqlPootStore(this.sqlDatabase(POOT_LOCK));
+    this.eventIds = new EventIdFilter({
+      eventIdsBetween: async (after, through) =>
+        (await this.pool.query({ name: "kppe_event_ids_between", text: SELECT_EVENT_IDS_BETWEEN, values: [after, through] })).rows.map((row) => String(row.event_id)),
+      entriesWithEventIds: async (ids) => (await this.pool.query({ name: "kppe_by_event_ids", text: SELECT_BY_EVENT_IDS, values: [ids] })).rows.map(entryFromRow),
+    });
   }
 
   /** Portable SQL (`?` placeholders) on this pool; transactions serialized under `lock`. */
@@ -217,16 +233,18 @@ export class PostgresStore implements LedgerStore {
     });
   }
 
-  writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T> {
-    return this.locked(APPEND_LOCK, (client) =>
+  async writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T> {
+    const inserted: LedgerEntry[] = [];
+    const result = await this.locked(APPEND_LOCK, (client) =>
       work({
         head: () => headOf(client),
-        findByEventIds: async (ids) => {
-          const { rows } = await client.query("SELECT * FROM ledger_entries WHERE event_id = ANY($1)", [[...new Set(ids)]]);
-          return new Map(rows.map((row) => [String(row.event_id), entryFromRow(row)]));
-        },
+        // Entries through the head read under the lock are committed: other connections see them.
+        findByEventIds: async (ids) => this.eventIds.taken(ids, (await headOf(client)).fifo_sequence),
         // A conflict here is another process's `append` that committed after this one read the head.
-        insert: async (entries) => void (await client.query(insertEntries(entries)).catch(asConflict)),
+        insert: async (entries) => {
+          await client.query(insertEntries(entries)).catch(asConflict);
+          inserted.push(...entries);
+        },
         charge: async (sourceId, events) => {
           const { rows } = await client.query("SELECT credits FROM sources WHERE source_id = $1 FOR UPDATE", [sourceId]);
           if (rows.length === 0) return false;
@@ -236,20 +254,31 @@ export class PostgresStore implements LedgerStore {
         },
       }),
     );
+    this.eventIds.committed(inserted);
+    return result;
   }
 
-  /** One statement in its own implicit transaction: a single round trip, durable on return. */
+  /**
+   * One statement in its own implicit transaction: a single round trip, durable on return, after
+   * the event id check, which asks the database only when another process appended since this
+   * one's last read or an id may be taken.
+   */
   async append(entries: readonly LedgerEntry[]): Promise<void> {
+    await this.eventIds.refuseTaken(entries);
     await this.pool.query(insertEntries(entries)).catch(asConflict);
+    this.eventIds.committed(entries);
   }
 
   head(): Promise<LedgerHead> {
     return headOf(this.pool);
   }
 
-  async findByEventId(eventId: string): Promise<LedgerEntry | undefined> {
-    const { rows } = await this.pool.query("SELECT * FROM ledger_entries WHERE event_id = $1", [eventId]);
-    return rows[0] ? entryFromRow(rows[0]) : undefined;
+  async prepareAppends(): Promise<void> {
+    await this.eventIds.cover((await this.head()).fifo_sequence);
+  }
+
+  findByEventId(eventId: string): Promise<LedgerEntry | undefined> {
+    return this.eventIds.find(eventId, async () => (await this.head()).fifo_sequence);
   }
 
   async range(from: number, limit: number): Promise<LedgerEntry[]> {
@@ -286,6 +315,7 @@ export class PostgresStore implements LedgerStore {
       await client.query("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_immutable");
       // The log is derived data: rebuilt from the entries kept at the next integration.
       await client.query("DELETE FROM log_chunks; UPDATE log_state SET size = 0");
+      this.eventIds.discardedAfter(sequence);
       return rowCount ?? 0;
     });
   }
@@ -334,10 +364,19 @@ function insertEntries(entries: readonly LedgerEntry[]): pg.QueryConfig {
   return { name: "kppe_insert_entries", text: INSERT_ENTRIES, values: entryColumns(entries) };
 }
 
-/** Rethrows a taken fifo_sequence or event_id as AppendConflict, anything else as it is. */
+/**
+ * One seek per epoch of the (epoch, event_id) index, up to the head's epoch. The lateral subquery
+ * (kept apart by OFFSET 0) holds the planner to that: as a join, a table without statistics yet
+ * was scanned whole.
+ */
+const SELECT_BY_EVENT_IDS = `SELECT e.* FROM generate_series(0::bigint, (SELECT coalesce(max(fifo_sequence), 0) FROM ledger_entries) >> ${EPOCH_BITS}) AS epochs (epoch),
+  LATERAL (SELECT * FROM ledger_entries l WHERE (l.fifo_sequence >> ${EPOCH_BITS}) = epochs.epoch AND l.event_id = ANY($1::text[]) OFFSET 0) e`;
+const SELECT_EVENT_IDS_BETWEEN = "SELECT event_id FROM ledger_entries WHERE fifo_sequence > $1 AND fifo_sequence <= $2";
+
+/** Rethrows a taken fifo_sequence as AppendConflict (event ids: EventIdFilter), anything else as it is. */
 function asConflict(error: unknown): never {
   const { code, constraint } = error as { code?: string; constraint?: string };
-  if (code === "23505" && (constraint === "ledger_entries_pkey" || constraint === "ledger_entries_event_id_key")) throw new AppendConflict(error);
+  if (code === "23505" && constraint === "ledger_entries_pkey") throw new AppendConflict(error);
   throw error;
 }
 

@@ -14,6 +14,7 @@ import { LOG_MIGRATION, SqliteLogStore, SqliteWitnessStore } from "./sqliteLogSt
 import { immediateTransaction, openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
 import { AppendConflict } from "../../ledger/storePort.ts";
 import { isStoreUnavailable } from "../failures.ts";
+import { EPOCH_BITS, EventIdFilter } from "../eventIds.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 
 const IMMUTABLE_UPDATE = `CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
@@ -126,11 +127,39 @@ export const MIGRATIONS: Array<[number, string]> = [
   [9, WITNESS_SIGNATURES_MIGRATION],
   [10, WITNESS_NOTE_MIGRATION],
   [11, POOT_MIGRATION("INTEGER", "REAL")],
+  [
+    // A unique index on event_id wrote a random page of the whole index per random id (UUIDv4);
+    // ids are indexed per epoch instead, and writers refuse a taken id (src/store/eventIds.ts).
+    // SQLite cannot drop a column's UNIQUE, so the table is rebuilt once, in this transaction.
+    12,
+    `CREATE TABLE ledger_entries_v12 (
+       fifo_sequence INTEGER PRIMARY KEY,
+       event_id TEXT NOT NULL,
+       version TEXT NOT NULL,
+       payload_hash TEXT NOT NULL,
+       source_id TEXT NOT NULL,
+       local_timestamp TEXT,
+       previous_event_hash TEXT,
+       observed_prev_hash TEXT NOT NULL,
+       event_hash TEXT NOT NULL,
+       content_hash TEXT NOT NULL,
+       accepted_at TEXT NOT NULL,
+       data TEXT NOT NULL
+     );
+     INSERT INTO ledger_entries_v12 SELECT * FROM ledger_entries ORDER BY fifo_sequence;
+     DROP VIEW analytics_events;
+     DROP TABLE ledger_entries;
+     ALTER TABLE ledger_entries_v12 RENAME TO ledger_entries;
+     CREATE INDEX ledger_entries_event_id_epoch ON ledger_entries (fifo_sequence >> ${EPOCH_BITS}, event_id);
+     ${IMMUTABLE_UPDATE}
+     ${IMMUTABLE_DELETE}
+     ${ANALYTICS_EVENTS_VIEW};`,
+  ],
 ];
 
-/** Rethrows a taken fifo_sequence or event_id as AppendConflict, anything else as it is. */
+/** Rethrows a taken fifo_sequence as AppendConflict (event ids: EventIdFilter), anything else as it is. */
 function asConflict(error: unknown): never {
-  if (/UNIQUE constraint failed: ledger_entries\.(fifo_sequence|event_id)/.test((error as Error)?.message ?? "")) throw new AppendConflict(error);
+  if (/UNIQUE constraint failed: ledger_entries\.fifo_sequence/.test((error as Error)?.message ?? "")) throw new AppendConflict(error);
   throw error;
 }
 
@@ -155,7 +184,10 @@ export class SqliteStore implements LedgerStore {
   private readonly write: (method: WriterMethod, ...args: unknown[]) => Promise<unknown>;
   private readonly worker: Worker | undefined;
   private readonly selectHead: StatementSync;
-  private readonly selectByEventId: StatementSync;
+  private readonly selectByEventIds: StatementSync;
+  private readonly selectEventIdsBetween: StatementSync;
+  /** Which event ids are taken, for this process's appends (src/store/eventIds.ts). */
+  private readonly eventIds: EventIdFilter;
   private readonly selectRange: StatementSync;
   private readonly writerKey: string;
   /** A writer on this thread for `append({ inline })`, on a connection that never waits for a lock. */
@@ -202,7 +234,25 @@ export class SqliteStore implements LedgerStore {
         });
     }
     this.selectHead = this.db.prepare("SELECT fifo_sequence, event_hash FROM ledger_entries ORDER BY fifo_sequence DESC LIMIT 1");
-    this.selectByEventId = this.db.prepare("SELECT * FROM ledger_entries WHERE event_id = ?");
+    // One seek per epoch of the (epoch, event_id) index, up to the head's epoch.
+    this.selectByEventIds = this.db.prepare(
+      `WITH RECURSIVE epochs (epoch) AS (
+         SELECT 0 UNION ALL SELECT epoch + 1 FROM epochs
+          WHERE epoch < (SELECT coalesce(max(fifo_sequence), 0) >> ${EPOCH_BITS} FROM ledger_entries))
+       SELECT e.* FROM epochs CROSS JOIN ledger_entries e
+        WHERE (e.fifo_sequence >> ${EPOCH_BITS}) = epochs.epoch AND e.event_id IN (SELECT value FROM json_each(?))`,
+    );
+    this.selectEventIdsBetween = this.db.prepare(
+      `SELECT event_id FROM ledger_entries INDEXED BY ledger_entries_event_id_epoch
+        WHERE (fifo_sequence >> ${EPOCH_BITS}) BETWEEN (? >> ${EPOCH_BITS}) AND (? >> ${EPOCH_BITS}) AND fifo_sequence > ? AND fifo_sequence <= ?`,
+    );
+    this.eventIds = new EventIdFilter({
+      eventIdsBetween: async (after, through) => {
+        await new Promise((resolve) => setImmediate(resolve)); // a long first read yields to requests between epochs
+        return this.selectEventIdsBetween.all(after + 1, through, after, through).map((row) => String(row.event_id));
+      },
+      entriesWithEventIds: async (ids) => this.selectByEventIds.all(JSON.stringify(ids)).map(entryFromRow),
+    });
     this.selectRange = this.db.prepare("SELECT * FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?");
     this.anchoring = new SqliteAnchorStore(this.db, (work) => this.exclusive(work));
     this.log = new SqliteLogStore(this.db, (work) => this.exclusive(work));
@@ -253,18 +303,23 @@ export class SqliteStore implements LedgerStore {
         unanswered.push(answer);
       };
       send("begin");
+      const inserted: LedgerEntry[] = [];
+      const head = async () => headFromRow((await this.write("head")) as Record<string, unknown> | undefined);
       try {
         const result = await work({
-          head: async () => headFromRow((await this.write("head")) as Record<string, unknown> | undefined),
-          findByEventIds: async (ids) => {
-            const rows = (await this.write("findMany", [...ids])) as Record<string, unknown>[];
-            return new Map(rows.map((row) => [String(row.event_id), entryFromRow(row)]));
+          head,
+          // Entries through the head read inside this transaction are committed: the main
+          // thread's connection reads them while the writer holds the lock.
+          findByEventIds: async (ids) => this.eventIds.taken(ids, (await head()).fifo_sequence),
+          insert: async (entries) => {
+            inserted.push(...entries);
+            send("insert", JSON.stringify(entries.map(entryValues)));
           },
-          insert: async (entries) => send("insert", JSON.stringify(entries.map(entryValues))),
           charge: async (sourceId, events) => (await this.write("charge", sourceId, events)) as boolean,
         });
         send("commit");
         await Promise.all(unanswered).catch(asConflict);
+        this.eventIds.committed(inserted);
         return result;
       } catch (error) {
         await Promise.allSettled(unanswered);
@@ -283,16 +338,22 @@ export class SqliteStore implements LedgerStore {
   append(entries: readonly LedgerEntry[], options: { inline?: boolean } = {}): Promise<void> {
     const rows = JSON.stringify(entries.map(entryValues));
     return this.queueWrite(async () => {
-      if (options.inline && this.worker) {
-        try {
-          this.inlineWriter ??= new SqliteWriter(openConnection(this.location, 0));
-          return this.inlineWriter.append(rows);
-        } catch (error) {
-          if (!/database is locked|SQLITE_BUSY/i.test((error as Error).message)) asConflict(error);
-        }
-      }
-      await this.write("append", rows).catch(asConflict);
+      await this.eventIds.refuseTaken(entries);
+      await this.appendRows(rows, options.inline === true).catch(asConflict);
+      this.eventIds.committed(entries);
     });
+  }
+
+  private async appendRows(rows: string, inline: boolean): Promise<void> {
+    if (inline && this.worker) {
+      try {
+        this.inlineWriter ??= new SqliteWriter(openConnection(this.location, 0));
+        return this.inlineWriter.append(rows);
+      } catch (error) {
+        if (!/database is locked|SQLITE_BUSY/i.test((error as Error).message)) throw error;
+      }
+    }
+    await this.write("append", rows);
   }
 
   /**
@@ -312,9 +373,12 @@ export class SqliteStore implements LedgerStore {
     return headFromRow(this.selectHead.get());
   }
 
-  async findByEventId(eventId: string): Promise<LedgerEntry | undefined> {
-    const row = this.selectByEventId.get(eventId);
-    return row ? entryFromRow(row) : undefined;
+  async prepareAppends(): Promise<void> {
+    await this.eventIds.cover((await this.head()).fifo_sequence);
+  }
+
+  findByEventId(eventId: string): Promise<LedgerEntry | undefined> {
+    return this.eventIds.find(eventId, async () => (await this.head()).fifo_sequence);
   }
 
   async range(from: number, limit: number): Promise<LedgerEntry[]> {
@@ -349,6 +413,7 @@ export class SqliteStore implements LedgerStore {
       db.exec(IMMUTABLE_DELETE);
       // The log is derived data: rebuilt from the entries kept at the next integration.
       db.exec("DELETE FROM log_chunks; UPDATE log_state SET size = 0");
+      this.eventIds.discardedAfter(sequence);
       return Number(changes);
     });
   }

@@ -9,7 +9,6 @@ export class SqliteWriter {
   private readonly db: DatabaseSync;
   private readonly insertOne: StatementSync;
   private readonly selectHead: StatementSync;
-  private readonly selectByEventId: StatementSync;
   private readonly selectCredits: StatementSync;
   private readonly takeCredits: StatementSync;
   /** The first failed insert of the open transaction: its COMMIT must not happen. */
@@ -21,7 +20,6 @@ export class SqliteWriter {
     this.db = db;
     this.insertOne = this.db.prepare(`INSERT INTO ledger_entries (${ENTRY_COLUMNS.join(", ")}) VALUES (${ENTRY_COLUMNS.map(() => "?").join(", ")})`);
     this.selectHead = this.db.prepare("SELECT fifo_sequence, event_hash FROM ledger_entries ORDER BY fifo_sequence DESC LIMIT 1");
-    this.selectByEventId = this.db.prepare("SELECT * FROM ledger_entries WHERE event_id = ?");
     this.selectCredits = this.db.prepare("SELECT credits FROM sources WHERE source_id = ?");
     this.takeCredits = this.db.prepare("UPDATE sources SET credits = credits - ? WHERE source_id = ? AND credits >= ?");
   }
@@ -55,10 +53,6 @@ export class SqliteWriter {
 
   head(): Record<string, unknown> | undefined {
     return this.selectHead.get();
-  }
-
-  findMany(ids: string[]): Record<string, unknown>[] {
-    return [...new Set(ids)].map((id) => this.selectByEventId.get(id)).filter((row) => row !== undefined);
   }
 
   /** `rowsJson`: a JSON array of rows in ENTRY_COLUMNS order (one string crosses threads ~4x faster than nested arrays). */
@@ -122,4 +116,4 @@ export function openConnection(location: string, busyTimeoutMs: number): Databas
   return db;
 }
 
-export type WriterMethod = "begin" | "commit" | "rollback" | "head" | "findMany" | "insert" | "append" | "charge" | "close";
+export type WriterMethod = "begin" | "commit" | "rollback" | "head" | "insert" | "append" | "charge" | "close";

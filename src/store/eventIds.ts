@@ -1,0 +1,188 @@
+import type { LedgerEntry } from "../ledger/types.ts";
+import { AppendConflict } from "../ledger/storePort.ts";
+
+/**
+ * Event ids are indexed by `(fifo_sequence >> EPOCH_BITS, event_id)`, not by `event_id` alone: a
+ * new entry's key lands in the current epoch's few hundred index pages, whatever its event id,
+ * where a plain unique index on random ids (UUIDv4) writes a random page of the whole index per
+ * event (docs/ledger.md, "Event ids"). The price is a lookup that seeks once per epoch (611 at ten
+ * million entries), so writers first ask an in-memory filter (EventIdFilter), which answers "not
+ * taken" for almost every new id without a query. Changing this constant needs a new index.
+ */
+export const EPOCH_BITS = 14;
+
+/** What the filter reads from a store: committed entries only, which never change. */
+export interface EventIdReads {
+  /** The event ids of the entries with `after` < fifo_sequence <= `through`. */
+  eventIdsBetween(after: number, through: number): Promise<string[]>;
+  /** The entries with any of these event ids, searched through every epoch. */
+  entriesWithEventIds(ids: readonly string[]): Promise<LedgerEntry[]>;
+}
+
+/** How many sequences one catch-up read covers (an epoch: the index serves it in order). */
+const READ_CHUNK = 1 << EPOCH_BITS;
+/**
+ * Probes per lookup in the first stage, and bits per id per probe: about one false "maybe" in
+ * 2,000 ids. Each later stage probes once more, halving its share, so that all of them together
+ * stay under one in 1,000 however long the process runs.
+ */
+const FIRST_PROBES = 11;
+const BITS_PER_PROBE = 1.45;
+const MIN_CAPACITY = 1 << 16;
+
+/** One Bloom filter of a fixed capacity; a full one is followed by one twice as large. */
+class Stage {
+  readonly capacity: number;
+  readonly probes: number;
+  readonly bits: Uint32Array;
+  readonly mask: number;
+  count = 0;
+
+  constructor(capacity: number, probes: number) {
+    this.capacity = capacity;
+    this.probes = probes;
+    const size = 2 ** Math.ceil(Math.log2(capacity * probes * BITS_PER_PROBE));
+    this.bits = new Uint32Array(size / 32);
+    this.mask = size - 1;
+  }
+
+  add(h1: number, h2: number): void {
+    for (let i = 0; i < this.probes; i++) {
+      const bit = (h1 + Math.imul(i, h2)) & this.mask;
+      this.bits[bit >>> 5] |= 1 << (bit & 31);
+    }
+    this.count++;
+  }
+
+  has(h1: number, h2: number): boolean {
+    for (let i = 0; i < this.probes; i++) {
+      const bit = (h1 + Math.imul(i, h2)) & this.mask;
+      if ((this.bits[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
+    }
+    return true;
+  }
+}
+
+/**
+ * Two independent 32-bit hashes of a string's UTF-16 code units (murmur-style mixing, two seeds).
+ * Not keyed: a client who makes ids collide here gains what resubmitting its own taken ids gives
+ * it anyway, one indexed lookup per id.
+ */
+function hashes(id: string): [number, number] {
+  let a = 0x9747b28c;
+  let b = 0x85ebca6b;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x5bd1e995);
+    a ^= a >>> 15;
+    b = Math.imul(b ^ c, 0xcc9e2d51);
+    b = (b << 13) | (b >>> 19);
+  }
+  return [fmix(a ^ id.length), fmix(b) | 1];
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * Which event ids the ledger already holds, for one writer: a Bloom filter over every committed
+ * entry's event id through `covered`, read once from the store and then kept up to date from each
+ * commit and, when another process appended, from the entries after `covered`. A "no" is certain;
+ * a "maybe" (a taken id, or one in about 2,000 new ones) is settled by the store's index.
+ *
+ * Entries through a committed head never change (a storage node's `discardAfter` aside, which
+ * lowers `covered`), so a check against them needs no lock: whoever appends after them is still
+ * stopped by the primary key if another writer took the same sequence numbers first.
+ */
+export class EventIdFilter {
+  private stages: Stage[] = [];
+  /** Every committed entry through this sequence is in the filter; -1 before the first read. */
+  private covered = -1;
+  private catchingUp: Promise<void> | undefined;
+  private readonly reads: EventIdReads;
+
+  constructor(reads: EventIdReads) {
+    this.reads = reads;
+  }
+
+  /** The committed entries, among those through `head`, holding any of `ids`. */
+  async taken(ids: readonly string[], head: number): Promise<Map<string, LedgerEntry>> {
+    await this.cover(head);
+    const maybe = [...new Set(ids)].filter((id) => this.mightHold(id));
+    if (maybe.length === 0) return new Map();
+    return new Map((await this.reads.entriesWithEventIds(maybe)).map((entry) => [entry.event_id, entry]));
+  }
+
+  /**
+   * The committed entry holding `id`, if any: through the filter once this process has read the
+   * ledger's ids (a free id then costs no index lookup), else from the index.
+   */
+  async find(id: string, head: () => Promise<number>): Promise<LedgerEntry | undefined> {
+    if (this.covered < 0) return (await this.reads.entriesWithEventIds([id]))[0];
+    return (await this.taken([id], await head())).get(id);
+  }
+
+  /**
+   * Before appending `entries` (consecutive, right after a committed head): throws AppendConflict
+   * when one of their event ids is taken, or appears twice among them, as a unique index would.
+   */
+  async refuseTaken(entries: readonly LedgerEntry[]): Promise<void> {
+    const ids = new Set<string>();
+    for (const { event_id } of entries) {
+      if (ids.has(event_id)) throw new AppendConflict(new Error(`event_id ${JSON.stringify(event_id)} appears twice in one append`));
+      ids.add(event_id);
+    }
+    const taken = await this.taken([...ids], entries[0].fifo_sequence - 1);
+    const first = taken.values().next().value;
+    if (first) throw new AppendConflict(new Error(`event_id ${JSON.stringify(first.event_id)} is taken at sequence ${first.fifo_sequence}`));
+  }
+
+  /** After `entries` (consecutive, in order) committed. */
+  committed(entries: readonly LedgerEntry[]): void {
+    if (entries.length === 0 || this.covered < 0) return;
+    for (const entry of entries) this.add(entry.event_id);
+    if (entries[0].fifo_sequence === this.covered + 1) this.covered = entries[entries.length - 1].fifo_sequence;
+  }
+
+  /** After the entries past `sequence` were removed: what comes after is read again. */
+  discardedAfter(sequence: number): void {
+    this.covered = Math.min(this.covered, sequence);
+  }
+
+  /** Reads what the filter lacks through `head`; callers at once share one read. */
+  async cover(head: number): Promise<void> {
+    while (this.covered < head) {
+      this.catchingUp ??= this.readThrough(head).finally(() => (this.catchingUp = undefined));
+      await this.catchingUp;
+    }
+  }
+
+  private async readThrough(head: number): Promise<void> {
+    if (this.covered < 0) {
+      this.stages = [new Stage(Math.max(MIN_CAPACITY, Math.ceil(head * 1.5)), FIRST_PROBES)];
+      this.covered = 0;
+    }
+    while (this.covered < head) {
+      const through = Math.min(head, (Math.floor(this.covered / READ_CHUNK) + 1) * READ_CHUNK);
+      for (const id of await this.reads.eventIdsBetween(this.covered, through)) this.add(id);
+      this.covered = Math.max(this.covered, through);
+    }
+  }
+
+  private add(id: string): void {
+    let stage = this.stages[this.stages.length - 1];
+    if (stage.count >= stage.capacity) this.stages.push((stage = new Stage(stage.capacity * 2, stage.probes + 1)));
+    const [h1, h2] = hashes(id);
+    stage.add(h1, h2);
+  }
+
+  private mightHold(id: string): boolean {
+    const [h1, h2] = hashes(id);
+    return this.stages.some((stage) => stage.has(h1, h2));
+  }
+}

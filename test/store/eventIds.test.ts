@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { auditLedger } from "../../src/ledger/audit.ts";
+import { Ledger } from "../../src/ledger/ledger.ts";
+import { AppendConflict } from "../../src/ledger/storePort.ts";
+import { LedgerError, type EnqueueReceipt, type SubmittedEvent } from "../../src/ledger/types.ts";
+import type { LedgerStore } from "../../src/store/types.ts";
+import { STORE_FIXTURES, type StoreFixture } from "../helpers/stores.ts";
+
+// Event ids are unique without a unique index (src/store/eventIds.ts): an in-memory filter per
+// process and an index per epoch of 16,384 entries. These tests try to get one id in twice.
+
+const event = (event_id: string, data: unknown = { n: event_id }): SubmittedEvent => ({
+  version: "0.1",
+  event_id,
+  previous_event_hash: null,
+  payload_hash: "0x" + randomBytes(32).toString("hex"),
+  source_id: "app",
+  local_timestamp: null,
+  data,
+});
+
+const refusedAsDuplicate = (promise: Promise<unknown>, sequence: number) =>
+  assert.rejects(promise, (e: unknown) => e instanceof LedgerError && e.code === "ERR_DUPLICATE_EVENT" && e.message.includes(`at sequence ${sequence} `));
+
+async function eventIdsInLedger(store: LedgerStore): Promise<string[]> {
+  const { fifo_sequence } = await store.head();
+  const entries = [];
+  for (let from = 1; from <= fifo_sequence; from += 5000) entries.push(...(await store.range(from, 5000)));
+  return entries.map((e) => e.event_id);
+}
+
+for (const makeFixture of STORE_FIXTURES) {
+  const kind = makeFixture().kind;
+  describe(`event ids on ${kind}: one entry per id, without a unique index`, function () {
+    this.timeout(120_000);
+    let fixture: StoreFixture;
+    let store: LedgerStore;
+    const others: LedgerStore[] = [];
+    const openOther = async () => {
+      const other = await fixture.open();
+      others.push(other);
+      return other;
+    };
+
+    beforeEach(async function () {
+      fixture = makeFixture();
+      store = await fixture.open();
+    });
+    afterEach(async function () {
+      for (const other of others.splice(0)) await other.close();
+      await store.close();
+      await fixture.cleanup();
+    });
+
+    it("finds an id of an earlier epoch: its retry gets the original receipt and other content is refused, in this process and a new one", async function () {
+      const events = Array.from({ length: 20_000 }, (_, i) => event(`epoch-test-${i}`));
+      const ledger = new Ledger(store);
+      const receipts: EnqueueReceipt[] = [];
+      for (let i = 0; i < events.length; i += 1000) receipts.push(...(await ledger.submit(events.slice(i, i + 1000))));
+
+      const [retry] = await ledger.submit([events[3]]);
+      assert.deepEqual(retry, { ...receipts[3], duplicate: true });
+      await refusedAsDuplicate(ledger.submit([{ ...events[3], data: { changed: true } }]), 4);
+
+      // A new process reads the taken ids from the store: the first epoch and the second.
+      const other = await openOther();
+      await other.prepareAppends();
+      const fresh = new Ledger(other);
+      assert.deepEqual((await fresh.submit([events[16_390]]))[0], { ...receipts[16_390], duplicate: true });
+      await refusedAsDuplicate(fresh.submit([{ ...events[5], payload_hash: "0x" + "ab".repeat(32) }]), 6);
+      assert.equal((await other.findByEventId(events[17].event_id))?.fifo_sequence, 18);
+      assert.equal((await other.findByEventId(events[19_999].event_id))?.fifo_sequence, 20_000);
+      assert.equal(await other.findByEventId("epoch-test-20000"), undefined);
+      assert.equal((await store.head()).fifo_sequence, 20_000, "nothing written by the retries and refusals");
+    });
+
+    it("the store refuses an id that another process committed after this one last read, and an id given twice in one append", async function () {
+      const other = await openOther();
+      await new Ledger(store).submit([event("first")]);
+      await new Ledger(other).submit([event("taken-by-the-other-process")]);
+      const [, taken] = await store.range(1, 2);
+      // Built on the true head, so only the event id check can refuse it.
+      await assert.rejects(store.append([{ ...taken, fifo_sequence: 3 }]), (e: unknown) => e instanceof AppendConflict && /taken at sequence 2/.test((e as Error).message));
+      const twice = { ...taken, event_id: "twice" };
+      await assert.rejects(store.append([{ ...twice, fifo_sequence: 3 }, { ...twice, fifo_sequence: 4 }]), (e: unknown) => e instanceof AppendConflict && /appears twice/.test((e as Error).message));
+      assert.equal((await store.head()).fifo_sequence, 2);
+      await store.append([{ ...twice, fifo_sequence: 3 }]);
+      assert.equal((await store.head()).fifo_sequence, 3);
+    });
+
+    it("two processes submitting the same ids at once write each id once, and both get its receipt", async function () {
+      const other = await openOther();
+      // Both read the (empty) ledger first: from then on each learns of the other's ids as they come.
+      await Promise.all([store.prepareAppends(), other.prepareAppends()]);
+      const ledgers = [new Ledger(store), new Ledger(other)];
+      const events = Array.from({ length: 150 }, (_, i) => event(`raced-${i}`));
+      const results: EnqueueReceipt[][] = [[], []];
+      for (let round = 0; round < 3; round++) {
+        const slice = events.slice(round * 50, round * 50 + 50);
+        const answers = await Promise.all(ledgers.map((ledger) => Promise.all(slice.map((e) => ledger.submit([e]).then(([r]) => r)))));
+        answers.forEach((receipts, i) => results[i].push(...receipts));
+      }
+      for (let i = 0; i < events.length; i++) {
+        const [a, b] = [results[0][i], results[1][i]];
+        assert.equal(a.fifo_sequence, b.fifo_sequence, `${events[i].event_id} has one position`);
+        assert.equal(a.duplicate === true, b.duplicate !== true, `${events[i].event_id}: exactly one of the two receipts is the original`);
+      }
+      const ids = await eventIdsInLedger(store);
+      assert.equal(ids.length, events.length);
+      assert.equal(new Set(ids).size, events.length);
+      assert.equal((await auditLedger((f, l) => store.range(f, l))).ok, true);
+    });
+
+    it("an id whose entry was discarded can be taken again, the ids kept and those written since cannot", async function () {
+      await new Ledger(store).submit([event("kept"), event("dropped-1"), event("dropped-2")]);
+      assert.equal(await store.discardAfter(1), 2);
+      // Another process writes at a sequence this process had read before the discard.
+      await new Ledger(await openOther()).submit([event("written-since")]);
+      const ledger = new Ledger(store);
+      await refusedAsDuplicate(ledger.submit([event("written-since", { other: "content" })]), 2);
+      const [reused] = await ledger.submit([event("dropped-2", { second: "life" })]);
+      assert.deepEqual([reused.fifo_sequence, reused.duplicate], [3, undefined]);
+      await refusedAsDuplicate(ledger.submit([event("kept", { other: "content" })]), 1);
+      assert.deepEqual(await eventIdsInLedger(store), ["kept", "written-since", "dropped-2"]);
+    });
+
+    it("ids with quotes, backslashes, SQL wildcards and non-ASCII characters are matched exactly", async function () {
+      const ids = ['quo"te', "back\\slash", "it's", "per%cent", "under_score", "Łódź-🙂", "[1,2]", "null"];
+      const ledger = new Ledger(store);
+      const receipts = await ledger.submit(ids.map((id) => event(id)));
+      for (const [i, id] of ids.entries()) {
+        assert.equal((await store.findByEventId(id))?.fifo_sequence, i + 1, id);
+        await refusedAsDuplicate(ledger.submit([event(id, { other: true })]), receipts[i].fifo_sequence);
+      }
+      // Near misses are new ids.
+      const near = await ledger.submit(["per_cent", "perXcent", "under%score", "quo'te", "Lodz-🙂", "1,2"].map((id) => event(id)));
+      assert.ok(near.every((r) => !r.duplicate));
+      assert.equal((await store.head()).fifo_sequence, ids.length + near.length);
+    });
+  });
+}
