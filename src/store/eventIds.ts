@@ -27,58 +27,87 @@ const READ_CHUNK = 1 << EPOCH_BITS;
  * stay under one in 1,000 however long the process runs.
  */
 const FIRST_PROBES = 11;
-const BITS_PER_PROBE = 1.45;
+const BITS_PER_PROBE = 1.8;
 const MIN_CAPACITY = 1 << 16;
 
-/** One Bloom filter of a fixed capacity; a full one is followed by one twice as large. */
+/**
+ * One Bloom filter of a fixed capacity, blocked: an id's bits all lie in one 512-bit block (one
+ * cache line), chosen by the first hash, so adding or testing it costs one memory miss instead of
+ * one per probe (reading ten million ids at start took 6 s of misses). A full stage is followed by
+ * one twice as large.
+ */
 class Stage {
   readonly capacity: number;
   readonly probes: number;
   readonly bits: Uint32Array;
-  readonly mask: number;
+  private readonly blocks: number;
   count = 0;
 
   constructor(capacity: number, probes: number) {
     this.capacity = capacity;
     this.probes = probes;
-    const size = 2 ** Math.ceil(Math.log2(capacity * probes * BITS_PER_PROBE));
-    this.bits = new Uint32Array(size / 32);
-    this.mask = size - 1;
+    this.blocks = Math.ceil((capacity * probes * BITS_PER_PROBE) / 512);
+    this.bits = new Uint32Array(this.blocks * 16);
   }
 
-  add(h1: number, h2: number): void {
+  add(first: number, second: number): void {
+    const block = this.block(first);
     for (let i = 0; i < this.probes; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & this.mask;
-      this.bits[bit >>> 5] |= 1 << (bit & 31);
+      const bit = bitInBlock(second, i);
+      this.bits[block | (bit >>> 5)] |= 1 << (bit & 31);
     }
     this.count++;
   }
 
-  has(h1: number, h2: number): boolean {
+  has(first: number, second: number): boolean {
+    const block = this.block(first);
     for (let i = 0; i < this.probes; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & this.mask;
-      if ((this.bits[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
+      const bit = bitInBlock(second, i);
+      if ((this.bits[block | (bit >>> 5)] & (1 << (bit & 31))) === 0) return false;
     }
     return true;
+  }
+
+  /** The first word of the block that `first` (a 32-bit hash) picks. */
+  private block(first: number): number {
+    return Math.floor((first / 2 ** 32) * this.blocks) << 4;
   }
 }
 
 /**
- * Two independent 32-bit hashes of a string's UTF-16 code units (murmur-style mixing, two seeds).
- * Not keyed: a client who makes ids collide here gains what resubmitting its own taken ids gives
- * it anyway, one indexed lookup per id.
+ * The `i`th bit (0-511) of an id in its block, each mixed anew: an arithmetic progression of
+ * positions (double hashing) let ids share whole sets of bits, 30 times the false "maybe"s.
  */
-function hashes(id: string): [number, number] {
-  let a = 0x9747b28c;
+function bitInBlock(second: number, i: number): number {
+  return fmix(second + Math.imul(i, 0x9e3779b9)) & 511;
+}
+
+/**
+ * Two independent 32-bit hashes of a string's UTF-16 code units, two at a time (murmur-style
+ * mixing, two seeds), left in `hashA` and `hashB`: no array per call, since a gateway hashes ten
+ * million ids as it starts. Not keyed: a client who makes ids collide here gains what
+ * resubmitting its own taken ids gives it anyway, one indexed lookup per id.
+ */
+let hashA = 0;
+let hashB = 0;
+function hash(id: string): void {
+  let a = 0x9747b28c ^ id.length;
   let b = 0x85ebca6b;
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
+  const pairs = id.length & ~1;
+  for (let i = 0; i < pairs; i += 2) {
+    const c = id.charCodeAt(i) | (id.charCodeAt(i + 1) << 16);
     a = Math.imul(a ^ c, 0x5bd1e995);
     a ^= a >>> 15;
     b = Math.imul(b ^ c, 0xcc9e2d51);
     b = (b << 13) | (b >>> 19);
   }
-  return [fmix(a ^ id.length), fmix(b) | 1];
+  if (pairs < id.length) {
+    const c = id.charCodeAt(pairs);
+    a = Math.imul(a ^ c, 0x5bd1e995);
+    b = Math.imul(b ^ c, 0xcc9e2d51);
+  }
+  hashA = fmix(a);
+  hashB = fmix(b);
 }
 
 function fmix(h: number): number {
@@ -177,12 +206,12 @@ export class EventIdFilter {
   private add(id: string): void {
     let stage = this.stages[this.stages.length - 1];
     if (stage.count >= stage.capacity) this.stages.push((stage = new Stage(stage.capacity * 2, stage.probes + 1)));
-    const [h1, h2] = hashes(id);
-    stage.add(h1, h2);
+    hash(id);
+    stage.add(hashA, hashB);
   }
 
   private mightHold(id: string): boolean {
-    const [h1, h2] = hashes(id);
-    return this.stages.some((stage) => stage.has(h1, h2));
+    hash(id);
+    return this.stages.some((stage) => stage.has(hashA, hashB));
   }
 }

@@ -242,14 +242,15 @@ export class SqliteStore implements LedgerStore {
        SELECT e.* FROM epochs CROSS JOIN ledger_entries e
         WHERE (e.fifo_sequence >> ${EPOCH_BITS}) = epochs.epoch AND e.event_id IN (SELECT value FROM json_each(?))`,
     );
+    // One JSON array per call: a row object per id made reading ten million of them take 13 s.
     this.selectEventIdsBetween = this.db.prepare(
-      `SELECT event_id FROM ledger_entries INDEXED BY ledger_entries_event_id_epoch
+      `SELECT json_group_array(event_id) AS ids FROM ledger_entries INDEXED BY ledger_entries_event_id_epoch
         WHERE (fifo_sequence >> ${EPOCH_BITS}) BETWEEN (? >> ${EPOCH_BITS}) AND (? >> ${EPOCH_BITS}) AND fifo_sequence > ? AND fifo_sequence <= ?`,
     );
     this.eventIds = new EventIdFilter({
       eventIdsBetween: async (after, through) => {
         await new Promise((resolve) => setImmediate(resolve)); // a long first read yields to requests between epochs
-        return this.selectEventIdsBetween.all(after + 1, through, after, through).map((row) => String(row.event_id));
+        return JSON.parse(String(this.selectEventIdsBetween.get(after + 1, through, after, through)?.ids));
       },
       entriesWithEventIds: async (ids) => this.selectByEventIds.all(JSON.stringify(ids)).map(entryFromRow),
     });
