@@ -364,7 +364,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     async listen() {
       headSequence = (await store.head()).fifo_sequence;
       if (!options.readOnly) {
+        // Seconds at ten million entries (docs/ledger.md, "Event ids"): say so before, and after.
+        const started = performance.now();
+        const large = headSequence >= 1_000_000;
+        if (large) app.log.info(`reading the ledger's ${headSequence.toLocaleString("en-US")} event ids before listening`);
         await store.prepareAppends();
+        if (large) app.log.info(`event ids read in ${((performance.now() - started) / 1000).toFixed(1)} s`);
         logService.start();
       }
       return app.listen({ host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT });
