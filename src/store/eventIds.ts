@@ -122,7 +122,7 @@ function fmix(h: number): number {
  * Which event ids the ledger already holds, for one writer: a Bloom filter over every committed
  * entry's event id through `covered`, read once from the store and then kept up to date from each
  * commit and, when another process appended, from the entries after `covered`. A "no" is certain;
- * a "maybe" (a taken id, or one in about 2,000 new ones) is settled by the store's index.
+ * a "maybe" (a taken id, or under one in 1,000 new ones) is settled by the store's index.
  *
  * Entries through a committed head never change (a storage node's `discardAfter` aside, which
  * lowers `covered`), so a check against them needs no lock: whoever appends after them is still
@@ -161,6 +161,7 @@ export class EventIdFilter {
    * when one of their event ids is taken, or appears twice among them, as a unique index would.
    */
   async refuseTaken(entries: readonly LedgerEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     const ids = new Set<string>();
     for (const { event_id } of entries) {
       if (ids.has(event_id)) throw new AppendConflict(new Error(`event_id ${JSON.stringify(event_id)} appears twice in one append`));
