@@ -140,7 +140,7 @@ export class EventIdFilter {
   }
 
   /** The committed entries, among those through `head`, holding any of `ids`. */
-  async taken(ids: readonly string[], head: number): Promise<Map<string, LedgerEntry>> {
+  async taken(ids: Iterable<string>, head: number): Promise<Map<string, LedgerEntry>> {
     await this.cover(head);
     const maybe = [...new Set(ids)].filter((id) => this.mightHold(id));
     if (maybe.length === 0) return new Map();
@@ -157,19 +157,11 @@ export class EventIdFilter {
   }
 
   /**
-   * Before appending `entries` (consecutive, right after a committed head): throws AppendConflict
-   * when one of their event ids is taken, or appears twice among them, as a unique index would.
+   * The event ids of one write (a transaction's inserts, or one append), checked as a unique
+   * index would check them: `insert` before each insert, `committed` after the commit.
    */
-  async refuseTaken(entries: readonly LedgerEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const ids = new Set<string>();
-    for (const { event_id } of entries) {
-      if (ids.has(event_id)) throw new AppendConflict(new Error(`event_id ${JSON.stringify(event_id)} appears twice in one append`));
-      ids.add(event_id);
-    }
-    const taken = await this.taken([...ids], entries[0].fifo_sequence - 1);
-    const first = taken.values().next().value;
-    if (first) throw new AppendConflict(new Error(`event_id ${JSON.stringify(first.event_id)} is taken at sequence ${first.fifo_sequence}`));
+  write(): WriteIds {
+    return new WriteIds(this);
   }
 
   /** After `entries` (consecutive, in order) committed. */
@@ -214,5 +206,40 @@ export class EventIdFilter {
   private mightHold(id: string): boolean {
     hash(id);
     return this.stages.some((stage) => stage.has(hashA, hashB));
+  }
+}
+
+/**
+ * One write's event ids. Every insert is refused (AppendConflict, nothing written) when an id is
+ * taken by a committed entry or appears earlier in the same write, whoever calls it: the ledger,
+ * which looks its ids up first, and a storage node copying entries, which does not.
+ */
+class WriteIds {
+  private readonly inserted: LedgerEntry[] = [];
+  private readonly ids = new Set<string>();
+  private readonly filter: EventIdFilter;
+
+  constructor(filter: EventIdFilter) {
+    this.filter = filter;
+  }
+
+  /** Before inserting `entries`, consecutive, the first of the write right after a committed head. */
+  async insert(entries: readonly LedgerEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const added: string[] = [];
+    for (const { event_id } of entries) {
+      if (this.ids.has(event_id)) throw new AppendConflict(new Error(`event_id ${JSON.stringify(event_id)} appears twice in one write`));
+      this.ids.add(event_id);
+      added.push(event_id);
+    }
+    // Only what was committed before this write: its own earlier inserts are not (they are in `ids`).
+    const head = (this.inserted[0] ?? entries[0]).fifo_sequence - 1;
+    const first = (await this.filter.taken(added, head)).values().next().value;
+    if (first) throw new AppendConflict(new Error(`event_id ${JSON.stringify(first.event_id)} is taken at sequence ${first.fifo_sequence}`));
+    for (const entry of entries) this.inserted.push(entry);
+  }
+
+  committed(): void {
+    this.filter.committed(this.inserted);
   }
 }

@@ -89,6 +89,23 @@ for (const makeFixture of STORE_FIXTURES) {
       assert.equal((await store.head()).fifo_sequence, 3);
     });
 
+    it("a write transaction's insert (a storage node's copy) refuses a taken id, and an id inserted earlier in the same transaction", async function () {
+      await new Ledger(store).submit([event("first"), event("second")]);
+      const [first, second] = await store.range(1, 2);
+      const conflict = (pattern: RegExp) => (e: unknown) => e instanceof AppendConflict && pattern.test((e as Error).message);
+      await assert.rejects(store.writeTransaction((tx) => tx.insert([{ ...first, fifo_sequence: 3 }])), conflict(/taken at sequence 1/));
+      await assert.rejects(
+        store.writeTransaction(async (tx) => {
+          await tx.insert([{ ...second, event_id: "third", fifo_sequence: 3 }]);
+          await tx.insert([{ ...second, event_id: "third", fifo_sequence: 4 }]);
+        }),
+        conflict(/appears twice/),
+      );
+      assert.equal((await store.head()).fifo_sequence, 2, "nothing of either transaction written");
+      await store.writeTransaction((tx) => tx.insert([{ ...second, event_id: "third", fifo_sequence: 3 }]));
+      assert.equal((await store.findByEventId("third"))?.fifo_sequence, 3);
+    });
+
     it("two processes submitting the same ids at once write each id once, and both get its receipt", async function () {
       const other = await openOther();
       // Both read the (empty) ledger first: from then on each learns of the other's ids as they come.

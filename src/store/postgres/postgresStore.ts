@@ -234,7 +234,7 @@ export class PostgresStore implements LedgerStore {
   }
 
   async writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T> {
-    const inserted: LedgerEntry[] = [];
+    const written = this.eventIds.write();
     const result = await this.locked(APPEND_LOCK, (client) =>
       work({
         head: () => headOf(client),
@@ -242,8 +242,8 @@ export class PostgresStore implements LedgerStore {
         findByEventIds: async (ids) => this.eventIds.taken(ids, (await headOf(client)).fifo_sequence),
         // A conflict here is another process's `append` that committed after this one read the head.
         insert: async (entries) => {
+          await written.insert(entries);
           await client.query(insertEntries(entries)).catch(asConflict);
-          inserted.push(...entries);
         },
         charge: async (sourceId, events) => {
           const { rows } = await client.query("SELECT credits FROM sources WHERE source_id = $1 FOR UPDATE", [sourceId]);
@@ -254,7 +254,7 @@ export class PostgresStore implements LedgerStore {
         },
       }),
     );
-    this.eventIds.committed(inserted);
+    written.committed();
     return result;
   }
 
@@ -264,9 +264,10 @@ export class PostgresStore implements LedgerStore {
    * one's last read or an id may be taken.
    */
   async append(entries: readonly LedgerEntry[]): Promise<void> {
-    await this.eventIds.refuseTaken(entries);
+    const written = this.eventIds.write();
+    await written.insert(entries);
     await this.pool.query(insertEntries(entries)).catch(asConflict);
-    this.eventIds.committed(entries);
+    written.committed();
   }
 
   head(): Promise<LedgerHead> {

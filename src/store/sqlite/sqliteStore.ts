@@ -304,7 +304,7 @@ export class SqliteStore implements LedgerStore {
         unanswered.push(answer);
       };
       send("begin");
-      const inserted: LedgerEntry[] = [];
+      const written = this.eventIds.write();
       const head = async () => headFromRow((await this.write("head")) as Record<string, unknown> | undefined);
       try {
         const result = await work({
@@ -313,14 +313,14 @@ export class SqliteStore implements LedgerStore {
           // thread's connection reads them while the writer holds the lock.
           findByEventIds: async (ids) => this.eventIds.taken(ids, (await head()).fifo_sequence),
           insert: async (entries) => {
-            inserted.push(...entries);
+            await written.insert(entries);
             send("insert", JSON.stringify(entries.map(entryValues)));
           },
           charge: async (sourceId, events) => (await this.write("charge", sourceId, events)) as boolean,
         });
         send("commit");
         await Promise.all(unanswered).catch(asConflict);
-        this.eventIds.committed(inserted);
+        written.committed();
         return result;
       } catch (error) {
         await Promise.allSettled(unanswered);
@@ -339,9 +339,10 @@ export class SqliteStore implements LedgerStore {
   append(entries: readonly LedgerEntry[], options: { inline?: boolean } = {}): Promise<void> {
     const rows = JSON.stringify(entries.map(entryValues));
     return this.queueWrite(async () => {
-      await this.eventIds.refuseTaken(entries);
+      const written = this.eventIds.write();
+      await written.insert(entries);
       await this.appendRows(rows, options.inline === true).catch(asConflict);
-      this.eventIds.committed(entries);
+      written.committed();
     });
   }
 
