@@ -4,7 +4,7 @@
 // ledger. Every receipt counted is durable (the gateway answers after commit). Ends with one
 // JSON line of the figures.
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import pg from "pg";
 import { cpus, tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { StoredLog } from "../src/log/storedLog.ts";
 import { openStore } from "../src/store/open.ts";
 import { PostgresStore } from "../src/store/postgres/postgresStore.ts";
+import type { LedgerStore } from "../src/store/types.ts";
 import { post, startGateway } from "./loopback.ts";
 import { appendSyntheticEntries } from "./syntheticEntries.ts";
 
@@ -103,9 +104,14 @@ const cpu = cpus()[0]?.model ?? "unknown CPU";
 console.log(`Gateway benchmark — ${cpu}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}, ${SECONDS} s per scenario`);
 console.log("store       scenario                                  events/s   p50 ms   p99 ms   requests  collided  failures");
 const results: Record<string, unknown>[] = [];
-const schema = `kppe_bench_${process.pid}`;
+// BENCH_POSTGRES_SCHEMA=name keeps the PostgreSQL ledger after the run and starts from it next
+// time (prefilled once), for working on one figure at ten million entries; a recorded run uses a
+// new schema, dropped at the end.
+const KEPT_SCHEMA = process.env.BENCH_POSTGRES_SCHEMA;
+const schema = KEPT_SCHEMA ?? `kppe_bench_${process.pid}`;
+const sqliteDirectory = mkdtempSync(join(tmpdir(), "kppe-bench-"));
 const stores = ([
-  ["sqlite", join(mkdtempSync(join(tmpdir(), "kppe-bench-")), "ledger.sqlite")],
+  ["sqlite", join(sqliteDirectory, "ledger.sqlite")],
   ["postgres", `${POSTGRES_URL}?schema=${schema}`],
 ] as Array<[string, string]>).filter(([kind]) => STORES.includes(kind));
 const report = (kind: string, r: Awaited<ReturnType<typeof run>>) => {
@@ -113,50 +119,58 @@ const report = (kind: string, r: Awaited<ReturnType<typeof run>>) => {
   results.push({ store: kind, ...r });
 };
 /**
+ * Starts the ledger at `location` at PREFILL entries (or at what a kept schema holds), at rest:
+ * on PostgreSQL vacuumed and checkpointed before the clock, instead of during a scenario.
+ */
+async function prefill(location: string): Promise<void> {
+  if (PREFILL === 0) return;
+  const store = await openStore(location);
+  try {
+    const kept = (await store.head()).fifo_sequence;
+    if (kept >= PREFILL) console.log(`(${location.split("?")[0]}: the kept ledger of ${kept.toLocaleString("en-US")} entries)`);
+    else await fill(store, location.split("?")[0]);
+  } finally {
+    await store.close();
+  }
+  if (location.startsWith("postgres")) {
+    const client = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
+    await client.connect();
+    await client.query("VACUUM (ANALYZE) ledger_entries");
+    await client.query("CHECKPOINT");
+    await client.end();
+  }
+}
+
+/**
  * Appends PREFILL entries with random UUIDv4 event ids straight through the store, then
  * integrates the log over them, so that the gateway starts on a grown ledger with nothing to
  * catch up. The ids are inserted in sorted order, since random order would take hours at this
  * size (the cost the UUID scenario measures): the index holds the same keys, its pages fuller
  * than random growth leaves them.
  */
-async function prefill(location: string): Promise<void> {
-  if (PREFILL === 0) return;
+async function fill(store: LedgerStore, name: string): Promise<void> {
   const started = performance.now();
-  const store = await openStore(location);
-  try {
-    // randomUUID() returns a string built by concatenation (a tree of pieces, over 600 bytes);
-    // ten million of them exhaust a 4 GiB heap. A round trip through a Buffer makes each flat.
-    const ids = Array.from({ length: PREFILL }, () => Buffer.from(randomUUID(), "latin1").toString("latin1")).sort();
-    await appendSyntheticEntries(store, PREFILL, (i) => ids[i], (appended) => {
-      if (appended % 262_144 === 0) process.stderr.write(`\r  prefilling ${location.split("?")[0]}: ${appended.toLocaleString("en-US")}/${PREFILL.toLocaleString("en-US")}`);
-    });
-    process.stderr.write(`\r  prefilled ${PREFILL.toLocaleString("en-US")} entries; integrating the log…\n`);
-    await new StoredLog(store.log).integrate();
-    console.log(`(${location.split("?")[0]}: ${PREFILL.toLocaleString("en-US")} entries and their log in ${((performance.now() - started) / 1000).toFixed(0)} s, before the clock)`);
-    // What an event id lookup costs on this ledger (GET /receipts/<id>): taken ids and free ones.
-    const lookups = async (pick: (i: number) => string) => {
-      const times: number[] = [];
-      for (let i = 0; i < 500; i++) {
-        const t = performance.now();
-        await store.findByEventId(pick(i));
-        times.push(performance.now() - t);
-      }
-      times.sort((a, b) => a - b);
-      return `p50 ${times[250].toFixed(2)} ms, p99 ${times[495].toFixed(2)} ms`;
-    };
-    console.log(`(event id lookups: taken ${await lookups((i) => ids[(i * 7919) % PREFILL])}; free ${await lookups(() => randomUUID())})`);
-    if (location.startsWith("postgres")) {
-      // A grown ledger at rest: the vacuum that ten million inserts set off, and a checkpoint, done
-      // before the clock instead of during a scenario.
-      const client = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
-      await client.connect();
-      await client.query("VACUUM (ANALYZE) ledger_entries");
-      await client.query("CHECKPOINT");
-      await client.end();
+  // randomUUID() returns a string built by concatenation (a tree of pieces, over 600 bytes);
+  // ten million of them exhaust a 4 GiB heap. A round trip through a Buffer makes each flat.
+  const ids = Array.from({ length: PREFILL }, () => Buffer.from(randomUUID(), "latin1").toString("latin1")).sort();
+  await appendSyntheticEntries(store, PREFILL, (i) => ids[i], (appended) => {
+    if (appended % 262_144 === 0) process.stderr.write(`\r  prefilling ${name}: ${appended.toLocaleString("en-US")}/${PREFILL.toLocaleString("en-US")}`);
+  });
+  process.stderr.write(`\r  prefilled ${PREFILL.toLocaleString("en-US")} entries; integrating the log…\n`);
+  await new StoredLog(store.log).integrate();
+  console.log(`(${name}: ${PREFILL.toLocaleString("en-US")} entries and their log in ${((performance.now() - started) / 1000).toFixed(0)} s, before the clock)`);
+  // What an event id lookup costs on this ledger (GET /receipts/<id>): taken ids and free ones.
+  const lookups = async (pick: (i: number) => string) => {
+    const times: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      const t = performance.now();
+      await store.findByEventId(pick(i));
+      times.push(performance.now() - t);
     }
-  } finally {
-    await store.close();
-  }
+    times.sort((a, b) => a - b);
+    return `p50 ${times[250].toFixed(2)} ms, p99 ${times[495].toFixed(2)} ms`;
+  };
+  console.log(`(event id lookups: taken ${await lookups((i) => ids[(i * 7919) % PREFILL])}; free ${await lookups(() => randomUUID())})`);
 }
 
 for (const [kind, location] of stores) {
@@ -182,7 +196,11 @@ for (const count of (process.env.BENCH_GATEWAYS ?? "").split(",").filter(Boolean
     for (const g of gateways) g.stop();
   }
 }
-const postgres = await PostgresStore.open(POSTGRES_URL, { schema });
-await postgres.dropSchema();
-await postgres.close();
+// A ten-million-entry SQLite ledger is 5 GB: not left behind in the temporary directory.
+rmSync(sqliteDirectory, { recursive: true, force: true });
+if (!KEPT_SCHEMA) {
+  const postgres = await PostgresStore.open(POSTGRES_URL, { schema });
+  await postgres.dropSchema();
+  await postgres.close();
+}
 console.log(JSON.stringify({ bench: "gateway", date: new Date().toISOString(), cpu, node: process.version, seconds: SECONDS, prefill: PREFILL, results }));
