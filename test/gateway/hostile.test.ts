@@ -124,29 +124,35 @@ for (const makeFixture of STORE_FIXTURES) {
       });
     }
 
-    it("keeps every value JSON allows in data exactly as sent: scalars, nesting, key order, __proto__", async function () {
+    it("keeps every value JSON allows in data exactly as sent, one by one and in a batch: scalars, nesting, key order, __proto__, escapes", async function () {
       await start();
       const values: unknown[] = ["hello", "123", "true", "null", "", 123, -0.5, 1e21, true, false, null, [], {}, [1, "a", null, [true]],
-        { b: 1, a: { z: [1, 2], y: "x" }, c: null }, JSON.parse('{"__proto__":{"polluted":1},"constructor":{"prototype":1}}'), JSON.parse(deep(64)), "Łódź 🙂 \u202E"];
-      const ids: string[] = [];
-      for (const data of values) {
-        const sent = event({ data });
-        ids.push(sent.event_id);
+        { b: 1, a: { z: [1, 2], y: "x" }, c: null }, JSON.parse('{"__proto__":{"polluted":1},"constructor":{"prototype":1}}'), JSON.parse(deep(64)), "Łódź 🙂 \u202E",
+        // What PostgreSQL's COPY text format would read as escapes, a NULL or the end of data (a batch goes by COPY there).
+        "\\N", "\\.", "back\\slash\ttab\nnew line\r\u2028 \\t"];
+      // One by one, then all in one batch (its event ids with the same escapes, where validation allows them).
+      const singles = values.map((data) => event({ data }));
+      const batch = values.map((data, i) => event({ data, event_id: `${["\\N", "\\.", "a\\tb", "c\\\\d"][i % 4]}-${i}-${process.pid}` }));
+      for (const sent of singles) {
         const { status, json } = await post(`${url}/submit`, sent);
         assert.equal(status, 200, JSON.stringify(json));
       }
+      const { status, json } = await post(`${url}/submit_batch`, { events: batch });
+      assert.equal(status, 200, JSON.stringify(json));
       assert.equal(({} as Record<string, unknown>).polluted, undefined, "no prototype pollution");
       const stream = (await (await fetch(`${url}/stream`)).text()).trim().split("\n").map((line) => JSON.parse(line));
-      for (const [i, data] of values.entries()) {
-        const served = (await (await fetch(`${url}/receipts/${ids[i]}`)).json()).entry.data;
+      for (const [i, sent] of [...singles, ...batch].entries()) {
+        const entry = (await (await fetch(`${url}/receipts/${encodeURIComponent(sent.event_id)}`)).json()).entry;
         // Compared as text: the same values with their keys in the same order.
-        assert.equal(JSON.stringify(served), JSON.stringify(data), `receipt of ${JSON.stringify(data)?.slice(0, 40)}`);
-        assert.equal(JSON.stringify(stream[i].data), JSON.stringify(data), `stream entry ${i + 1}`);
+        assert.equal(JSON.stringify(entry.data), JSON.stringify(sent.data), `receipt of ${JSON.stringify(sent.data)?.slice(0, 40)}`);
+        assert.equal(entry.event_id, sent.event_id);
+        assert.equal(JSON.stringify(stream[i].data), JSON.stringify(sent.data), `stream entry ${i + 1}`);
+        assert.equal(stream[i].event_id, sent.event_id, `stream entry ${i + 1}`);
       }
       const reopened = await fixture.open();
       try {
         const audit = await auditLedger((f, l) => reopened.range(f, l));
-        assert.deepEqual([audit.ok, audit.checked], [true, values.length]);
+        assert.deepEqual([audit.ok, audit.checked], [true, values.length * 2]);
       } finally {
         await reopened.close();
       }

@@ -1,7 +1,4 @@
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
 import {
   BATCH_COLUMNS,
   BATCH_SELECT_PREFIXED,
@@ -13,6 +10,7 @@ import {
   splitJoined,
   UPDATE_COLUMNS,
 } from "../anchorRows.ts";
+import { copyRows } from "./copy.ts";
 import { withPooledClient } from "./pooledClient.ts";
 import type { AnchorStats, AnchorStore, AnchorTarget, BatchRecord, BatchStatus, BatchUpdate, ReceiptRecord } from "../types.ts";
 
@@ -138,17 +136,10 @@ export class PostgresAnchorStore implements AnchorStore {
   }
 
   /** All of `receipts` in one COPY (one statement: all or none), on a connection of its own. */
-  private async copyReceipts(receipts: readonly ReceiptRecord[]): Promise<void> {
-    const rows = receipts.map((r) => receiptValues(r, r.verified).map(copyText).join("\t") + "\n").join("");
-    await withPooledClient(this.pool, async (client, discard) => {
-      try {
-        await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY event_receipts (${RECEIPT_COLUMNS.join(", ")}) FROM STDIN`)));
-      } catch (error) {
-        // After a failed COPY the connection is not reused: the pool opens a fresh one.
-        discard(true);
-        throw error;
-      }
-    });
+  private copyReceipts(receipts: readonly ReceiptRecord[]): Promise<void> {
+    return withPooledClient(this.pool, (client, discard) =>
+      copyRows(client, discard, "event_receipts", RECEIPT_COLUMNS, receipts.map((r) => receiptValues(r, r.verified))),
+    );
   }
 
   /** One statement whatever the count (a column array per parameter, unnested), skipping receipts already stored. */
@@ -212,9 +203,3 @@ export class PostgresAnchorStore implements AnchorStore {
   }
 }
 
-const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
-
-/** A value as a field of COPY's text format: backslash, tab, newline and carriage return escaped. */
-function copyText(value: string | number | boolean): string {
-  return String(value).replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]);
-}

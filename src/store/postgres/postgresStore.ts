@@ -11,6 +11,7 @@ import type { LedgerStore, LedgerTx } from "../types.ts";
 import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, PostgresAnchorStore } from "./postgresAnchorStore.ts";
 import { WITNESS_MIGRATION, WITNESS_NOTE_MIGRATION } from "../../log/witnessStore.ts";
 import { LOG_MIGRATION, PostgresLogStore, PostgresWitnessStore } from "./postgresLogStore.ts";
+import { copyRows } from "./copy.ts";
 import { withPooledClient } from "./pooledClient.ts";
 import { EPOCH_BITS, EventIdFilter } from "../eventIds.ts";
 
@@ -205,12 +206,12 @@ export class PostgresStore implements LedgerStore {
    * Runs `work` in one transaction on one pooled connection, holding the advisory lock `lock`
    * until it commits (or rolls back, when `work` throws).
    */
-  private locked<T>(lock: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private locked<T>(lock: number, work: (client: pg.PoolClient, discard: (reason: true) => void) => Promise<T>): Promise<T> {
     return withPooledClient(this.pool, async (client, discard) => {
       try {
         await client.query("BEGIN");
         await client.query("SELECT pg_advisory_xact_lock($1)", [lock]);
-        const result = await work(client);
+        const result = await work(client, discard);
         await client.query("COMMIT");
         return result;
       } catch (error) {
@@ -235,7 +236,7 @@ export class PostgresStore implements LedgerStore {
 
   async writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T> {
     const written = this.eventIds.write();
-    const result = await this.locked(APPEND_LOCK, (client) =>
+    const result = await this.locked(APPEND_LOCK, (client, discard) =>
       work({
         head: () => headOf(client),
         // Entries through the head read under the lock are committed: other connections see them.
@@ -243,7 +244,7 @@ export class PostgresStore implements LedgerStore {
         // A conflict here is another process's `append` that committed after this one read the head.
         insert: async (entries) => {
           await written.insert(entries);
-          await client.query(insertEntries(entries)).catch(asConflict);
+          await writeEntries(client, discard, entries);
         },
         charge: async (sourceId, events) => {
           const { rows } = await client.query("SELECT credits FROM sources WHERE source_id = $1 FOR UPDATE", [sourceId]);
@@ -266,7 +267,7 @@ export class PostgresStore implements LedgerStore {
   async append(entries: readonly LedgerEntry[]): Promise<void> {
     const written = this.eventIds.write();
     await written.insert(entries);
-    await this.pool.query(insertEntries(entries)).catch(asConflict);
+    await withPooledClient(this.pool, (client, discard) => writeEntries(client, discard, entries));
     written.committed();
   }
 
@@ -358,11 +359,24 @@ const ENTRY_TYPES = ["bigint", "text", "text", "text", "text", "text", "text", "
 const INSERT_ENTRIES = `INSERT INTO ledger_entries (${ENTRY_COLUMNS.join(", ")}) SELECT * FROM unnest(${ENTRY_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(", ")})`;
 
 /**
- * The append of `entries` as a named statement: each connection parses and plans it once, not at
- * every append (a lone client's submit on PostgreSQL went from about 1,140 to 1,260 a second).
+ * From this many entries on, an append goes by COPY, which PostgreSQL reads in about two thirds of
+ * the time of the INSERT below (1,024 entries); below it, by the INSERT, one round trip where COPY
+ * takes two (0.08 ms more for one entry). docs/benchmarks.md, "Appends by COPY".
  */
-function insertEntries(entries: readonly LedgerEntry[]): pg.QueryConfig {
-  return { name: "kppe_insert_entries", text: INSERT_ENTRIES, values: entryColumns(entries) };
+const COPY_FROM_ENTRIES = 16;
+
+/**
+ * Writes `entries` on `client` in one statement (in its own transaction, or in the caller's):
+ * COPY for many, else the INSERT as a named statement, which each connection parses and plans
+ * once, not at every append (a lone client's submit went from about 1,140 to 1,260 a second).
+ */
+async function writeEntries(client: pg.ClientBase, discard: (reason: true) => void, entries: readonly LedgerEntry[]): Promise<void> {
+  try {
+    if (entries.length >= COPY_FROM_ENTRIES) await copyRows(client, discard, "ledger_entries", ENTRY_COLUMNS, entries.map(entryValues));
+    else await client.query({ name: "kppe_insert_entries", text: INSERT_ENTRIES, values: entryColumns(entries) });
+  } catch (error) {
+    asConflict(error);
+  }
 }
 
 /**
