@@ -7,6 +7,8 @@ export type CopyValue = string | number | boolean | null;
 
 const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 const COPY_SPECIAL = /[\\\t\n\r]/;
+// The same characters, global, for replace (the test above keeps no lastIndex between calls).
+const COPY_SPECIALS = new RegExp(COPY_SPECIAL.source, "g");
 
 /**
  * A value as a field of COPY's text format: null as \N; backslash, tab, newline and carriage
@@ -16,7 +18,7 @@ const COPY_SPECIAL = /[\\\t\n\r]/;
 function copyField(value: CopyValue): string {
   if (value === null) return "\\N";
   const text = String(value);
-  return COPY_SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]) : text;
+  return COPY_SPECIAL.test(text) ? text.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c]) : text;
 }
 
 /**
