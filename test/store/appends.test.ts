@@ -3,15 +3,16 @@ import { randomBytes } from "node:crypto";
 import { auditLedger } from "../../src/ledger/audit.ts";
 import { Ledger } from "../../src/ledger/ledger.ts";
 import { AppendConflict } from "../../src/ledger/storePort.ts";
-import type { LedgerEntry, SubmittedEvent } from "../../src/ledger/types.ts";
+import type { LedgerEntry } from "../../src/ledger/types.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
 import { STORE_FIXTURES, type StoreFixture } from "../helpers/stores.ts";
+import { sampleEvent } from "../ledger/ledger.test.ts";
 
 // A store's append is one statement, all or nothing; on PostgreSQL a small one is an INSERT and a
 // large one a COPY (src/store/postgres/postgresStore.ts). Both are tried here on a stale head.
 
 const hash = () => "0x" + randomBytes(32).toString("hex");
-const event = (): SubmittedEvent => ({ version: "0.1", event_id: `append-${hash()}`, previous_event_hash: null, payload_hash: hash(), source_id: "app", local_timestamp: null, data: { s: "a\\b\tc" } });
+const event = () => sampleEvent({ data: { s: "a\\b\tc" } });
 
 /** `count` entries from sequence `from`, as a process whose head is stale would build them. */
 const staleEntries = (from: number, count: number): LedgerEntry[] =>
