@@ -1,24 +1,16 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { auditLedger } from "../../src/ledger/audit.ts";
 import { Ledger } from "../../src/ledger/ledger.ts";
 import { AppendConflict } from "../../src/ledger/storePort.ts";
 import { LedgerError, type EnqueueReceipt, type SubmittedEvent } from "../../src/ledger/types.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
 import { STORE_FIXTURES, type StoreFixture } from "../helpers/stores.ts";
+import { sampleEvent } from "../ledger/ledger.test.ts";
 
 // Event ids are unique without a unique index (src/store/eventIds.ts): an in-memory filter per
 // process and an index per epoch of 16,384 entries. These tests try to get one id in twice.
 
-const event = (event_id: string, data: unknown = { n: event_id }): SubmittedEvent => ({
-  version: "0.1",
-  event_id,
-  previous_event_hash: null,
-  payload_hash: "0x" + randomBytes(32).toString("hex"),
-  source_id: "app",
-  local_timestamp: null,
-  data,
-});
+const event = (event_id: string, data: unknown = { n: event_id }): SubmittedEvent => sampleEvent({ event_id, data });
 
 const refusedAsDuplicate = (promise: Promise<unknown>, sequence: number) =>
   assert.rejects(promise, (e: unknown) => e instanceof LedgerError && e.code === "ERR_DUPLICATE_EVENT" && e.message.includes(`at sequence ${sequence} `));
