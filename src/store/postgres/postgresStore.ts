@@ -361,7 +361,7 @@ const INSERT_ENTRIES = `INSERT INTO ledger_entries (${ENTRY_COLUMNS.join(", ")})
 /**
  * From this many entries on, an append goes by COPY, which PostgreSQL reads in about two thirds of
  * the time of the INSERT below (1,024 entries); below it, by the INSERT, one round trip where COPY
- * takes two (0.08 ms more for one entry). docs/benchmarks.md, "Appends by COPY".
+ * takes two (0.08 ms more for one entry). docs/benchmarks.md, "appends by COPY on PostgreSQL".
  */
 const COPY_FROM_ENTRIES = 16;
 
