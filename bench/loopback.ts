@@ -20,18 +20,26 @@ export function post(agent: http.Agent, url: URL, path: string, body: string, ke
 
 /**
  * Starts `script` with `args` in its own Node process (extra `nodeArgs` before the script) and
- * resolves with the URL it prints as its first line of stdout; `stop()` sends SIGTERM.
+ * resolves with the URL it prints as its first line of stdout; `stop()` sends SIGTERM and resolves
+ * when the process has exited.
  */
-export async function startServer(script: string, args: string[], nodeArgs: string[] = []): Promise<{ url: URL; stop(): void }> {
+export async function startServer(script: string, args: string[], nodeArgs: string[] = []): Promise<{ url: URL; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ["--no-warnings", ...nodeArgs, script, ...args], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LOG_LEVEL: "error" } });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.once("data", (d) => resolve(String(d).trim()));
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
   });
-  return { url: new URL(url), stop: () => child.kill("SIGTERM") };
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    url: new URL(url),
+    stop: () => {
+      child.kill("SIGTERM");
+      return exited;
+    },
+  };
 }
 
 /** The gateway (scripts/serve-gateway.ts) on `store`, on a free port. */
-export function startGateway(store: string, nodeArgs: string[] = []): Promise<{ url: URL; stop(): void }> {
+export function startGateway(store: string, nodeArgs: string[] = []): Promise<{ url: URL; stop(): Promise<void> }> {
   return startServer(fileURLToPath(new URL("../scripts/serve-gateway.ts", import.meta.url)), [store, "0"], nodeArgs);
 }

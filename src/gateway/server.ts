@@ -364,12 +364,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     async listen() {
       headSequence = (await store.head()).fifo_sequence;
       if (!options.readOnly) {
-        // Seconds at ten million entries (docs/ledger.md, "Event ids"): say so before, and after.
+        // Seconds at ten million entries without a saved filter (docs/ledger.md, "Event ids"): say so before, and after.
         const started = performance.now();
         const large = headSequence >= 1_000_000;
-        if (large) app.log.info(`reading the ledger's ${headSequence.toLocaleString("en-US")} event ids before listening`);
-        await store.prepareAppends();
-        if (large) app.log.info(`event ids read in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        if (large) app.log.info(`loading the event ids of the ledger's ${headSequence.toLocaleString("en-US")} entries before listening`);
+        const { restored, read } = await store.prepareAppends();
+        if (large) {
+          const count = (n: number) => n.toLocaleString("en-US");
+          app.log.info(`event ids loaded in ${((performance.now() - started) / 1000).toFixed(1)} s: ${count(restored)} from the saved filter, ${count(read)} read from the ledger`);
+        }
         logService.start();
       }
       return app.listen({ host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT });

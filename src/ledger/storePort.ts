@@ -1,4 +1,5 @@
 import type { LedgerEntry, LedgerHead } from "./types.ts";
+import type { FilterStart } from "../store/eventIds.ts";
 
 /** What the ledger needs inside one write transaction. */
 export interface LedgerTx {
@@ -35,7 +36,7 @@ export interface LedgerStorePort {
    * Reads what the store's appends need before the first one (which event ids are taken), so that
    * the first submission does not wait for it: seconds at ten million entries.
    */
-  prepareAppends(): Promise<void>;
+  prepareAppends(): Promise<FilterStart>;
   /** The committed entry with `eventId`, if any. */
   findByEventId(eventId: string): Promise<LedgerEntry | undefined>;
   /** Throws when the store cannot be reached. */

@@ -11,12 +11,36 @@ import { AppendConflict } from "../ledger/storePort.ts";
  */
 export const EPOCH_BITS = 14;
 
-/** What the filter reads from a store: committed entries only, which never change. */
-export interface EventIdReads {
+/**
+ * A filter saved in the store: it holds the event id of every entry through `covered`, on the
+ * chain whose entry `covered` has `coveredHash` as its event_hash (the hash commits to every
+ * entry before it, so entries replaced since, by a storage node's discardAfter, are noticed).
+ */
+export interface FilterSnapshot {
+  covered: number;
+  coveredHash: string;
+  filter: Uint8Array;
+}
+
+/** What the filter reads from a store (committed entries only, which never change) and where it saves itself. */
+export interface EventIdStorage {
   /** The event ids of the entries with `after` < fifo_sequence <= `through`. */
   eventIdsBetween(after: number, through: number): Promise<string[]>;
   /** The entries with any of these event ids, searched through every epoch. */
   entriesWithEventIds(ids: readonly string[]): Promise<LedgerEntry[]>;
+  /** event_hash of the entry at `sequence`, if there is one. */
+  eventHashAt(sequence: number): Promise<string | undefined>;
+  loadSnapshot(): Promise<FilterSnapshot | undefined>;
+  /** Replaces the saved filter, if any. */
+  saveSnapshot(snapshot: FilterSnapshot): Promise<void>;
+}
+
+/** How the filter came to cover the ledger when it was first needed (EventIdFilter.cover). */
+export interface FilterStart {
+  /** Entries covered by the saved filter (0 when there was none or it did not fit the ledger). */
+  restored: number;
+  /** Entries whose ids were read from the ledger. */
+  read: number;
 }
 
 /** How many sequences one catch-up read covers (an epoch: the index serves it in order). */
@@ -43,11 +67,17 @@ class Stage {
   private readonly blocks: number;
   count = 0;
 
-  constructor(capacity: number, probes: number) {
+  /** `bits`: a saved stage's (Stage.words long); a new stage starts with none set. */
+  constructor(capacity: number, probes: number, bits?: Uint32Array) {
     this.capacity = capacity;
     this.probes = probes;
-    this.blocks = Math.ceil((capacity * probes * BITS_PER_PROBE) / 512);
-    this.bits = new Uint32Array(this.blocks * 16);
+    this.blocks = Stage.words(capacity, probes) / 16;
+    this.bits = bits ?? new Uint32Array(this.blocks * 16);
+  }
+
+  /** The size of a stage's bits, in 32-bit words. */
+  static words(capacity: number, probes: number): number {
+    return Math.ceil((capacity * probes * BITS_PER_PROBE) / 512) * 16;
   }
 
   add(first: number, second: number): void {
@@ -119,10 +149,69 @@ function fmix(h: number): number {
 }
 
 /**
+ * The saved filter's layout, and everything that places an id's bits (hash, fmix, bitInBlock,
+ * Stage's block and words): change this number with any of them, or a saved filter would answer
+ * "not taken" for taken ids. Written as a float64 in the machine's byte order, so that a filter
+ * saved on a machine of the other order does not read as this number and is not used.
+ */
+const FILTER_FORMAT = 0x4b505045_0001;
+/** Most stages a saved filter may have (each doubles the one before). */
+const MAX_STAGES = 40;
+
+/** The stages as bytes: a float64 header (format, stage count, then per stage its capacity, probes, count and words), then each stage's words. */
+function serialize(stages: readonly Stage[]): Uint8Array {
+  const header = new Float64Array(2 + 4 * stages.length);
+  header[0] = FILTER_FORMAT;
+  header[1] = stages.length;
+  stages.forEach((stage, i) => header.set([stage.capacity, stage.probes, stage.count, stage.bits.length], 2 + 4 * i));
+  const bytes = new Uint8Array(header.byteLength + stages.reduce((total, stage) => total + stage.bits.byteLength, 0));
+  bytes.set(new Uint8Array(header.buffer));
+  let offset = header.byteLength;
+  for (const { bits } of stages) {
+    bytes.set(new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength), offset);
+    offset += bits.byteLength;
+  }
+  return bytes;
+}
+
+/** The stages `serialize` wrote, or undefined for bytes it did not write (another format, byte order or size). */
+function deserialize(saved: Uint8Array): Stage[] | undefined {
+  // A copy starting at offset 0 of its own buffer, so that the stages' words are aligned views of it.
+  const bytes = new Uint8Array(saved);
+  if (bytes.byteLength < 16) return undefined;
+  const [format, count] = new Float64Array(bytes.buffer, 0, 2);
+  if (format !== FILTER_FORMAT || !Number.isInteger(count) || count < 1 || count > MAX_STAGES || bytes.byteLength < 8 * (2 + 4 * count)) return undefined;
+  const header = new Float64Array(bytes.buffer, 16, 4 * count);
+  const stages: Stage[] = [];
+  let offset = 8 * (2 + 4 * count);
+  for (let i = 0; i < count; i++) {
+    const [capacity, probes, added, words] = header.subarray(4 * i, 4 * i + 4);
+    const valid = Number.isSafeInteger(capacity) && capacity >= 1 && Number.isInteger(probes) && probes >= 1 && probes <= 64 && Number.isInteger(added) && added >= 0 && added <= capacity;
+    if (!valid || words !== Stage.words(capacity, probes) || offset + 4 * words > bytes.byteLength) return undefined;
+    const stage = new Stage(capacity, probes, new Uint32Array(bytes.buffer, offset, words));
+    stage.count = added;
+    stages.push(stage);
+    offset += 4 * words;
+  }
+  return offset === bytes.byteLength ? stages : undefined;
+}
+
+/** Ids of the last entries a saved filter covers, read back before it is used: a filter that misses one is not. */
+const CHECKED_IDS = 256;
+/** A filter is saved again once this many entries, and an eighth of the ledger, were added since its last save. */
+const SAVE_EVERY = 1 << 20;
+/** When the process closes, a filter is saved once this many entries were added since (fewer are read again in a blink). */
+const SAVE_AT_CLOSE = 1 << 16;
+
+/**
  * Which event ids the ledger already holds, for one writer: a Bloom filter over every committed
- * entry's event id through `covered`, read once from the store and then kept up to date from each
- * commit and, when another process appended, from the entries after `covered`. A "no" is certain;
- * a "maybe" (a taken id, or under one in 1,000 new ones) is settled by the store's index.
+ * entry's event id through `covered`, and then kept up to date from each commit and, when another
+ * process appended, from the entries after `covered`. A "no" is certain; a "maybe" (a taken id,
+ * or under one in 1,000 new ones) is settled by the store's index.
+ *
+ * It starts from the filter last saved in the store, when that one still fits the ledger, and
+ * reads only the ids after it; else it reads every id (seconds at ten million entries). It saves
+ * itself as the ledger grows (SAVE_EVERY) and when the process closes (SAVE_AT_CLOSE).
  *
  * Entries through a committed head never change (a storage node's `discardAfter` aside, which
  * lowers `covered`), so a check against them needs no lock: whoever appends after them is still
@@ -133,18 +222,28 @@ export class EventIdFilter {
   /** Every committed entry through this sequence is in the filter; -1 before the first read. */
   private covered = -1;
   private catchingUp: Promise<void> | undefined;
-  private readonly reads: EventIdReads;
+  /** How the first read went; undefined before it. */
+  private started: FilterStart | undefined;
+  /** `covered` when the filter was last restored or saved. */
+  private savedThrough = 0;
+  private saving: Promise<void> | undefined;
+  /** Counts discardedAfter calls: a save begun before one must not finish. */
+  private discards = 0;
+  private readonly storage: EventIdStorage;
+  private readonly saveEvery: number;
 
-  constructor(reads: EventIdReads) {
-    this.reads = reads;
+  /** `saveEvery`: SAVE_EVERY unless given (tests). */
+  constructor(storage: EventIdStorage, options: { saveEvery?: number } = {}) {
+    this.storage = storage;
+    this.saveEvery = options.saveEvery ?? SAVE_EVERY;
   }
 
   /** The committed entries, among those through `head`, holding any of `ids`. */
   async taken(ids: Iterable<string>, head: number): Promise<Map<string, LedgerEntry>> {
     await this.cover(head);
-    const maybe = [...new Set(ids)].filter((id) => this.mightHold(id));
+    const maybe = [...new Set(ids)].filter((id) => mightHold(this.stages, id));
     if (maybe.length === 0) return new Map();
-    return new Map((await this.reads.entriesWithEventIds(maybe)).map((entry) => [entry.event_id, entry]));
+    return new Map((await this.storage.entriesWithEventIds(maybe)).map((entry) => [entry.event_id, entry]));
   }
 
   /**
@@ -152,7 +251,7 @@ export class EventIdFilter {
    * ledger's ids (a free id then costs no index lookup), else from the index.
    */
   async find(id: string, head: () => Promise<number>): Promise<LedgerEntry | undefined> {
-    if (this.covered < 0) return (await this.reads.entriesWithEventIds([id]))[0];
+    if (this.covered < 0) return (await this.storage.entriesWithEventIds([id]))[0];
     return (await this.taken([id], await head())).get(id);
   }
 
@@ -169,11 +268,14 @@ export class EventIdFilter {
     if (entries.length === 0 || this.covered < 0) return;
     for (const entry of entries) this.add(entry.event_id);
     if (entries[0].fifo_sequence === this.covered + 1) this.covered = entries[entries.length - 1].fifo_sequence;
+    this.saveIfGrown();
   }
 
   /** After the entries past `sequence` were removed: what comes after is read again. */
   discardedAfter(sequence: number): void {
     this.covered = Math.min(this.covered, sequence);
+    this.savedThrough = Math.min(this.savedThrough, this.covered);
+    this.discards++;
   }
 
   /** Reads what the filter lacks through `head`; callers at once share one read. */
@@ -184,16 +286,75 @@ export class EventIdFilter {
     }
   }
 
+  /** Covers `head`, and waits for the save that the first read may have begun: a process's start. */
+  async prepare(head: number): Promise<FilterStart> {
+    await this.cover(head);
+    await this.saving;
+    return this.started ?? { restored: 0, read: 0 };
+  }
+
+  /** Saves the filter if enough was added since its last save (SAVE_AT_CLOSE), and waits for any save. */
+  async close(): Promise<void> {
+    if (this.covered - this.savedThrough >= Math.min(SAVE_AT_CLOSE, this.saveEvery)) this.save();
+    await this.saving;
+  }
+
   private async readThrough(head: number): Promise<void> {
-    if (this.covered < 0) {
-      this.stages = [new Stage(Math.max(MIN_CAPACITY, Math.ceil(head * 1.5)), FIRST_PROBES)];
-      this.covered = 0;
-    }
+    const first = this.covered < 0;
+    if (first) await this.restoreOrStart(head);
+    const from = this.covered;
     while (this.covered < head) {
       const through = Math.min(head, (Math.floor(this.covered / READ_CHUNK) + 1) * READ_CHUNK);
-      for (const id of await this.reads.eventIdsBetween(this.covered, through)) this.add(id);
+      for (const id of await this.storage.eventIdsBetween(this.covered, through)) this.add(id);
       this.covered = Math.max(this.covered, through);
     }
+    if (first) this.started = { restored: from, read: this.covered - from };
+    this.saveIfGrown();
+  }
+
+  /** The saved filter when it fits the ledger through `head`; else an empty one sized for it. */
+  private async restoreOrStart(head: number): Promise<void> {
+    const saved = await this.storage.loadSnapshot();
+    const stages = saved && saved.covered >= 1 && saved.covered <= head ? deserialize(saved.filter) : undefined;
+    if (saved && stages && (await this.fits(saved, stages))) {
+      this.stages = stages;
+      this.covered = this.savedThrough = saved.covered;
+      return;
+    }
+    this.stages = [new Stage(Math.max(MIN_CAPACITY, Math.ceil(head * 1.5)), FIRST_PROBES)];
+    this.covered = 0;
+  }
+
+  /**
+   * Whether a saved filter fits: its last entry is still on the ledger's chain (the same
+   * event_hash), and it answers "maybe" for the ids of the entries just before, which a filter of
+   * another format, of fewer entries or with lost bits would not.
+   */
+  private async fits(saved: FilterSnapshot, stages: Stage[]): Promise<boolean> {
+    if ((await this.storage.eventHashAt(saved.covered)) !== saved.coveredHash) return false;
+    const recent = await this.storage.eventIdsBetween(Math.max(0, saved.covered - CHECKED_IDS), saved.covered);
+    return recent.every((id) => mightHold(stages, id));
+  }
+
+  private saveIfGrown(): void {
+    if (this.covered - this.savedThrough >= Math.max(this.saveEvery, this.covered / 8)) this.save();
+  }
+
+  /** Saves the filter in the background; a failed save only means that the next start reads more. */
+  private save(): void {
+    if (this.saving || this.covered <= 0) return;
+    const covered = this.covered;
+    const discards = this.discards;
+    this.savedThrough = covered; // a failed save is tried again once as many entries were added
+    this.saving = (async () => {
+      const coveredHash = await this.storage.eventHashAt(covered);
+      // The filter holds every id through `covered` of the chain ending in coveredHash, unless
+      // entries were discarded meanwhile; it only gains ids, so saving it as it is now is sound.
+      if (coveredHash === undefined || discards !== this.discards) return;
+      await this.storage.saveSnapshot({ covered, coveredHash, filter: serialize(this.stages) });
+    })()
+      .catch(() => undefined)
+      .finally(() => (this.saving = undefined));
   }
 
   private add(id: string): void {
@@ -203,10 +364,11 @@ export class EventIdFilter {
     stage.add(hashA, hashB);
   }
 
-  private mightHold(id: string): boolean {
-    hash(id);
-    return this.stages.some((stage) => stage.has(hashA, hashB));
-  }
+}
+
+function mightHold(stages: readonly Stage[], id: string): boolean {
+  hash(id);
+  return stages.some((stage) => stage.has(hashA, hashB));
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { EventIdFilter } from "../../src/store/eventIds.ts";
+import { EventIdFilter, type EventIdStorage, type FilterSnapshot } from "../../src/store/eventIds.ts";
 import type { LedgerEntry } from "../../src/ledger/types.ts";
 
 // The filter's own promises, which the stores' tests (eventIds.test.ts) rely on without
@@ -9,18 +9,36 @@ import type { LedgerEntry } from "../../src/ledger/types.ts";
 
 const entry = (event_id: string, fifo_sequence: number) => ({ event_id, fifo_sequence }) as LedgerEntry;
 
-function filterOver(ids: string[]) {
+/** A ledger held as lists of ids and event hashes, and the filter saved for it, read as a store would. */
+function ledgerOf(ids: string[]) {
+  const hashes = ids.map((id) => `hash-of-${id}`);
+  const saved: { snapshot?: FilterSnapshot } = {};
   const asked: string[] = [];
-  const filter = new EventIdFilter({
+  const storage: EventIdStorage = {
     eventIdsBetween: async (after, through) => ids.slice(after, through),
     entriesWithEventIds: async (wanted) => {
       for (const id of wanted) asked.push(id);
       const set = new Set(wanted);
       return ids.flatMap((id, i) => (set.has(id) ? [entry(id, i + 1)] : []));
     },
-  });
-  return { filter, asked };
+    eventHashAt: async (sequence) => hashes[sequence - 1],
+    loadSnapshot: async () => saved.snapshot,
+    saveSnapshot: async (snapshot) => void (saved.snapshot = snapshot),
+  };
+  /** Appends `added` as another process would (the filter learns of them by reading). */
+  const append = (...added: string[]) => {
+    ids.push(...added);
+    hashes.push(...added.map((id) => `hash-of-${id}`));
+  };
+  return { storage, saved, asked, hashes, append };
 }
+
+function filterOver(ids: string[]) {
+  const { storage, asked } = ledgerOf(ids);
+  return { filter: new EventIdFilter(storage), asked };
+}
+
+const uuids = (count: number) => Array.from({ length: count }, () => randomUUID());
 
 describe("event id filter", function () {
   this.timeout(60_000);
@@ -58,5 +76,83 @@ describe("event id filter", function () {
     await filter.cover(ids.length);
     ids.push("theirs-1", "theirs-2");
     assert.deepEqual([...(await filter.taken(["theirs-2", "new"], ids.length)).keys()], ["theirs-2"]);
+  });
+
+  describe("saved in the store", function () {
+    it("is saved as the ledger grows; a new process starts from it, reads only the ids after it, and misses no taken id", async function () {
+      const ids = uuids(50_000);
+      const ledger = ledgerOf(ids);
+      const first = new EventIdFilter(ledger.storage, { saveEvery: 10_000 });
+      assert.deepEqual(await first.prepare(ids.length), { restored: 0, read: 50_000 });
+      assert.equal(ledger.saved.snapshot?.covered, 50_000, "saved after the first read");
+      // Grown by this process's commits: saved again once saveEvery entries (and an eighth of the ledger) were added.
+      const added = uuids(12_000).map((id, i) => entry(id, 50_001 + i));
+      ledger.append(...added.map((e) => e.event_id));
+      first.committed(added);
+      await first.close();
+      assert.equal(ledger.saved.snapshot?.covered, 62_000);
+      ledger.append("written-after-the-save");
+
+      const second = new EventIdFilter(ledger.storage, { saveEvery: 10_000 });
+      assert.deepEqual(await second.prepare(ids.length), { restored: 62_000, read: 1 });
+      ledger.asked.length = 0;
+      assert.equal((await second.taken(ids, ids.length)).size, ids.length, "no taken id answered as free");
+      assert.equal((await second.taken(uuids(100_000), ids.length)).size, 0);
+    });
+
+    it("is not used once the entries it covers were replaced (another event_hash at its last sequence): every id is read", async function () {
+      const ids = uuids(20_000);
+      const ledger = ledgerOf(ids);
+      await new EventIdFilter(ledger.storage, { saveEvery: 1000 }).prepare(ids.length);
+      // As after a storage node's discardAfter(15,000) and a different tail copied in.
+      ids.splice(15_000);
+      ledger.hashes.splice(15_000);
+      ledger.append(...uuids(5_000));
+      const fresh = new EventIdFilter(ledger.storage);
+      assert.deepEqual(await fresh.prepare(ids.length), { restored: 0, read: 20_000 });
+      assert.equal((await fresh.taken(ids.slice(15_000), ids.length)).size, 5_000);
+    });
+
+    it("is not used when its bits lack the ids of its last entries: relabelled from fewer entries, damaged, or of another format or byte order", async function () {
+      const ids = uuids(20_000);
+      const ledger = ledgerOf(ids);
+      await new EventIdFilter(ledger.storage, { saveEvery: 1000 }).prepare(ids.length);
+      const good = ledger.saved.snapshot!;
+      ledger.append(...uuids(300));
+      const damaged: Array<[string, FilterSnapshot]> = [];
+      // Relabelled: claims the 300 entries after it, with the true hash of the last one.
+      damaged.push(["relabelled", { ...good, covered: ids.length, coveredHash: ledger.hashes[ids.length - 1] }]);
+      const zeroed = good.filter.slice();
+      zeroed.fill(0, 48); // after the header of its one stage
+      damaged.push(["bits zeroed", { ...good, filter: zeroed }]);
+      damaged.push(["truncated", { ...good, filter: good.filter.slice(0, good.filter.length - 4) }]);
+      const otherFormat = good.filter.slice();
+      new DataView(otherFormat.buffer).setFloat64(0, 0x4b505045_0002, true);
+      damaged.push(["another format", { ...good, filter: otherFormat }]);
+      const swapped = good.filter.slice();
+      swapped.subarray(0, 8).reverse();
+      damaged.push(["the other byte order", { ...good, filter: swapped }]);
+      damaged.push(["ahead of the ledger", { ...good, covered: ids.length + 1 }]);
+      for (const [what, snapshot] of damaged) {
+        ledger.saved.snapshot = snapshot;
+        const filter = new EventIdFilter(ledger.storage);
+        assert.deepEqual(await filter.prepare(ids.length), { restored: 0, read: ids.length }, what);
+        assert.equal((await filter.taken(ids, ids.length)).size, ids.length, `${what}: no taken id answered as free`);
+      }
+    });
+
+    it("a save begun before entries were discarded does not finish", async function () {
+      const ids = uuids(5_000);
+      const ledger = ledgerOf(ids);
+      const filter = new EventIdFilter(ledger.storage, { saveEvery: 1000 });
+      await filter.prepare(ids.length);
+      ledger.saved.snapshot = undefined;
+      const added = uuids(1000).map((id, i) => entry(id, 5_001 + i));
+      ledger.append(...added.map((e) => e.event_id));
+      filter.committed(added); // begins a save, which first reads the hash of entry 6,000
+      filter.discardedAfter(5_500);
+      await filter.close();
+      assert.equal(ledger.saved.snapshot, undefined);
+    });
   });
 });

@@ -147,5 +147,62 @@ for (const makeFixture of STORE_FIXTURES) {
       assert.ok(near.every((r) => !r.duplicate));
       assert.equal((await store.head()).fifo_sequence, ids.length + near.length);
     });
+
+    describe("the filter saved in the store", function () {
+      // SAVE_AT_CLOSE: a process that added 65,536 entries or more saves its filter when it closes.
+      const SAVED = 65_536 + 100;
+      const submitAll = async (ledger: Ledger, events: SubmittedEvent[]) => {
+        for (let i = 0; i < events.length; i += 8192) await ledger.submit(events.slice(i, i + 8192));
+      };
+      const reopen = async () => {
+        await store.close();
+        store = await fixture.open();
+        return store.prepareAppends();
+      };
+
+      beforeEach(async function () {
+        await submitAll(new Ledger(store), Array.from({ length: SAVED }, (_, i) => event(`saved-${i}`, null)));
+      });
+
+      it("a new process starts from it, reads only the entries after it, and refuses every taken id", async function () {
+        assert.deepEqual(await reopen(), { restored: SAVED, read: 0 }, "saved when the process that appended them closed");
+        const other = await openOther();
+        await new Ledger(other).submit([event("after-the-save-1"), event("after-the-save-2")]);
+        assert.deepEqual(await reopen(), { restored: SAVED, read: 2 });
+        const ledger = new Ledger(store);
+        for (const id of ["saved-0", "saved-40000", `saved-${SAVED - 1}`, "after-the-save-2"]) {
+          await assert.rejects(ledger.submit([event(id, { other: "content" })]), (e: unknown) => e instanceof LedgerError && e.code === "ERR_DUPLICATE_EVENT", id);
+        }
+        const [fresh] = await ledger.submit([event(`saved-${SAVED}`)]);
+        assert.equal(fresh.fifo_sequence, SAVED + 3);
+      });
+
+      it("is not used once the entries it covers were replaced: the ids written since are refused, the discarded ones taken again", async function () {
+        await store.close(); // saves it at SAVED
+        await fixture.exec("CREATE TABLE filter_saved_earlier AS SELECT * FROM event_id_filter");
+        store = await fixture.open();
+        assert.equal(await store.discardAfter(SAVED - 10), 10);
+        await new Ledger(store).submit(Array.from({ length: 20 }, (_, i) => event(`replacement-${i}`)));
+        // This process saves its own filter when it closes; the one saved before the discard is put back.
+        await store.close();
+        await fixture.exec("DELETE FROM event_id_filter; INSERT INTO event_id_filter SELECT * FROM filter_saved_earlier");
+        assert.deepEqual(await reopen(), { restored: 0, read: SAVED + 10 });
+        const ledger = new Ledger(store);
+        await refusedAsDuplicate(ledger.submit([event("replacement-19", { other: "content" })]), SAVED + 10);
+        const [again] = await ledger.submit([event(`saved-${SAVED - 1}`)]);
+        assert.equal(again.duplicate, undefined);
+      });
+
+      it("is not used when relabelled to cover entries its bits lack (the ids of its last entries are checked)", async function () {
+        assert.deepEqual(await reopen(), { restored: SAVED, read: 0 });
+        // Too few for this process to save its filter again when it closes.
+        await new Ledger(store).submit(Array.from({ length: 300 }, (_, i) => event(`unsaved-${i}`)));
+        const head = SAVED + 300;
+        await store.close();
+        await fixture.exec(`UPDATE event_id_filter SET covered = ${head}, covered_event_hash = (SELECT event_hash FROM ledger_entries WHERE fifo_sequence = ${head})`);
+        assert.deepEqual(await reopen(), { restored: 0, read: head });
+        await refusedAsDuplicate(new Ledger(store).submit([event("unsaved-299", { other: "content" })]), head);
+      });
+    });
   });
 }

@@ -13,7 +13,7 @@ import { WITNESS_MIGRATION, WITNESS_NOTE_MIGRATION } from "../../log/witnessStor
 import { LOG_MIGRATION, PostgresLogStore, PostgresWitnessStore } from "./postgresLogStore.ts";
 import { copyRows } from "./copy.ts";
 import { withPooledClient } from "./pooledClient.ts";
-import { EPOCH_BITS, EventIdFilter } from "../eventIds.ts";
+import { EPOCH_BITS, EventIdFilter, type FilterStart } from "../eventIds.ts";
 
 /** Advisory lock keys ('KPPE', 'KPPF', 'KPPG'): appending, migrating, FlowPay batches. */
 const APPEND_LOCK = 0x4b505045;
@@ -126,6 +126,19 @@ export const MIGRATIONS: Array<[number, string]> = [
     `ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_event_id_key;
      CREATE INDEX ledger_entries_event_id_epoch ON ledger_entries ((fifo_sequence >> ${EPOCH_BITS}), event_id);`,
   ],
+  // The event id filter, saved so that a gateway's start reads only the ids after it. Its bits
+  // are random: not worth compressing (EXTERNAL skips the attempt).
+  [
+    14,
+    `CREATE TABLE event_id_filter (
+       slot SMALLINT PRIMARY KEY CHECK (slot = 1),
+       covered BIGINT NOT NULL,
+       covered_event_hash TEXT NOT NULL,
+       filter BYTEA NOT NULL,
+       saved_at TIMESTAMPTZ NOT NULL DEFAULT now()
+     );
+     ALTER TABLE event_id_filter ALTER COLUMN filter SET STORAGE EXTERNAL;`,
+  ],
 ];
 
 export interface PostgresStoreOptions {
@@ -179,6 +192,18 @@ export class PostgresStore implements LedgerStore {
       eventIdsBetween: async (after, through) =>
         JSON.parse((await this.pool.query({ name: "kppe_event_ids_between", text: SELECT_EVENT_IDS_BETWEEN, values: [after, through] })).rows[0].ids),
       entriesWithEventIds: async (ids) => (await this.pool.query({ name: "kppe_by_event_ids", text: SELECT_BY_EVENT_IDS, values: [ids] })).rows.map(entryFromRow),
+      eventHashAt: async (sequence) => (await this.pool.query("SELECT event_hash FROM ledger_entries WHERE fifo_sequence = $1", [sequence])).rows[0]?.event_hash,
+      loadSnapshot: async () => {
+        const [row] = (await this.pool.query("SELECT covered, covered_event_hash, filter FROM event_id_filter")).rows;
+        return row && { covered: Number(row.covered), coveredHash: row.covered_event_hash, filter: row.filter };
+      },
+      saveSnapshot: async ({ covered, coveredHash, filter }) => {
+        await this.pool.query(
+          `INSERT INTO event_id_filter (slot, covered, covered_event_hash, filter) VALUES (1, $1, $2, $3)
+           ON CONFLICT (slot) DO UPDATE SET covered = excluded.covered, covered_event_hash = excluded.covered_event_hash, filter = excluded.filter, saved_at = now()`,
+          [covered, coveredHash, Buffer.from(filter.buffer, filter.byteOffset, filter.byteLength)],
+        );
+      },
     });
   }
 
@@ -275,8 +300,8 @@ export class PostgresStore implements LedgerStore {
     return headOf(this.pool);
   }
 
-  async prepareAppends(): Promise<void> {
-    await this.eventIds.cover((await this.head()).fifo_sequence);
+  async prepareAppends(): Promise<FilterStart> {
+    return this.eventIds.prepare((await this.head()).fifo_sequence);
   }
 
   findByEventId(eventId: string): Promise<LedgerEntry | undefined> {
@@ -330,9 +355,9 @@ export class PostgresStore implements LedgerStore {
     await this.pool.query("SELECT 1");
   }
 
-  /** Ends the pool; calling it again returns the same promise. */
+  /** Saves the event id filter when due, then ends the pool; calling it again returns the same promise. */
   close(): Promise<void> {
-    this.closing ??= this.pool.end();
+    this.closing ??= this.eventIds.close().then(() => this.pool.end());
     return this.closing;
   }
 

@@ -14,7 +14,7 @@ import { LOG_MIGRATION, SqliteLogStore, SqliteWitnessStore } from "./sqliteLogSt
 import { immediateTransaction, openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
 import { AppendConflict } from "../../ledger/storePort.ts";
 import { isStoreUnavailable } from "../failures.ts";
-import { EPOCH_BITS, EventIdFilter } from "../eventIds.ts";
+import { EPOCH_BITS, EventIdFilter, type FilterStart } from "../eventIds.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 
 const IMMUTABLE_UPDATE = `CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
@@ -155,6 +155,17 @@ export const MIGRATIONS: Array<[number, string]> = [
      ${IMMUTABLE_DELETE}
      ${ANALYTICS_EVENTS_VIEW};`,
   ],
+  // The event id filter, saved so that a gateway's start reads only the ids after it.
+  [
+    13,
+    `CREATE TABLE event_id_filter (
+       slot INTEGER PRIMARY KEY CHECK (slot = 1),
+       covered INTEGER NOT NULL,
+       covered_event_hash TEXT NOT NULL,
+       filter BLOB NOT NULL,
+       saved_at TEXT NOT NULL
+     );`,
+  ],
 ];
 
 /** Rethrows a taken fifo_sequence as AppendConflict (event ids: EventIdFilter), anything else as it is. */
@@ -253,6 +264,13 @@ export class SqliteStore implements LedgerStore {
         return JSON.parse(String(this.selectEventIdsBetween.get(after + 1, through, after, through)?.ids));
       },
       entriesWithEventIds: async (ids) => this.selectByEventIds.all(JSON.stringify(ids)).map(entryFromRow),
+      eventHashAt: async (sequence) => this.db.prepare("SELECT event_hash FROM ledger_entries WHERE fifo_sequence = ?").get(sequence)?.event_hash as string | undefined,
+      loadSnapshot: async () => {
+        const row = this.db.prepare("SELECT covered, covered_event_hash, filter FROM event_id_filter").get();
+        return row && { covered: Number(row.covered), coveredHash: String(row.covered_event_hash), filter: row.filter as Uint8Array };
+      },
+      // On the writer's thread, between appends: tens of megabytes at ten million entries.
+      saveSnapshot: async ({ covered, coveredHash, filter }) => void (await this.queueWrite(() => this.write("saveEventIdFilter", covered, coveredHash, filter))),
     });
     this.selectRange = this.db.prepare("SELECT * FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?");
     this.anchoring = new SqliteAnchorStore(this.db, (work) => this.exclusive(work));
@@ -375,8 +393,8 @@ export class SqliteStore implements LedgerStore {
     return headFromRow(this.selectHead.get());
   }
 
-  async prepareAppends(): Promise<void> {
-    await this.eventIds.cover((await this.head()).fifo_sequence);
+  async prepareAppends(): Promise<FilterStart> {
+    return this.eventIds.prepare((await this.head()).fifo_sequence);
   }
 
   findByEventId(eventId: string): Promise<LedgerEntry | undefined> {
@@ -428,9 +446,10 @@ export class SqliteStore implements LedgerStore {
     this.db.prepare("SELECT 1").get();
   }
 
-  /** Waits for queued writes, then closes; calling it again returns the same promise. */
+  /** Saves the event id filter when due, waits for queued writes, then closes; calling it again returns the same promise. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await this.eventIds.close();
       await writersByFile.get(this.writerKey);
       if (this.worker) {
         await this.write("close");

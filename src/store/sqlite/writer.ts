@@ -86,6 +86,16 @@ export class SqliteWriter {
     return this.takeCredits.run(events, sourceId, events).changes === 1;
   }
 
+  /** Replaces the saved event id filter (src/store/eventIds.ts) in a transaction of its own. */
+  saveEventIdFilter(covered: number, coveredHash: string, filter: Uint8Array): void {
+    this.db
+      .prepare(
+        `INSERT INTO event_id_filter (slot, covered, covered_event_hash, filter, saved_at) VALUES (1, ?, ?, ?, ?)
+         ON CONFLICT (slot) DO UPDATE SET covered = excluded.covered, covered_event_hash = excluded.covered_event_hash, filter = excluded.filter, saved_at = excluded.saved_at`,
+      )
+      .run(covered, coveredHash, filter, new Date().toISOString());
+  }
+
   /** BEGIN is not awaited either: if it failed, a write must not run (and autocommit) on its own. */
   private mustBeInTransaction(what: string): void {
     if (!this.db.isTransaction) throw new Error(`${what} refused, no transaction: ${this.beginFailure?.message ?? "BEGIN was not sent"}`);
@@ -116,4 +126,4 @@ export function openConnection(location: string, busyTimeoutMs: number): Databas
   return db;
 }
 
-export type WriterMethod = "begin" | "commit" | "rollback" | "head" | "insert" | "append" | "charge" | "close";
+export type WriterMethod = "begin" | "commit" | "rollback" | "head" | "insert" | "append" | "charge" | "saveEventIdFilter" | "close";
