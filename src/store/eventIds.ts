@@ -202,6 +202,8 @@ const CHECKED_IDS = 256;
 const SAVE_EVERY = 1 << 20;
 /** When the process closes, a filter is saved once this many entries were added since (fewer are read again in a blink). */
 const SAVE_AT_CLOSE = 1 << 16;
+/** Longest a closing store waits for the filter to be saved. */
+const CLOSE_WAIT_MS = 10_000;
 
 /**
  * Which event ids the ledger already holds, for one writer: a Bloom filter over every committed
@@ -293,10 +295,15 @@ export class EventIdFilter {
     return this.started ?? { restored: 0, read: 0 };
   }
 
-  /** Saves the filter if enough was added since its last save (SAVE_AT_CLOSE), and waits for any save. */
+  /**
+   * Saves the filter if enough was added since its last save (SAVE_AT_CLOSE), and waits for any
+   * save, for CLOSE_WAIT_MS at most: a store that does not answer must not hold a shutdown.
+   */
   async close(): Promise<void> {
     if (this.covered - this.savedThrough >= Math.min(SAVE_AT_CLOSE, this.saveEvery)) this.save();
-    await this.saving;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.saving, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   private async readThrough(head: number): Promise<void> {

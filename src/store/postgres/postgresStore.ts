@@ -194,7 +194,9 @@ export class PostgresStore implements LedgerStore {
       entriesWithEventIds: async (ids) => (await this.pool.query({ name: "kppe_by_event_ids", text: SELECT_BY_EVENT_IDS, values: [ids] })).rows.map(entryFromRow),
       eventHashAt: async (sequence) => (await this.pool.query("SELECT event_hash FROM ledger_entries WHERE fifo_sequence = $1", [sequence])).rows[0]?.event_hash,
       loadSnapshot: async () => {
-        const [row] = (await this.pool.query("SELECT covered, covered_event_hash, filter FROM event_id_filter")).rows;
+        // In binary (a pg option its types lack): the filter's bytes as they are, not as a hex string twice their size.
+        const query = { text: "SELECT covered, covered_event_hash, filter FROM event_id_filter", binary: true } as pg.QueryConfig;
+        const [row] = (await this.pool.query(query)).rows;
         return row && { covered: Number(row.covered), coveredHash: row.covered_event_hash, filter: row.filter };
       },
       saveSnapshot: async ({ covered, coveredHash, filter }) => {
