@@ -263,13 +263,17 @@ export class PostgresStore implements LedgerStore {
 
   async writeTransaction<T>(work: (tx: LedgerTx) => Promise<T>): Promise<T> {
     const written = this.eventIds.write();
-    const result = await this.locked(APPEND_LOCK, (client, discard) =>
-      work({
-        head: () => headOf(client),
+    const result = await this.locked(APPEND_LOCK, (client, discard) => {
+      // Read once until this transaction inserts: the ledger asks for the head and the ids together.
+      let head: Promise<LedgerHead> | undefined;
+      const readHead = () => (head ??= headOf(client));
+      return work({
+        head: readHead,
         // Entries through the head read under the lock are committed: other connections see them.
-        findByEventIds: async (ids) => this.eventIds.taken(ids, (await headOf(client)).fifo_sequence),
+        findByEventIds: async (ids) => this.eventIds.taken(ids, (await readHead()).fifo_sequence),
         // A conflict here is another process's `append` that committed after this one read the head.
         insert: async (entries) => {
+          head = undefined;
           await written.insert(entries);
           await writeEntries(client, discard, entries);
         },
@@ -280,8 +284,8 @@ export class PostgresStore implements LedgerStore {
           const updated = await client.query("UPDATE sources SET credits = credits - $1 WHERE source_id = $2 AND credits >= $1", [events, sourceId]);
           return updated.rowCount === 1;
         },
-      }),
-    );
+      });
+    });
     written.committed();
     return result;
   }

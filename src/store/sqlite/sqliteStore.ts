@@ -323,7 +323,9 @@ export class SqliteStore implements LedgerStore {
       };
       send("begin");
       const written = this.eventIds.write();
-      const head = async () => headFromRow((await this.write("head")) as Record<string, unknown> | undefined);
+      // Read once until this transaction inserts: the ledger asks for the head and the ids together.
+      let headRead: Promise<LedgerHead> | undefined;
+      const head = () => (headRead ??= this.write("head").then((row) => headFromRow(row as Record<string, unknown> | undefined)));
       try {
         const result = await work({
           head,
@@ -331,6 +333,7 @@ export class SqliteStore implements LedgerStore {
           // thread's connection reads them while the writer holds the lock.
           findByEventIds: async (ids) => this.eventIds.taken(ids, (await head()).fifo_sequence),
           insert: async (entries) => {
+            headRead = undefined;
             await written.insert(entries);
             send("insert", JSON.stringify(entries.map(entryValues)));
           },
