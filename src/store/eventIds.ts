@@ -35,7 +35,7 @@ export interface EventIdStorage {
   saveSnapshot(snapshot: FilterSnapshot): Promise<void>;
 }
 
-/** How the filter came to cover the ledger when it was first needed (EventIdFilter.cover). */
+/** How the filter came to cover the ledger when it was first needed (EventIdFilter.prepare). */
 export interface FilterStart {
   /** Entries covered by the saved filter (0 when there was none or it did not fit the ledger). */
   restored: number;
