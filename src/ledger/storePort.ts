@@ -1,5 +1,4 @@
 import type { LedgerEntry, LedgerHead } from "./types.ts";
-import type { FilterStart } from "../store/eventIds.ts";
 
 /** What the ledger needs inside one write transaction. */
 export interface LedgerTx {
@@ -36,7 +35,7 @@ export interface LedgerStorePort {
    * Reads what the store's appends need before the first one (which event ids are taken), so that
    * the first submission does not wait for it: seconds at ten million entries.
    */
-  prepareAppends(): Promise<FilterStart>;
+  prepareAppends(): Promise<EventIdsLoaded>;
   /** The committed entry with `eventId`, if any. */
   findByEventId(eventId: string): Promise<LedgerEntry | undefined>;
   /** Throws when the store cannot be reached. */
@@ -57,4 +56,12 @@ export class AppendConflict extends Error {
     super(`an entry's fifo_sequence or event_id is already taken: ${(cause as Error)?.message ?? cause}`, { cause });
     this.name = "AppendConflict";
   }
+}
+
+/** How a store's appends came to know the ledger's event ids when it started (prepareAppends). */
+export interface EventIdsLoaded {
+  /** Entries covered by the filter saved in the store (0 when there was none or it did not fit the ledger). */
+  restored: number;
+  /** Entries whose ids were read from the ledger. */
+  read: number;
 }

@@ -1,5 +1,5 @@
 import type { LedgerEntry } from "../ledger/types.ts";
-import { AppendConflict } from "../ledger/storePort.ts";
+import { AppendConflict, type EventIdsLoaded } from "../ledger/storePort.ts";
 
 /**
  * Event ids are indexed by `(fifo_sequence >> EPOCH_BITS, event_id)`, not by `event_id` alone: a
@@ -35,13 +35,6 @@ export interface EventIdStorage {
   saveSnapshot(snapshot: FilterSnapshot): Promise<void>;
 }
 
-/** How the filter came to cover the ledger when it was first needed (EventIdFilter.prepare). */
-export interface FilterStart {
-  /** Entries covered by the saved filter (0 when there was none or it did not fit the ledger). */
-  restored: number;
-  /** Entries whose ids were read from the ledger. */
-  read: number;
-}
 
 /** How many sequences one catch-up read covers (an epoch: the index serves it in order). */
 const READ_CHUNK = 1 << EPOCH_BITS;
@@ -225,7 +218,7 @@ export class EventIdFilter {
   private covered = -1;
   private catchingUp: Promise<void> | undefined;
   /** How the first read went; undefined before it. */
-  private started: FilterStart | undefined;
+  private started: EventIdsLoaded | undefined;
   /** `covered` when the filter was last restored or saved. */
   private savedThrough = 0;
   private saving: Promise<void> | undefined;
@@ -289,7 +282,7 @@ export class EventIdFilter {
   }
 
   /** Covers `head`, and waits for the save that the first read may have begun: a process's start. */
-  async prepare(head: number): Promise<FilterStart> {
+  async prepare(head: number): Promise<EventIdsLoaded> {
     await this.cover(head);
     await this.saving;
     return this.started ?? { restored: 0, read: 0 };

@@ -3,7 +3,7 @@ import type { Source } from "../../ledger/sources.ts";
 import type { LedgerEntry, LedgerHead } from "../../ledger/types.ts";
 import { CHECKPOINT_COLUMNS_MIGRATION, WITNESS_SIGNATURES_MIGRATION } from "../anchorRows.ts";
 import { ENTRY_COLUMNS, entryFromRow, entryValues, headFromRow } from "../rows.ts";
-import { AppendConflict } from "../../ledger/storePort.ts";
+import { AppendConflict, type EventIdsLoaded } from "../../ledger/storePort.ts";
 import { isStoreUnavailable } from "../failures.ts";
 import { POOT_MIGRATION, SqlPootStore, type PootStore } from "../sqlPootStore.ts";
 import { SqlPoeStore } from "../sqlPoeStore.ts";
@@ -13,7 +13,7 @@ import { WITNESS_MIGRATION, WITNESS_NOTE_MIGRATION } from "../../log/witnessStor
 import { LOG_MIGRATION, PostgresLogStore, PostgresWitnessStore } from "./postgresLogStore.ts";
 import { copyRows } from "./copy.ts";
 import { withPooledClient } from "./pooledClient.ts";
-import { EPOCH_BITS, EventIdFilter, type FilterStart } from "../eventIds.ts";
+import { EPOCH_BITS, EventIdFilter } from "../eventIds.ts";
 
 /** Advisory lock keys ('KPPE', 'KPPF', 'KPPG'): appending, migrating, FlowPay batches. */
 const APPEND_LOCK = 0x4b505045;
@@ -306,7 +306,7 @@ export class PostgresStore implements LedgerStore {
     return headOf(this.pool);
   }
 
-  async prepareAppends(): Promise<FilterStart> {
+  async prepareAppends(): Promise<EventIdsLoaded> {
     return this.eventIds.prepare((await this.head()).fifo_sequence);
   }
 

@@ -12,9 +12,9 @@ import { ANALYTICS_EVENTS_VIEW, ANCHOR_MIGRATION, SqliteAnchorStore } from "./sq
 import { WITNESS_MIGRATION, WITNESS_NOTE_MIGRATION } from "../../log/witnessStore.ts";
 import { LOG_MIGRATION, SqliteLogStore, SqliteWitnessStore } from "./sqliteLogStore.ts";
 import { immediateTransaction, openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
-import { AppendConflict } from "../../ledger/storePort.ts";
+import { AppendConflict, type EventIdsLoaded } from "../../ledger/storePort.ts";
 import { isStoreUnavailable } from "../failures.ts";
-import { EPOCH_BITS, EventIdFilter, type FilterStart } from "../eventIds.ts";
+import { EPOCH_BITS, EventIdFilter } from "../eventIds.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 
 const IMMUTABLE_UPDATE = `CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
@@ -396,7 +396,7 @@ export class SqliteStore implements LedgerStore {
     return headFromRow(this.selectHead.get());
   }
 
-  async prepareAppends(): Promise<FilterStart> {
+  async prepareAppends(): Promise<EventIdsLoaded> {
     return this.eventIds.prepare((await this.head()).fifo_sequence);
   }
 
