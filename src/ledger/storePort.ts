@@ -33,7 +33,8 @@ export interface LedgerStorePort {
   head(): Promise<LedgerHead>;
   /**
    * Reads what the store's appends need before the first one (which event ids are taken), so that
-   * the first submission does not wait for it: seconds at ten million entries.
+   * the first submission does not wait for it: from the filter saved in the store and the entries
+   * after it, or, without one that fits, every id (seconds at ten million entries).
    */
   prepareAppends(): Promise<EventIdsLoaded>;
   /** The committed entry with `eventId`, if any. */
