@@ -129,7 +129,7 @@ async function prefill(location: string): Promise<void> {
   try {
     const kept = (await store.head()).fifo_sequence;
     if (kept >= PREFILL) console.log(`(${location.split("?")[0]}: the kept ledger of ${kept.toLocaleString("en-US")} entries)`);
-    else await fill(store, location.split("?")[0]);
+    else await fill(store, location.split("?")[0], PREFILL - kept);
   } finally {
     await store.close();
   }
@@ -143,23 +143,23 @@ async function prefill(location: string): Promise<void> {
 }
 
 /**
- * Appends PREFILL entries with random UUIDv4 event ids straight through the store, then
+ * Appends `count` entries with random UUIDv4 event ids straight through the store, then
  * integrates the log over them, so that the gateway starts on a grown ledger with nothing to
  * catch up. The ids are inserted in sorted order, since random order would take hours at this
  * size (the cost the UUID scenario measures): the index holds the same keys, its pages fuller
  * than random growth leaves them.
  */
-async function fill(store: LedgerStore, name: string): Promise<void> {
+async function fill(store: LedgerStore, name: string, count: number): Promise<void> {
   const started = performance.now();
   // randomUUID() returns a string built by concatenation (a tree of pieces, over 600 bytes);
   // ten million of them exhaust a 4 GiB heap. A round trip through a Buffer makes each flat.
-  const ids = Array.from({ length: PREFILL }, () => Buffer.from(randomUUID(), "latin1").toString("latin1")).sort();
-  await appendSyntheticEntries(store, PREFILL, (i) => ids[i], (appended) => {
-    if (appended % 262_144 === 0) process.stderr.write(`\r  prefilling ${name}: ${appended.toLocaleString("en-US")}/${PREFILL.toLocaleString("en-US")}`);
+  const ids = Array.from({ length: count }, () => Buffer.from(randomUUID(), "latin1").toString("latin1")).sort();
+  await appendSyntheticEntries(store, count, (i) => ids[i], (appended) => {
+    if (appended % 262_144 === 0) process.stderr.write(`\r  prefilling ${name}: ${appended.toLocaleString("en-US")}/${count.toLocaleString("en-US")}`);
   });
-  process.stderr.write(`\r  prefilled ${PREFILL.toLocaleString("en-US")} entries; integrating the log…\n`);
+  process.stderr.write(`\r  prefilled ${count.toLocaleString("en-US")} entries; integrating the log…\n`);
   await new StoredLog(store.log).integrate();
-  console.log(`(${name}: ${PREFILL.toLocaleString("en-US")} entries and their log in ${((performance.now() - started) / 1000).toFixed(0)} s, before the clock)`);
+  console.log(`(${name}: ${count.toLocaleString("en-US")} entries and their log in ${((performance.now() - started) / 1000).toFixed(0)} s, before the clock)`);
   // What an event id lookup costs on this ledger (GET /receipts/<id>): taken ids and free ones.
   const lookups = async (pick: (i: number) => string) => {
     const times: number[] = [];
@@ -171,7 +171,7 @@ async function fill(store: LedgerStore, name: string): Promise<void> {
     times.sort((a, b) => a - b);
     return `p50 ${times[250].toFixed(2)} ms, p99 ${times[495].toFixed(2)} ms`;
   };
-  console.log(`(event id lookups: taken ${await lookups((i) => ids[(i * 7919) % PREFILL])}; free ${await lookups(() => randomUUID())})`);
+  console.log(`(event id lookups: taken ${await lookups((i) => ids[(i * 7919) % count])}; free ${await lookups(() => randomUUID())})`);
 }
 
 /** Removes the event id filter saved in the store: the next gateway reads every id as it starts, as the first start after an upgrade does. */
