@@ -35,7 +35,6 @@ export interface EventIdStorage {
   saveSnapshot(snapshot: FilterSnapshot): Promise<void>;
 }
 
-
 /** How many sequences one catch-up read covers (an epoch: the index serves it in order). */
 const READ_CHUNK = 1 << EPOCH_BITS;
 /**
@@ -363,7 +362,6 @@ export class EventIdFilter {
     hash(id);
     stage.add(hashA, hashB);
   }
-
 }
 
 function mightHold(stages: readonly Stage[], id: string): boolean {
