@@ -2,13 +2,16 @@ import net from "node:net";
 
 /**
  * A TCP proxy on 127.0.0.1 in front of a real server (PostgreSQL), to cause the faults a network
- * causes: `cut()` resets every open connection at once, `down()` refuses new ones until `up()`.
+ * causes: `cut()` resets every open connection at once, `down()` refuses new ones until `up()`,
+ * `throttle()` slows every connection down so that a cut lands inside one large message.
  */
 export interface TcpProxy {
   port: number;
   /** How many connections have been opened through the proxy. */
   readonly connections: number;
   cut(): void;
+  /** Forwards at most this many bytes per second each way on each connection; undefined: at full speed again. */
+  throttle(bytesPerSecond: number | undefined): void;
   down(): void;
   up(): void;
   close(): Promise<void>;
@@ -18,6 +21,23 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const pairs = new Set<[net.Socket, net.Socket]>();
   let refusing = false;
   let connections = 0;
+  let bytesPerSecond: number | undefined;
+  // Forwards chunk by chunk, in order: a throttled chunk is held back for its share of a second.
+  const forward = (from: net.Socket, to: net.Socket) => {
+    from.on("data", (chunk: Buffer) => {
+      if (bytesPerSecond === undefined) {
+        if (!to.write(chunk)) from.pause(), to.once("drain", () => from.resume());
+        return;
+      }
+      from.pause();
+      setTimeout(() => {
+        if (to.destroyed) return;
+        to.write(chunk);
+        from.resume();
+      }, (chunk.length / bytesPerSecond) * 1000);
+    });
+    from.on("end", () => to.end());
+  };
   const server = net.createServer((client) => {
     if (refusing) {
       client.resetAndDestroy();
@@ -34,8 +54,8 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     };
     client.on("error", end).on("close", end);
     upstream.on("error", end).on("close", end);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    forward(client, upstream);
+    forward(upstream, client);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const cut = () => {
@@ -51,6 +71,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       return connections;
     },
     cut,
+    throttle(rate) {
+      bytesPerSecond = rate;
+    },
     down() {
       refusing = true;
       cut();

@@ -5,8 +5,10 @@ import assert from "node:assert/strict";
 import { Wallet } from "ethers";
 import { createGateway } from "../../src/gateway/server.ts";
 import { auditLedger } from "../../src/ledger/audit.ts";
-import type { EnqueueReceipt } from "../../src/ledger/types.ts";
+import { Ledger } from "../../src/ledger/ledger.ts";
+import { LedgerError, type EnqueueReceipt } from "../../src/ledger/types.ts";
 import { StorageNode } from "../../src/replication/node.ts";
+import { isStoreUnavailable } from "../../src/store/failures.ts";
 import { openStore } from "../../src/store/open.ts";
 import { clientHash } from "../../src/sdk/index.ts";
 import { appendEvents, devWallet, fastSettings, openKeeper, startLocalChain } from "../helpers/chain.ts";
@@ -339,6 +341,40 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
         }
       } finally {
         await direct.close();
+      }
+    });
+  });
+
+  it("an event id filter being saved or loaded when the connection is cut is never used half-written: the process goes on, and a start reads what it lacks", async function () {
+    // SAVE_AT_CLOSE: a process that appended 65,536 entries or more saves its filter (about 500 KB
+    // here) when it closes. Throttled to 100 KB/s, its save and its load take seconds, and a cut
+    // after one second lands inside them.
+    const SAVED = 65_536 + 100;
+    const inside = async (proxy: TcpProxy, work: Promise<unknown>) => {
+      proxy.throttle(100_000);
+      await sleep(1_000);
+      proxy.cut();
+      proxy.throttle(undefined);
+      return work.then(() => "done", (error: Error) => error);
+    };
+    await ledgerBehindProxy(async ({ fixture, proxy, viaProxy }) => {
+      const appender = await openStore(viaProxy);
+      const ids = await appendEvents(appender, SAVED, "kept");
+      const closing = appender.close();
+      assert.equal(await inside(proxy, closing), "done", "a failed save does not fail the close");
+
+      const direct = await fixture.open();
+      assert.deepEqual(await direct.prepareAppends(), { restored: 0, read: SAVED }, "nothing of the cut save is used: every id is read");
+      await direct.close(); // saves it whole
+
+      const starting = await openStore(viaProxy);
+      try {
+        const failed = await inside(proxy, starting.prepareAppends());
+        assert.ok(failed instanceof Error && isStoreUnavailable(failed), `a load cut midway fails the start as the store being unreachable, got ${failed}`);
+        assert.deepEqual(await starting.prepareAppends(), { restored: SAVED, read: 0 }, "the same process loads it once the connection is back");
+        await assert.rejects(new Ledger(starting).submit([{ version: "0.1", event_id: ids[SAVED - 1], previous_event_hash: null, payload_hash: hash32(1), source_id: "test", local_timestamp: null, data: null }]), (e: unknown) => e instanceof LedgerError && e.code === "ERR_DUPLICATE_EVENT" && e.message.includes(`at sequence ${SAVED} `));
+      } finally {
+        await starting.close();
       }
     });
   });
