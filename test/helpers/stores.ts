@@ -18,6 +18,8 @@ export interface StoreFixture {
   open(): Promise<LedgerStore>;
   /** Runs SQL on the ledger's database directly, around the store (to cause a store's own refusals). */
   exec(sql: string): Promise<void>;
+  /** The rows of one query on the ledger's database, read directly. */
+  query(sql: string): Promise<Array<Record<string, unknown>>>;
   /** Removes the ledger after the test. */
   cleanup(): Promise<void>;
 }
@@ -36,12 +38,29 @@ export function sqliteFixture(): StoreFixture {
         db.close();
       }
     },
+    query: async (sql) => {
+      const db = new DatabaseSync(file);
+      try {
+        return db.prepare(sql).all();
+      } finally {
+        db.close();
+      }
+    },
     cleanup: async () => undefined,
   };
 }
 
 export function postgresFixture(): StoreFixture {
   const schema = `kppe_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const query = async (sql: string) => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  };
   return {
     kind: "postgres",
     location: `${POSTGRES_URL}?schema=${schema}`,
@@ -52,15 +71,8 @@ export function postgresFixture(): StoreFixture {
         throw new Error(`PostgreSQL at ${POSTGRES_URL} is required by this test and could not be reached: ${(cause as Error).message}`);
       }
     },
-    exec: async (sql) => {
-      const client = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
-      await client.connect();
-      try {
-        await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    },
+    exec: async (sql) => void (await query(sql)),
+    query,
     cleanup: async () => {
       const store = await PostgresStore.open(POSTGRES_URL, { schema });
       await store.dropSchema();

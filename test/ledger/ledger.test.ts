@@ -186,6 +186,12 @@ for (const makeFixture of STORE_FIXTURES) {
       assert.equal((await store.findByEventId(receipt.event_id))?.event_hash, receipt.event_hash);
     });
 
+    it("refuses a write once closed, at once", async function () {
+      await store.close();
+      await assert.rejects(store.writeTransaction(async (tx) => tx.head()));
+      store = await fixture.open();
+    });
+
     it("refuses to edit or delete an entry, even through SQL", async function () {
       await ledger.submit([sampleEvent()]);
       if (kind === "sqlite") {

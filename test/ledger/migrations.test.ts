@@ -225,3 +225,31 @@ describe("migration 6 on postgres: data becomes the JSON text as sent", function
     }
   });
 });
+
+for (const [kind, atVersion, before] of [
+  ["sqlite", sqliteAtVersion4, 13],
+  ["postgres", postgresAtVersion4, 14],
+] as const) {
+  describe(`migration ${before + 1} on ${kind}: the event id filter is saved in parts`, function () {
+    this.timeout(60_000);
+
+    it("drops a filter saved in one piece (the next start reads every id and refuses a taken one) and makes the table of parts", async function () {
+      const entries = await ledgerEntries(30);
+      const old = await atVersion(entries, before);
+      try {
+        const bytes = kind === "sqlite" ? "x'00'" : "'\\x00'::bytea";
+        await old.exec(`INSERT INTO event_id_filter (slot, covered, covered_event_hash, filter, saved_at) VALUES (1, 30, '${entries[29].event_hash}', ${bytes}, '2026-12-06T00:00:00Z')`);
+        const store = await old.open();
+        try {
+          assert.deepEqual(await store.prepareAppends(), { restored: 0, read: 30 });
+          await assert.rejects(new Ledger(store).submit([{ ...events(1, "old")[0], payload_hash: entries[1].payload_hash }]), /already in the ledger at sequence 1/);
+        } finally {
+          await store.close();
+        }
+        await old.exec("INSERT INTO event_id_filter_parts (generation, part, bytes) VALUES (1, 0, " + bytes + ")");
+      } finally {
+        await old.cleanup();
+      }
+    });
+  });
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { EventIdFilter, type EventIdStorage, type FilterSnapshot } from "../../src/store/eventIds.ts";
+import { EventIdFilter, type EventIdStorage, type FilterSnapshot, type SavedFilterPart } from "../../src/store/eventIds.ts";
 import type { LedgerEntry } from "../../src/ledger/types.ts";
 
 // The filter's own promises, which the stores' tests (eventIds.test.ts) rely on without
@@ -9,12 +9,18 @@ import type { LedgerEntry } from "../../src/ledger/types.ts";
 
 const entry = (event_id: string, fifo_sequence: number) => ({ event_id, fifo_sequence }) as LedgerEntry;
 
+/** Parts of a saved filter here: a filter of 20,000 ids is saved in several. */
+const PART_BYTES = 1 << 14;
+
 /** A ledger held as lists of ids and event hashes, and the filter saved for it, read as a store would. */
 function ledgerOf(ids: string[]) {
   const hashes = ids.map((id) => `hash-of-${id}`);
-  const saved: { snapshot?: FilterSnapshot } = {};
+  // The saved filter as one piece; `edit` changes its parts as the store returns them.
+  const saved: { snapshot?: FilterSnapshot; edit?: (parts: SavedFilterPart[]) => SavedFilterPart[] } = {};
+  const pending = new Map<number, Uint8Array[]>();
   const asked: string[] = [];
   const storage: EventIdStorage = {
+    filterPartBytes: PART_BYTES,
     eventIdsBetween: async (after, through) => ids.slice(after, through),
     entriesWithEventIds: async (wanted) => {
       for (const id of wanted) asked.push(id);
@@ -22,8 +28,24 @@ function ledgerOf(ids: string[]) {
       return ids.flatMap((id, i) => (set.has(id) ? [entry(id, i + 1)] : []));
     },
     eventHashAt: async (sequence) => hashes[sequence - 1],
-    loadSnapshot: async () => saved.snapshot,
-    saveSnapshot: async (snapshot) => void (saved.snapshot = snapshot),
+    loadSavedFilter: async () => {
+      const { snapshot } = saved;
+      if (!snapshot) return [];
+      const count = Math.ceil(snapshot.filter.byteLength / PART_BYTES);
+      const parts = Array.from({ length: count }, (_, part) => ({ ...snapshot, parts: count, part, bytes: snapshot.filter.slice(part * PART_BYTES, (part + 1) * PART_BYTES) }));
+      return saved.edit ? saved.edit(parts) : parts;
+    },
+    saveFilterPart: async (generation, part, bytes) => {
+      if (!pending.has(generation)) pending.set(generation, []);
+      pending.get(generation)![part] = bytes.slice();
+    },
+    commitSavedFilter: async ({ covered, coveredHash, generation, parts }) => {
+      const written = pending.get(generation) ?? [];
+      if (written.filter(Boolean).length !== parts) return false;
+      saved.snapshot = { covered, coveredHash, filter: Buffer.concat(written) };
+      pending.clear();
+      return true;
+    },
   };
   /** Appends `added` as another process would (the filter learns of them by reading). */
   const append = (...added: string[]) => {
@@ -139,6 +161,55 @@ describe("event id filter", function () {
         assert.deepEqual(await filter.prepare(ids.length), { restored: 0, read: ids.length }, what);
         assert.equal((await filter.taken(ids, ids.length)).size, ids.length, `${what}: no taken id answered as free`);
       }
+    });
+
+    it("is not used when its parts do not add up: one missing, two swapped, or fewer than the save had", async function () {
+      const ids = uuids(20_000);
+      const ledger = ledgerOf(ids);
+      await new EventIdFilter(ledger.storage, { saveEvery: 1000 }).prepare(ids.length);
+      const edits: Array<[string, (parts: SavedFilterPart[]) => SavedFilterPart[]]> = [
+        ["the second part missing", (parts) => parts.filter((p) => p.part !== 1)],
+        ["the last part missing", (parts) => parts.slice(0, -1)],
+        ["two parts swapped", ([first, second, third, ...rest]) => [first, third, second, ...rest]],
+        ["two parts' bytes swapped", ([first, second, ...rest]) => [{ ...first, bytes: second.bytes }, { ...second, bytes: first.bytes }, ...rest]],
+        ["fewer parts than the save had", (parts) => parts.slice(0, -1).map((p) => ({ ...p, parts: p.parts - 1 }))],
+      ];
+      assert.ok((await ledger.storage.loadSavedFilter()).length >= 3, "saved in three parts or more");
+      for (const [what, edit] of edits) {
+        ledger.saved.edit = edit;
+        const filter = new EventIdFilter(ledger.storage);
+        assert.deepEqual(await filter.prepare(ids.length), { restored: 0, read: ids.length }, what);
+        assert.equal((await filter.taken(ids, ids.length)).size, ids.length, `${what}: no taken id answered as free`);
+      }
+      ledger.saved.edit = undefined;
+      assert.deepEqual(await new EventIdFilter(ledger.storage).prepare(ids.length), { restored: ids.length, read: 0 }, "used as saved");
+    });
+
+    it("a save still going when close() gives up on it writes no further part, and is not committed", async function () {
+      const ids = uuids(20_000);
+      const ledger = ledgerOf(ids);
+      const writes: string[] = [];
+      let closed = false;
+      const slow: EventIdStorage = {
+        ...ledger.storage,
+        saveFilterPart: async (generation, part, bytes) => {
+          writes.push(closed ? `part ${part} after close` : `part ${part}`);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          await ledger.storage.saveFilterPart(generation, part, bytes);
+        },
+        commitSavedFilter: async (save) => {
+          writes.push(closed ? "commit after close" : "commit");
+          return ledger.storage.commitSavedFilter(save);
+        },
+      };
+      const filter = new EventIdFilter(slow, { saveEvery: 1000, closeWaitMs: 100 });
+      await filter.cover(ids.length); // begins a save of several parts, 30 ms each
+      await filter.close();
+      closed = true;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.ok(writes.length >= 2 && writes.length <= 5, `${writes.length} parts written within close's 100 ms`);
+      assert.ok(writes.every((w) => !w.includes("after close")), writes.join(", "));
+      assert.equal(ledger.saved.snapshot, undefined);
     });
 
     it("a save begun before entries were discarded does not finish", async function () {

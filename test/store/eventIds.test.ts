@@ -197,6 +197,49 @@ for (const makeFixture of STORE_FIXTURES) {
         assert.equal(again.duplicate, undefined, "a discarded id not written again is free");
       });
 
+      /** The saved filter's header, and the generation of each stored part. */
+      const savedParts = async () => ({
+        header: (await fixture.query("SELECT covered, generation, parts FROM event_id_filter")).map((r) => ({ covered: Number(r.covered), generation: Number(r.generation), parts: Number(r.parts) })),
+        generations: (await fixture.query("SELECT generation FROM event_id_filter_parts ORDER BY generation, part")).map((r) => Number(r.generation)),
+      });
+
+      it("is saved in parts; the parts of a save that did not finish are never read, and the next save removes them", async function () {
+        await store.close();
+        const first = await savedParts();
+        assert.equal(first.header.length, 1);
+        // About 500 KB: several parts on PostgreSQL (256 KB each), one on SQLite (256 MB).
+        assert.equal(first.header[0].parts, fixture.kind === "postgres" ? 2 : 1);
+        assert.deepEqual(first.generations, Array(first.header[0].parts).fill(first.header[0].generation));
+        // Parts of a save that stopped before its commit (a crash, a cut connection), however damaged.
+        await fixture.exec("INSERT INTO event_id_filter_parts (generation, part, bytes) VALUES (7, 0, x'00'), (7, 1, x'ff')".replaceAll("x'", fixture.kind === "sqlite" ? "x'" : "'\\x"));
+        store = await fixture.open();
+        assert.deepEqual(await store.prepareAppends(), { restored: SAVED, read: 0 });
+        await submitAll(new Ledger(store), Array.from({ length: 65_536 }, (_, i) => event(`second-${i}`, null)));
+        assert.deepEqual(await reopen(), { restored: SAVED + 65_536, read: 0 });
+        const second = await savedParts();
+        assert.equal(second.header[0].covered, SAVED + 65_536);
+        assert.deepEqual(second.generations, Array(second.header[0].parts).fill(second.header[0].generation), "only the last save's parts are left");
+      });
+
+      it("two processes saving at once leave one whole save, which a new process uses", async function () {
+        const other = await openOther();
+        await submitAll(new Ledger(other), Array.from({ length: 65_536 }, (_, i) => event(`other-${i}`, null)));
+        await submitAll(new Ledger(store), Array.from({ length: 65_536 }, (_, i) => event(`own-${i}`, null)));
+        // Both added 65,536 or more since their last save, so both save as they close.
+        await Promise.all([store.close(), other.close()]);
+        others.length = 0;
+        const { header, generations } = await savedParts();
+        assert.equal(header.length, 1);
+        assert.deepEqual(generations, Array(header[0].parts).fill(header[0].generation), "one save's parts, all of them");
+        store = await fixture.open();
+        const head = SAVED + 2 * 65_536;
+        assert.deepEqual(await store.prepareAppends(), { restored: header[0].covered, read: head - header[0].covered });
+        const ledger = new Ledger(store);
+        for (const [id, sequence] of [["saved-0", 1], ["other-65535", SAVED + 65_536], ["own-0", SAVED + 65_537]] as const) {
+          await refusedAsDuplicate(ledger.submit([event(id, { other: "content" })]), sequence);
+        }
+      });
+
       it("is not used when relabelled to cover entries its bits lack (the ids of its last entries are checked)", async function () {
         assert.deepEqual(await reopen(), { restored: SAVED, read: 0 });
         // Too few for this process to save its filter again when it closes.

@@ -13,7 +13,7 @@ import { WITNESS_MIGRATION, WITNESS_NOTE_MIGRATION } from "../../log/witnessStor
 import { LOG_MIGRATION, PostgresLogStore, PostgresWitnessStore } from "./postgresLogStore.ts";
 import { copyRows } from "./copy.ts";
 import { withPooledClient } from "./pooledClient.ts";
-import { EPOCH_BITS, EventIdFilter } from "../eventIds.ts";
+import { EPOCH_BITS, EventIdFilter, SAVED_FILTER_PARTS_MIGRATION, SAVED_FILTER_SQL, savedFilterParts } from "../eventIds.ts";
 
 /** Advisory lock keys ('KPPE', 'KPPF', 'KPPG'): appending, migrating, FlowPay batches. */
 const APPEND_LOCK = 0x4b505045;
@@ -22,6 +22,7 @@ const POE_LOCK = 0x4b505047;
 const LOG_LOCK = 0x4b505048;
 const WITNESS_LOCK = 0x4b505049;
 const POOT_LOCK = 0x4b50504a;
+const FILTER_LOCK = 0x4b50504b;
 
 /** How long to wait for a new connection before the store counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -139,6 +140,13 @@ export const MIGRATIONS: Array<[number, string]> = [
      );
      ALTER TABLE event_id_filter ALTER COLUMN filter SET STORAGE EXTERNAL;`,
   ],
+  // The filter saved in parts (EventIdStorage.filterPartBytes), each written in a transaction of
+  // its own. A saved filter of the first layout is dropped: the next start reads every id once.
+  [
+    15,
+    `${SAVED_FILTER_PARTS_MIGRATION("BYTEA", "TIMESTAMPTZ")};
+     ALTER TABLE event_id_filter_parts ALTER COLUMN bytes SET STORAGE EXTERNAL;`,
+  ],
 ];
 
 export interface PostgresStoreOptions {
@@ -193,19 +201,26 @@ export class PostgresStore implements LedgerStore {
         JSON.parse((await this.pool.query({ name: "kppe_event_ids_between", text: SELECT_EVENT_IDS_BETWEEN, values: [after, through] })).rows[0].ids),
       entriesWithEventIds: async (ids) => (await this.pool.query({ name: "kppe_by_event_ids", text: SELECT_BY_EVENT_IDS, values: [ids] })).rows.map(entryFromRow),
       eventHashAt: async (sequence) => (await this.pool.query("SELECT event_hash FROM ledger_entries WHERE fifo_sequence = $1", [sequence])).rows[0]?.event_hash,
-      loadSnapshot: async () => {
-        // In binary (a pg option its types lack): the filter's bytes as they are, not as a hex string twice their size.
-        const query = { text: "SELECT covered, covered_event_hash, filter FROM event_id_filter", binary: true } as pg.QueryConfig;
-        const [row] = (await this.pool.query(query)).rows;
-        return row && { covered: Number(row.covered), coveredHash: row.covered_event_hash, filter: row.filter };
+      filterPartBytes: 1 << 18,
+      loadSavedFilter: async () => {
+        // In binary (a pg option its types lack): the parts' bytes as they are, not as hex strings twice their size.
+        const query = { text: SAVED_FILTER_SQL.load, binary: true } as pg.QueryConfig;
+        return savedFilterParts((await this.pool.query(query)).rows);
       },
-      saveSnapshot: async ({ covered, coveredHash, filter }) => {
-        await this.pool.query(
-          `INSERT INTO event_id_filter (slot, covered, covered_event_hash, filter) VALUES (1, $1, $2, $3)
-           ON CONFLICT (slot) DO UPDATE SET covered = excluded.covered, covered_event_hash = excluded.covered_event_hash, filter = excluded.filter, saved_at = now()`,
-          [covered, coveredHash, Buffer.from(filter.buffer, filter.byteOffset, filter.byteLength)],
-        );
+      saveFilterPart: async (generation, part, bytes) => {
+        await this.pool.query(numbered(SAVED_FILTER_SQL.savePart), [generation, part, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
       },
+      commitSavedFilter: ({ covered, coveredHash, generation, parts }) =>
+        this.locked(FILTER_LOCK, async (client) => {
+          const { rows } = await client.query(numbered(SAVED_FILTER_SQL.countParts), [generation]);
+          if (Number(rows[0].stored) !== parts) {
+            await client.query(numbered(SAVED_FILTER_SQL.dropOwn), [generation]);
+            return false;
+          }
+          await client.query(numbered(SAVED_FILTER_SQL.commit), [covered, coveredHash, generation, parts, new Date().toISOString()]);
+          await client.query(numbered(SAVED_FILTER_SQL.dropOthers), [generation]);
+          return true;
+        }),
     });
   }
 

@@ -14,7 +14,7 @@ import { LOG_MIGRATION, SqliteLogStore, SqliteWitnessStore } from "./sqliteLogSt
 import { immediateTransaction, openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
 import { AppendConflict, type EventIdsLoaded } from "../../ledger/storePort.ts";
 import { isStoreUnavailable } from "../failures.ts";
-import { EPOCH_BITS, EventIdFilter } from "../eventIds.ts";
+import { EPOCH_BITS, EventIdFilter, SAVED_FILTER_PARTS_MIGRATION, SAVED_FILTER_SQL, savedFilterParts } from "../eventIds.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 
 const IMMUTABLE_UPDATE = `CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
@@ -166,6 +166,9 @@ export const MIGRATIONS: Array<[number, string]> = [
        saved_at TEXT NOT NULL
      );`,
   ],
+  // The filter saved in parts (EventIdStorage.filterPartBytes), each written in a transaction of
+  // its own. A saved filter of the first layout is dropped: the next start reads every id once.
+  [14, SAVED_FILTER_PARTS_MIGRATION("BLOB", "TEXT")],
 ];
 
 /** Rethrows a taken fifo_sequence as AppendConflict (event ids: EventIdFilter), anything else as it is. */
@@ -232,13 +235,19 @@ export class SqliteStore implements LedgerStore {
         if (error === undefined) call.resolve(result);
         else call.reject(new Error(error));
       });
-      worker.on("error", (error) => {
+      // A write sent to a stopped worker would never be answered: refuse it, and any unanswered one.
+      let stopped: Error | undefined;
+      const stop = (error: Error) => {
+        stopped ??= error;
         for (const call of pending.values()) call.reject(error);
         pending.clear();
-      });
+      };
+      worker.on("error", stop);
+      worker.on("exit", () => stop(new Error(`the store ${location} is closed`)));
       this.worker = worker;
       this.write = (method, ...args) =>
         new Promise((resolve, reject) => {
+          if (stopped) return reject(stopped);
           const id = nextId++;
           pending.set(id, { resolve, reject });
           worker.postMessage({ id, method, args });
@@ -265,12 +274,12 @@ export class SqliteStore implements LedgerStore {
       },
       entriesWithEventIds: async (ids) => this.selectByEventIds.all(JSON.stringify(ids)).map(entryFromRow),
       eventHashAt: async (sequence) => this.db.prepare("SELECT event_hash FROM ledger_entries WHERE fifo_sequence = ?").get(sequence)?.event_hash as string | undefined,
-      loadSnapshot: async () => {
-        const row = this.db.prepare("SELECT covered, covered_event_hash, filter FROM event_id_filter").get();
-        return row && { covered: Number(row.covered), coveredHash: String(row.covered_event_hash), filter: row.filter as Uint8Array };
-      },
-      // On the writer's thread, between appends: tens of megabytes at ten million entries.
-      saveSnapshot: async ({ covered, coveredHash, filter }) => void (await this.queueWrite(() => this.write("saveEventIdFilter", covered, coveredHash, filter))),
+      filterPartBytes: 1 << 28,
+      loadSavedFilter: async () => savedFilterParts(this.db.prepare(SAVED_FILTER_SQL.load).all()),
+      // On the writer's thread, each part queued only once the one before is written: appends go in between.
+      saveFilterPart: async (generation, part, bytes) => void (await this.queueWrite(() => this.write("saveEventIdFilterPart", generation, part, bytes))),
+      commitSavedFilter: async ({ covered, coveredHash, generation, parts }) =>
+        (await this.queueWrite(() => this.write("commitEventIdFilter", covered, coveredHash, generation, parts))) as boolean,
     });
     this.selectRange = this.db.prepare("SELECT * FROM ledger_entries WHERE fifo_sequence >= ? ORDER BY fifo_sequence LIMIT ?");
     this.anchoring = new SqliteAnchorStore(this.db, (work) => this.exclusive(work));

@@ -1,5 +1,6 @@
 import { DatabaseSync, type StatementSync } from "./nodeSqlite.ts";
 import { ENTRY_COLUMNS } from "../rows.ts";
+import { SAVED_FILTER_SQL } from "../eventIds.ts";
 
 /**
  * The write side of the SQLite store: one connection, synchronous calls. It runs on a worker
@@ -86,14 +87,28 @@ export class SqliteWriter {
     return this.takeCredits.run(events, sourceId, events).changes === 1;
   }
 
-  /** Replaces the saved event id filter (src/store/eventIds.ts) in a transaction of its own. */
-  saveEventIdFilter(covered: number, coveredHash: string, filter: Uint8Array): void {
-    this.db
-      .prepare(
-        `INSERT INTO event_id_filter (slot, covered, covered_event_hash, filter, saved_at) VALUES (1, ?, ?, ?, ?)
-         ON CONFLICT (slot) DO UPDATE SET covered = excluded.covered, covered_event_hash = excluded.covered_event_hash, filter = excluded.filter, saved_at = excluded.saved_at`,
-      )
-      .run(covered, coveredHash, filter, new Date().toISOString());
+  /** One part of a save of the event id filter (src/store/eventIds.ts), in a transaction of its own. */
+  saveEventIdFilterPart(generation: number, part: number, bytes: Uint8Array): void {
+    this.db.prepare(SAVED_FILTER_SQL.savePart).run(generation, part, bytes);
+  }
+
+  /** EventIdStorage.commitSavedFilter. */
+  commitEventIdFilter(covered: number, coveredHash: string, generation: number, parts: number): boolean {
+    this.begin();
+    try {
+      const whole = Number(this.db.prepare(SAVED_FILTER_SQL.countParts).get(generation)?.stored) === parts;
+      if (whole) {
+        this.db.prepare(SAVED_FILTER_SQL.commit).run(covered, coveredHash, generation, parts, new Date().toISOString());
+        this.db.prepare(SAVED_FILTER_SQL.dropOthers).run(generation);
+      } else {
+        this.db.prepare(SAVED_FILTER_SQL.dropOwn).run(generation);
+      }
+      this.commit();
+      return whole;
+    } catch (error) {
+      this.rollback();
+      throw error;
+    }
   }
 
   /** BEGIN is not awaited either: if it failed, a write must not run (and autocommit) on its own. */
@@ -126,4 +141,4 @@ export function openConnection(location: string, busyTimeoutMs: number): Databas
   return db;
 }
 
-export type WriterMethod = "begin" | "commit" | "rollback" | "head" | "insert" | "append" | "charge" | "saveEventIdFilter" | "close";
+export type WriterMethod = "begin" | "commit" | "rollback" | "head" | "insert" | "append" | "charge" | "saveEventIdFilterPart" | "commitEventIdFilter" | "close";
