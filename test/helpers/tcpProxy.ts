@@ -26,7 +26,10 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const forward = (from: net.Socket, to: net.Socket) => {
     from.on("data", (chunk: Buffer) => {
       if (bytesPerSecond === undefined) {
-        if (!to.write(chunk)) from.pause(), to.once("drain", () => from.resume());
+        if (!to.write(chunk)) {
+          from.pause();
+          to.once("drain", () => from.resume());
+        }
         return;
       }
       from.pause();
