@@ -176,14 +176,15 @@ async function fill(store: LedgerStore, name: string, count: number): Promise<vo
 
 /** Removes the event id filter saved in the store: the next gateway reads every id as it starts, as the first start after an upgrade does. */
 async function forgetSavedFilter(location: string): Promise<void> {
+  const forget = "DELETE FROM event_id_filter; DELETE FROM event_id_filter_parts";
   if (location.startsWith("postgres")) {
     const client = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
     await client.connect();
-    await client.query("DELETE FROM event_id_filter");
+    await client.query(forget);
     await client.end();
   } else {
     const db = new DatabaseSync(location);
-    db.exec("DELETE FROM event_id_filter");
+    db.exec(forget);
     db.close();
   }
 }
