@@ -12,7 +12,7 @@ import { Ledger } from "../src/ledger/ledger.ts";
 import { openStore } from "../src/store/open.ts";
 import { PostgresStore } from "../src/store/postgres/postgresStore.ts";
 import type { LedgerStore } from "../src/store/types.ts";
-import { appendSyntheticEntries } from "./syntheticEntries.ts";
+import { appendSyntheticEntries, hex } from "./syntheticEntries.ts";
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 4_000_000);
 const STORES = (process.env.BENCH_STORES ?? "sqlite,postgres").split(",");
@@ -20,8 +20,6 @@ const POSTGRES_URL = process.env.KPPE_BENCH_POSTGRES_URL ?? "postgres://root@127
 /** What a store adds before it saves its filter as it closes (SAVE_AT_CLOSE). */
 const ADDED_BEFORE_CLOSE = 65_536;
 const BASELINE_MS = 3_000;
-
-const hex = () => "0x" + randomUUID().replaceAll("-", "").repeat(2);
 
 /** Appends one event at a time through `ledger` until `done` settles (at least BASELINE_MS when it is a timer); each append's milliseconds. */
 async function appendOneByOne(ledger: Ledger, done: Promise<unknown>): Promise<number[]> {
@@ -49,7 +47,7 @@ async function fill(store: LedgerStore, name: string, count: number): Promise<vo
   process.stderr.write("\n");
 }
 
-const cpu = cpus()[0]?.model.replace(/\s+/g, " ").trim() ?? "unknown CPU";
+const cpu = cpus()[0]?.model ?? "unknown CPU";
 console.log(`Filter save benchmark — ${cpu}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}, ${ENTRIES.toLocaleString("en-US")} entries`);
 console.log("store       appends               count   p50 ms   p99 ms    max ms");
 const directory = mkdtempSync(join(tmpdir(), "kppe-bench-"));

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { LedgerEntry } from "../src/ledger/types.ts";
 import type { LedgerStore } from "../src/store/types.ts";
 
-const hex = () => "0x" + randomBytes(32).toString("hex");
+/** A random 32-byte hash as the ledger writes one. */
+export const hex = () => "0x" + randomBytes(32).toString("hex");
 
 /**
  * Appends `count` entries after the store's head, straight through the store (the ledger's rules

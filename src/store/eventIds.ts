@@ -428,11 +428,12 @@ export class EventIdFilter {
       const generation = randomInt(2 ** 47);
       const size = this.storage.filterPartBytes;
       const parts = Math.ceil(bytes.byteLength / size);
+      const abandoned = () => discards !== this.discards || this.closed;
       for (let part = 0; part < parts; part++) {
-        if (discards !== this.discards || this.closed) return;
+        if (abandoned()) return;
         await this.storage.saveFilterPart(generation, part, bytes.subarray(part * size, (part + 1) * size));
       }
-      if (discards === this.discards && !this.closed) await this.storage.commitSavedFilter({ covered, coveredHash, generation, parts });
+      if (!abandoned()) await this.storage.commitSavedFilter({ covered, coveredHash, generation, parts });
     })()
       .catch(() => undefined)
       .finally(() => (this.saving = undefined));
