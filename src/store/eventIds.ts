@@ -41,15 +41,6 @@ export interface EventIdStorage {
   entriesWithEventIds(ids: readonly string[]): Promise<LedgerEntry[]>;
   /** event_hash of the entry at `sequence`, if there is one. */
   eventHashAt(sequence: number): Promise<string | undefined>;
-  /**
-   * The size of the parts a filter is saved in, each in a transaction of its own (docs/benchmarks.md,
-   * "the event id filter saved in parts"). Small on PostgreSQL, where `pg` copies each value into
-   * its message on the event loop. Large on SQLite, where each part's transaction, on the thread
-   * that appends, costs more than its bytes: 256 KB parts made a save at ten million entries take
-   * 10 s instead of 1.1 s. Parts keep any filter under the largest value either store holds (1 GB,
-   * a filter of about 290 million ids).
-   */
-  readonly filterPartBytes: number;
   /** The saved filter's parts, in order, read in one statement (one save's, never a mix); none if there is none. */
   loadSavedFilter(): Promise<SavedFilterPart[]>;
   /** Stores one part of save `generation` in a transaction of its own (a save's parts are not the saved filter until it commits). */
@@ -215,22 +206,38 @@ const FILTER_FORMAT = 0x4b505045_0001;
 const MAX_STAGES = 40;
 
 /** The stages as bytes: a float64 header (format, stage count, then per stage its capacity, probes, count and words), then each stage's words. */
-function serialize(stages: readonly Stage[]): Uint8Array {
+/**
+ * The filter's saved bytes (a header, then each stage's bits), made a part at a time, each part in
+ * a buffer of its own. The whole at ten million ids is 64 MB: copied at once, it held the event
+ * loop for about 50 ms, and a part that was a view of it carried all of it to SQLite's writer
+ * thread (posting a view clones the view's whole buffer), about 100 ms a part. The header is taken
+ * now and the bits as each part is made: bits are only ever set (a discard abandons the save), so
+ * a part made later holds at least the ids it held when the header was taken.
+ */
+function savedForm(stages: readonly Stage[]): { byteLength: number; part(start: number, end: number): Uint8Array } {
   const header = new Float64Array(2 + 4 * stages.length);
   header[0] = FILTER_FORMAT;
   header[1] = stages.length;
   stages.forEach((stage, i) => header.set([stage.capacity, stage.probes, stage.count, stage.bits.length], 2 + 4 * i));
-  const bytes = new Uint8Array(header.byteLength + stages.reduce((total, stage) => total + stage.bits.byteLength, 0));
-  bytes.set(new Uint8Array(header.buffer));
-  let offset = header.byteLength;
-  for (const { bits } of stages) {
-    bytes.set(new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength), offset);
-    offset += bits.byteLength;
-  }
-  return bytes;
+  const pieces = [new Uint8Array(header.buffer), ...stages.map(({ bits }) => new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength))];
+  const byteLength = pieces.reduce((total, piece) => total + piece.byteLength, 0);
+  return {
+    byteLength,
+    part(start, end) {
+      const bytes = new Uint8Array(Math.min(end, byteLength) - start);
+      let offset = 0; // where `piece` begins in the whole
+      for (const piece of pieces) {
+        const from = Math.max(start, offset);
+        const to = Math.min(end, offset + piece.byteLength);
+        if (from < to) bytes.set(piece.subarray(from - offset, to - offset), from - start);
+        offset += piece.byteLength;
+      }
+      return bytes;
+    },
+  };
 }
 
-/** The stages `serialize` wrote, or undefined for bytes it did not write (another format, byte order or size). */
+/** The stages `savedForm` wrote, or undefined for bytes it did not write (another format, byte order or size). */
 function deserialize(saved: Uint8Array): Stage[] | undefined {
   // A copy starting at offset 0 of its own buffer, so that the stages' words are aligned views of it.
   const bytes = new Uint8Array(saved);
@@ -258,6 +265,12 @@ const CHECKED_IDS = 256;
 const SAVE_EVERY = 1 << 20;
 /** When the process closes, a filter is saved once this many entries were added since (fewer are read again in a blink). */
 const SAVE_AT_CLOSE = 1 << 16;
+/**
+ * The size of the parts a filter is saved in, each in a transaction of its own: an append waits
+ * for one part at most (docs/benchmarks.md, "the event id filter saved in parts"), and no part
+ * nears the largest value either store holds (1 GB).
+ */
+const PART_BYTES = 1 << 18;
 /** Longest a closing store waits for the filter to be saved. */
 const CLOSE_WAIT_MS = 10_000;
 
@@ -292,12 +305,14 @@ export class EventIdFilter {
   private readonly storage: EventIdStorage;
   private readonly saveEvery: number;
   private readonly closeWaitMs: number;
+  private readonly partBytes: number;
 
-  /** `saveEvery`, `closeWaitMs`: SAVE_EVERY and CLOSE_WAIT_MS unless given (tests). */
-  constructor(storage: EventIdStorage, options: { saveEvery?: number; closeWaitMs?: number } = {}) {
+  /** `saveEvery`, `closeWaitMs`, `partBytes`: SAVE_EVERY, CLOSE_WAIT_MS and PART_BYTES unless given (tests). */
+  constructor(storage: EventIdStorage, options: { saveEvery?: number; closeWaitMs?: number; partBytes?: number } = {}) {
     this.storage = storage;
     this.saveEvery = options.saveEvery ?? SAVE_EVERY;
     this.closeWaitMs = options.closeWaitMs ?? CLOSE_WAIT_MS;
+    this.partBytes = options.partBytes ?? PART_BYTES;
   }
 
   /** The committed entries, among those through `head`, holding any of `ids`. */
@@ -411,7 +426,7 @@ export class EventIdFilter {
   }
 
   /**
-   * Saves the filter in the background, part by part (filterPartBytes); a failed save only
+   * Saves the filter in the background, part by part (PART_BYTES); a failed save only
    * means that the next start reads more, and its parts are removed by the next save's commit.
    */
   private save(): void {
@@ -424,14 +439,14 @@ export class EventIdFilter {
       // The filter holds every id through `covered` of the chain ending in coveredHash, unless
       // entries were discarded meanwhile; it only gains ids, so saving it as it is now is sound.
       if (coveredHash === undefined || discards !== this.discards) return;
-      const bytes = serialize(this.stages);
+      const form = savedForm(this.stages);
       const generation = randomInt(2 ** 47);
-      const size = this.storage.filterPartBytes;
-      const parts = Math.ceil(bytes.byteLength / size);
+      const size = this.partBytes;
+      const parts = Math.ceil(form.byteLength / size);
       const abandoned = () => discards !== this.discards || this.closed;
       for (let part = 0; part < parts; part++) {
         if (abandoned()) return;
-        await this.storage.saveFilterPart(generation, part, bytes.subarray(part * size, (part + 1) * size));
+        await this.storage.saveFilterPart(generation, part, form.part(part * size, (part + 1) * size));
       }
       if (!abandoned()) await this.storage.commitSavedFilter({ covered, coveredHash, generation, parts });
     })()

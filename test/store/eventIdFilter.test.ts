@@ -9,7 +9,7 @@ import type { LedgerEntry } from "../../src/ledger/types.ts";
 
 const entry = (event_id: string, fifo_sequence: number) => ({ event_id, fifo_sequence }) as LedgerEntry;
 
-/** Parts of a saved filter here: a filter of 20,000 ids is saved in several. */
+/** Parts of a saved filter here (the `partBytes` option, and the parts this ledger returns): a filter of 20,000 ids is saved in several. */
 const PART_BYTES = 1 << 14;
 
 /** A ledger held as lists of ids and event hashes, and the filter saved for it, read as a store would. */
@@ -20,7 +20,6 @@ function ledgerOf(ids: string[]) {
   const pending = new Map<number, Uint8Array[]>();
   const asked: string[] = [];
   const storage: EventIdStorage = {
-    filterPartBytes: PART_BYTES,
     eventIdsBetween: async (after, through) => ids.slice(after, through),
     entriesWithEventIds: async (wanted) => {
       for (const id of wanted) asked.push(id);
@@ -185,6 +184,49 @@ describe("event id filter", function () {
       assert.deepEqual(await new EventIdFilter(ledger.storage).prepare(ids.length), { restored: ids.length, read: 0 }, "used as saved");
     });
 
+    it("is handed to the store one part at a time, each part a buffer of its own: posting one to SQLite's writer thread carries that part only", async function () {
+      const ids = uuids(20_000);
+      const ledger = ledgerOf(ids);
+      const handed: Uint8Array[] = [];
+      const storage: EventIdStorage = { ...ledger.storage, saveFilterPart: async (generation, part, bytes) => {
+        handed.push(bytes);
+        await ledger.storage.saveFilterPart(generation, part, bytes);
+      } };
+      await new EventIdFilter(storage, { saveEvery: 1000, partBytes: PART_BYTES }).prepare(ids.length);
+      assert.ok(handed.length >= 3, `${handed.length} parts`);
+      for (const bytes of handed) {
+        assert.ok(bytes.byteLength <= PART_BYTES);
+        // A structured clone (postMessage) copies a view's whole buffer, not the view.
+        assert.equal(structuredClone(bytes).buffer.byteLength, bytes.byteLength);
+      }
+      assert.equal(handed.reduce((total, bytes) => total + bytes.byteLength, 0), ledger.saved.snapshot?.filter.byteLength);
+    });
+
+    it("ids committed while a save writes its parts (a new stage begun meanwhile): a new process starts from that save and misses no taken id", async function () {
+      const ids = uuids(20_000);
+      const ledger = ledgerOf(ids);
+      let filter: EventIdFilter | undefined;
+      const storage: EventIdStorage = { ...ledger.storage, saveFilterPart: async (generation, part, bytes) => {
+        await ledger.storage.saveFilterPart(generation, part, bytes);
+        // Appends go on between parts: 6,000 entries after each, 60,000 in all, past the first stage's capacity.
+        const added = uuids(6_000).map((id, i) => entry(id, ids.length + 1 + i));
+        ledger.append(...added.map((e) => e.event_id));
+        filter!.committed(added);
+      } };
+      filter = new EventIdFilter(storage, { saveEvery: 1000, partBytes: PART_BYTES });
+      await filter.cover(ids.length); // begins a save of 20,000 ids, in ten parts
+      await filter.close();
+      assert.equal(ledger.saved.snapshot?.covered, 20_000);
+      assert.ok(ids.length >= 80_000, `${ids.length} entries`);
+
+      const next = new EventIdFilter(ledger.storage);
+      assert.deepEqual(await next.prepare(ids.length), { restored: 20_000, read: ids.length - 20_000 });
+      assert.equal((await next.taken(ids, ids.length)).size, ids.length, "no taken id answered as free");
+      ledger.asked.length = 0;
+      assert.equal((await next.taken(uuids(100_000), ids.length)).size, 0);
+      assert.ok(ledger.asked.length < 100, `${ledger.asked.length} of 100,000 new ids sent to the index`);
+    });
+
     it("a save still going when close() gives up on it writes no further part, and is not committed", async function () {
       const ids = uuids(20_000);
       const ledger = ledgerOf(ids);
@@ -202,7 +244,7 @@ describe("event id filter", function () {
           return ledger.storage.commitSavedFilter(save);
         },
       };
-      const filter = new EventIdFilter(slow, { saveEvery: 1000, closeWaitMs: 100 });
+      const filter = new EventIdFilter(slow, { saveEvery: 1000, closeWaitMs: 100, partBytes: PART_BYTES });
       await filter.cover(ids.length); // begins a save of several parts, 30 ms each
       await filter.close();
       closed = true;

@@ -140,7 +140,7 @@ export const MIGRATIONS: Array<[number, string]> = [
      );
      ALTER TABLE event_id_filter ALTER COLUMN filter SET STORAGE EXTERNAL;`,
   ],
-  // The filter saved in parts (EventIdStorage.filterPartBytes), each written in a transaction of
+  // The filter saved in parts (EventIdFilter's PART_BYTES), each written in a transaction of
   // its own. A saved filter of the first layout is dropped: the next start reads every id once.
   [
     15,
@@ -201,7 +201,6 @@ export class PostgresStore implements LedgerStore {
         JSON.parse((await this.pool.query({ name: "kppe_event_ids_between", text: SELECT_EVENT_IDS_BETWEEN, values: [after, through] })).rows[0].ids),
       entriesWithEventIds: async (ids) => (await this.pool.query({ name: "kppe_by_event_ids", text: SELECT_BY_EVENT_IDS, values: [ids] })).rows.map(entryFromRow),
       eventHashAt: async (sequence) => (await this.pool.query("SELECT event_hash FROM ledger_entries WHERE fifo_sequence = $1", [sequence])).rows[0]?.event_hash,
-      filterPartBytes: 1 << 18,
       loadSavedFilter: async () => {
         // In binary (a pg option its types lack): the parts' bytes as they are, not as hex strings twice their size.
         const query = { text: SAVED_FILTER_SQL.load, binary: true } as pg.QueryConfig;

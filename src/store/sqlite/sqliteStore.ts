@@ -166,7 +166,7 @@ export const MIGRATIONS: Array<[number, string]> = [
        saved_at TEXT NOT NULL
      );`,
   ],
-  // The filter saved in parts (EventIdStorage.filterPartBytes), each written in a transaction of
+  // The filter saved in parts (EventIdFilter's PART_BYTES), each written in a transaction of
   // its own. A saved filter of the first layout is dropped: the next start reads every id once.
   [14, SAVED_FILTER_PARTS_MIGRATION("BLOB", "TEXT")],
 ];
@@ -274,7 +274,6 @@ export class SqliteStore implements LedgerStore {
       },
       entriesWithEventIds: async (ids) => this.selectByEventIds.all(JSON.stringify(ids)).map(entryFromRow),
       eventHashAt: async (sequence) => this.db.prepare("SELECT event_hash FROM ledger_entries WHERE fifo_sequence = ?").get(sequence)?.event_hash as string | undefined,
-      filterPartBytes: 1 << 28,
       loadSavedFilter: async () => savedFilterParts(this.db.prepare(SAVED_FILTER_SQL.load).all()),
       // On the writer's thread, each part queued only once the one before is written: appends go in between.
       saveFilterPart: async (generation, part, bytes) => void (await this.queueWrite(() => this.write("saveEventIdFilterPart", generation, part, bytes))),
