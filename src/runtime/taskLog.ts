@@ -8,8 +8,13 @@ export type TaskLog = (level: LogLevel, message: string) => void;
  * KPPE_LOG_FORMAT=json, one JSON object per line instead (`time`, `level`, `msg`), as the gateway's
  * `--log-format json` writes them, for a log collector.
  */
-export const consoleLog: TaskLog = (level, message) => {
-  const line = process.env.KPPE_LOG_FORMAT === "json" ? JSON.stringify({ time: new Date().toISOString(), level, msg: message }) : `[K-PPE] ${message}`;
-  if (level === "info") console.log(line);
-  else console.error(line);
-};
+export const consoleLog: TaskLog = (level, message) => consoleLogAs(process.env.KPPE_LOG_FORMAT)(level, message);
+
+/** consoleLog in a format given by the task (`json`, else text). */
+export function consoleLogAs(format: string | undefined): TaskLog {
+  return (level, message) => {
+    const line = format === "json" ? JSON.stringify({ time: new Date().toISOString(), level, msg: message }) : `[K-PPE] ${message}`;
+    if (level === "info") console.log(line);
+    else console.error(line);
+  };
+}

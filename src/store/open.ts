@@ -5,6 +5,8 @@ import { SqliteLogStore } from "./sqlite/sqliteLogStore.ts";
 import { SqliteStore } from "./sqlite/sqliteStore.ts";
 import { immediateTransaction, openConnection } from "./sqlite/writer.ts";
 import type { LedgerStore } from "./types.ts";
+import { KppeError } from "../errors.ts";
+import { isStoreUnavailable, STORE_UNREACHABLE } from "./failures.ts";
 
 /** Where the ledger lives when nothing is configured: a SQLite file under the project. */
 export const DEFAULT_STORE = "data/ledger.sqlite";
@@ -22,13 +24,27 @@ export function storeLocation(given?: string): string {
  */
 export async function openStore(given?: string, options: PostgresStoreOptions = {}): Promise<LedgerStore> {
   const location = storeLocation(given);
-  if (/^postgres(ql)?:\/\//.test(location)) {
-    const url = new URL(location);
-    const schema = url.searchParams.get("schema") ?? options.schema;
-    url.searchParams.delete("schema");
-    return PostgresStore.open(url.toString(), { ...options, schema });
+  try {
+    if (/^postgres(ql)?:\/\//.test(location)) {
+      const url = new URL(location);
+      const schema = url.searchParams.get("schema") ?? options.schema;
+      url.searchParams.delete("schema");
+      return await PostgresStore.open(url.toString(), { ...options, schema });
+    }
+    return new SqliteStore(location.replace(/^sqlite:/, ""));
+  } catch (error) {
+    if (!isStoreUnavailable(error)) throw error;
+    const where = printableLocation(location);
+    throw new KppeError(STORE_UNREACHABLE, `the store ${where} cannot be reached (${(error as Error).message}): start it, or name another with --store or KPPE_STORE`, { cause: error, details: { store: where } });
   }
-  return new SqliteStore(location.replace(/^sqlite:/, ""));
+}
+
+/** `location` fit for a log line or an error: a PostgreSQL URL without its user's password. */
+export function printableLocation(location: string): string {
+  if (!/^postgres(ql)?:\/\//.test(location)) return location;
+  const url = new URL(location);
+  url.password = "";
+  return url.toString();
 }
 
 /**

@@ -9,6 +9,7 @@ import { resolveSettings } from "../../src/keeper/settings.ts";
 import { openStore } from "../../src/store/open.ts";
 import { userError, userFacing } from "../errors.ts";
 import { onStop } from "../stop.ts";
+import { startWhenStoreReachable } from "../storeWait.ts";
 import { openChain } from "./connect.ts";
 import type { anchorTask } from "../index.ts";
 import type { TaskArgs } from "../args.ts";
@@ -35,7 +36,8 @@ async function run(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
     leaseTtlMs: given(args.leaseTtlMs),
   });
   const log = consoleLog;
-  const store = await openStore(args.store);
+  // A keeper that runs until stopped waits for its store; --once (a bounded run) fails at once.
+  const store = args.once ? await openStore(args.store) : await startWhenStoreReachable(() => openStore(args.store), (m) => log("warn", m));
   try {
     const { chain, networkName } = await openChain(hre, args, settings.retry, log);
     if (!(await chain.isAuthorized())) {

@@ -6,6 +6,7 @@ import { AnchorChain } from "../../src/chain/anchorChain.ts";
 import { DEFAULT_RETRY } from "../../src/runtime/retry.ts";
 import { StorageNode } from "../../src/replication/node.ts";
 import { openStore } from "../../src/store/open.ts";
+import { startWhenStoreReachable } from "../storeWait.ts";
 import { parseSignerKey, parseVerifierKey, verifierKeyOf } from "../../src/log/note.ts";
 import { StoredLog } from "../../src/log/storedLog.ts";
 import { Witness, type TypedDataSigner } from "../../src/replication/witness.ts";
@@ -43,7 +44,7 @@ export default async function replicate(args: Args, hre: HardhatRuntimeEnvironme
   if (args.witness && (!witnessKey || !logKey)) {
     throw userError("--witness needs a cosigner key in WITNESS_KEY (npx hardhat log:keygen --cosigner --origin <name>, then npx hardhat keystore set WITNESS_KEY) and the log's verifier key (--log-key)");
   }
-  const store = await openStore(args.store);
+  const store = await startWhenStoreReachable(() => openStore(args.store), (m) => console.error(m));
   const witness = witnessKey ? await userFacing(async () => new Witness({ signer: parseSignerKey(witnessKey), logKey: parseVerifierKey(logKey!), state: store.witness, log: new StoredLog(store.log), ethSigner: wallet })) : undefined;
   const server = createGateway({ store, host: args.host, port: args.port, readOnly: true, logLevel: "warn", logFormat: "text", witness });
   const url = await server.listen();

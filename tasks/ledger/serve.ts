@@ -6,6 +6,8 @@ import { COSIGNATURE_V1, parseVerifierKey } from "../../src/log/note.ts";
 import { openStore, storeLocation } from "../../src/store/open.ts";
 import { userError } from "../errors.ts";
 import { onStop } from "../stop.ts";
+import { startWhenStoreReachable } from "../storeWait.ts";
+import { consoleLogAs } from "../../src/runtime/taskLog.ts";
 import type { ledgerServeTask } from "../index.ts";
 import type { TaskArgs } from "../args.ts";
 
@@ -26,7 +28,8 @@ export default async function serve(
     throw userError("the production profile signs checkpoints with your log key: make one with npx hardhat log:keygen --origin <your.domain/log>, then npx hardhat keystore set KPPE_LOG_KEY");
   }
   const witnessList = parseWitnesses(witnesses || process.env.KPPE_WITNESSES || "");
-  const ledgerStore = await openStore(store);
+  const say = (message: string) => consoleLogAs(logFormat)("warn", message);
+  const ledgerStore = await startWhenStoreReachable(() => openStore(store), say);
   const nodes = storageNodes ? storageNodes.split(",").map((a) => a.trim()) : undefined;
   const bad = nodes?.find((a) => !/^0x[0-9a-fA-F]{40}$/.test(a));
   if (bad !== undefined) throw userError(`--storage-nodes: ${JSON.stringify(bad)} is not an address (0x followed by 40 hex digits)`);
@@ -34,7 +37,7 @@ export default async function serve(
   if (pootDeployment && !(pootGenesis > 0)) throw userError("--poot-genesis: the deployment's GENESIS (unix time of slot 0), needed with --poot-deployment");
   const poot = pootDeployment ? { deployment: pootDeployment, genesis: pootGenesis } : undefined;
   const gateway = createGateway({ store: ledgerStore, host, port, logLevel, logFormat, profile, storageNodes: nodes, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, logKey, storeLocation: storeLocation(store), witnesses: witnessList, poot });
-  const url = await gateway.listen();
+  const url = await startWhenStoreReachable(() => gateway.listen(), say);
   gateway.app.log.info({ store: ledgerStore.location, url, profile }, `gateway listening on ${url} (ledger: ${ledgerStore.location}, profile: ${profile})`);
   if (gateway.ephemeralLogKey) {
     gateway.app.log.warn(`no KPPE_LOG_KEY: checkpoints are signed with a key made for this run only (verifier key ${gateway.logService.verifierKey}); make a lasting one with npx hardhat log:keygen`);

@@ -1,13 +1,17 @@
 import { apiKeyHash, newApiKey } from "../../src/ledger/sources.ts";
 import { MAX_SOURCE_ID_LENGTH } from "../../src/ledger/validate.ts";
 import { openStore } from "../../src/store/open.ts";
-import { userError } from "../errors.ts";
+import { userError, userFacing } from "../errors.ts";
 import type { ledgerSourceTask } from "../index.ts";
 import type { TaskArgs } from "../args.ts";
 
 type Args = TaskArgs<typeof ledgerSourceTask>;
 
-export default async function source(args: Args): Promise<void> {
+export default function source(args: Args): Promise<void> {
+  return userFacing(() => run(args));
+}
+
+async function run(args: Args): Promise<void> {
   const { sourceId } = args;
   if (!sourceId || sourceId.length > MAX_SOURCE_ID_LENGTH) throw userError(`--source-id: expected 1 to ${MAX_SOURCE_ID_LENGTH} characters`);
   if (args.credits < -1 || args.rate < 0 || args.burst < 0 || args.addCredits < 0) {

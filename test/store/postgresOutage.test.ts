@@ -2,6 +2,8 @@
 // resets every connection, or refuses new ones for a while. The gateway, the keeper and a storage
 // node must survive it, report it, and carry on with nothing acknowledged lost.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Wallet } from "ethers";
 import { createGateway } from "../../src/gateway/server.ts";
 import { auditLedger } from "../../src/ledger/audit.ts";
@@ -24,6 +26,20 @@ import { SLOT_SECONDS } from "../../src/poot/params.ts";
 import { taskProofMessage } from "../../src/poot/taskProof.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** `npx hardhat <args>` as a user runs it from a shell; `output` gathers stdout and stderr. */
+function hardhat(args: string[]) {
+  const env = { ...process.env };
+  delete env.npm_command; // as from a shell, not from npm test
+  const child = spawn("npx", ["hardhat", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const run = { child, output: "", exited: new Promise<number | null>((resolve) => child.once("exit", resolve)), outputClosed: false };
+  // Closed once every process holding it exited: npx and the task's own process below it.
+  child.stdout.on("close", () => (run.outputClosed = true));
+  child.stdout.on("data", (d) => (run.output += d));
+  child.stderr.on("data", (d) => (run.output += d));
+  return run;
+}
 
 /** The fixture's location with its host and port replaced by the proxy's. */
 function throughProxy(location: string, proxy: TcpProxy): string {
@@ -314,6 +330,50 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
       } finally {
         await direct.close();
       }
+    });
+  });
+
+  it("started while PostgreSQL is unreachable, the gateway (npx hardhat ledger:serve) waits for it, saying so, and serves once it is back; a one-shot task fails at once in one line that names the store without its password", async function () {
+    await ledgerBehindProxy(async ({ proxy, viaProxy }) => {
+      proxy.down();
+      const withPassword = viaProxy.replace("//root@", "//root:s3cret-pw@");
+      const oneShot = hardhat(["ledger:source", "--store", withPassword, "--source-id", "app"]);
+      assert.equal(await oneShot.exited, 1, oneShot.output);
+      assert.match(oneShot.output, new RegExp(`the store postgres://root@127\\.0\\.0\\.1:${proxy.port}/.* cannot be reached \\(connect ECONN.+\\): start it, or name another with --store or KPPE_STORE`));
+      assert.doesNotMatch(oneShot.output, /s3cret-pw|An unexpected error|\n\s+at /, "no password, no stack trace");
+
+      const serve = hardhat(["ledger:serve", "--store", withPassword, "--port", "0", "--log-format", "json"]);
+      try {
+        await waitFor("two waits said", async () => (serve.output.match(/trying again in/g) ?? []).length >= 2, 30_000);
+        assert.equal(serve.child.exitCode, null, "still running");
+        assert.doesNotMatch(serve.output, /s3cret-pw/);
+        proxy.up();
+        let url = "";
+        await waitFor("the gateway listening", async () => {
+          const line = serve.output.split("\n").find((l) => l.includes("gateway listening on"));
+          url = line ? (JSON.parse(line) as { url: string }).url : "";
+          return url !== "";
+        }, 30_000);
+        const event = { version: "0.1", event_id: "after-the-wait", payload_hash: clientHash({ n: 1 }), source_id: "app", data: { n: 1 } };
+        const response = await fetch(`${url}/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) });
+        assert.equal(response.status, 200, await response.clone().text());
+        assert.equal(((await response.json()) as EnqueueReceipt).fifo_sequence, 1);
+      } finally {
+        serve.child.kill("SIGTERM");
+        await serve.exited;
+      }
+    });
+  });
+
+  it("a gateway stopped while it waits for its store exits, saying why", async function () {
+    await ledgerBehindProxy(async ({ proxy, viaProxy }) => {
+      proxy.down();
+      const serve = hardhat(["ledger:serve", "--store", viaProxy, "--port", "0"]);
+      await waitFor("a wait said", async () => serve.output.includes("trying again in"), 30_000);
+      // npx does not pass SIGTERM on (test/tasks/stop.test.ts); the task sees npm go and stops.
+      serve.child.kill("SIGTERM");
+      await waitFor("the task's process to exit", async () => serve.outputClosed, 15_000);
+      assert.match(serve.output, /npm exited: stopped while waiting for the store/);
     });
   });
 
