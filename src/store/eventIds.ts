@@ -205,14 +205,14 @@ const FILTER_FORMAT = 0x4b505045_0001;
 /** Most stages a saved filter may have (each doubles the one before). */
 const MAX_STAGES = 40;
 
-/** The stages as bytes: a float64 header (format, stage count, then per stage its capacity, probes, count and words), then each stage's words. */
 /**
- * The filter's saved bytes (a header, then each stage's bits), made a part at a time, each part in
- * a buffer of its own. The whole at ten million ids is 64 MB: copied at once, it held the event
- * loop for about 50 ms, and a part that was a view of it carried all of it to SQLite's writer
- * thread (posting a view clones the view's whole buffer), about 100 ms a part. The header is taken
- * now and the bits as each part is made: bits are only ever set (a discard abandons the save), so
- * a part made later holds at least the ids it held when the header was taken.
+ * The stages as bytes: a float64 header (format, stage count, then per stage its capacity, probes,
+ * count and words), then each stage's words; made a part at a time, each part in a buffer of its
+ * own. The whole at ten million ids is 64 MB: copied at once, it held the event loop for about 50
+ * ms, and a part that was a view of it carried all of it to SQLite's writer thread (posting a view
+ * clones the view's whole buffer), about 100 ms a part. The header is taken now and the bits as
+ * each part is made: bits are only ever set (a discard abandons the save), so a part made later
+ * holds at least the ids it held when the header was taken.
  */
 function savedForm(stages: readonly Stage[]): { byteLength: number; part(start: number, end: number): Uint8Array } {
   const header = new Float64Array(2 + 4 * stages.length);

@@ -1,5 +1,8 @@
 import pRetry from "p-retry";
 
+/** The code of the error openStore throws when the store cannot be reached at all. */
+export const STORE_UNREACHABLE = "ERR_STORE_UNREACHABLE";
+
 /**
  * Whether a store error means "the store cannot be reached or is busy now" (retry later) rather
  * than "the store refused this write" (retrying the same write fails the same way).
@@ -7,17 +10,14 @@ import pRetry from "p-retry";
 export function isStoreUnavailable(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (typeof code === "string") {
+    if (code === STORE_UNREACHABLE) return true;
     // PostgreSQL SQLSTATE classes 08 (connection), 53 (resources), 57P (shut down), and
     // serialization failures / deadlocks / lock timeouts, which a retry resolves.
-    if (code === STORE_UNREACHABLE) return true;
     if (/^(08|53)/.test(code) || /^57P0[1-3]$/.test(code) || ["40001", "40P01", "55P03"].includes(code)) return true;
     if (["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ENOTFOUND"].includes(code)) return true;
   }
   return typeof message === "string" && /connection terminated|connection error|timeout exceeded when trying to connect|not queryable|database is locked|SQLITE_BUSY|worker .*(exited|terminated)/i.test(message);
 }
-
-/** The code of the error openStore throws when the store cannot be reached at all. */
-export const STORE_UNREACHABLE = "ERR_STORE_UNREACHABLE";
 
 /**
  * Runs `attempt` until it succeeds, waiting while the store cannot be reached (0.5 s, doubling up
