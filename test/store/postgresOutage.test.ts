@@ -360,7 +360,7 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
         assert.equal(((await response.json()) as EnqueueReceipt).fifo_sequence, 1);
       } finally {
         serve.child.kill("SIGTERM");
-        await serve.exited;
+        await waitFor("the gateway's process to exit", async () => serve.outputClosed, 15_000);
       }
     });
   });
