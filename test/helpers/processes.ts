@@ -4,6 +4,23 @@ import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 
 const SERVE = fileURLToPath(new URL("../../scripts/serve-gateway.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/**
+ * `npx hardhat <args>` as a user runs it from a shell (not from npm test). `output` gathers
+ * stdout and stderr; `outputClosed` turns true once every process holding them exited: npx and
+ * the task's own process below it, which a signal to npx does not reach (tasks/stop.ts).
+ */
+export function runHardhatTask(args: string[]) {
+  const env = { ...process.env };
+  delete env.npm_command;
+  const child = spawn("npx", ["hardhat", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const run = { child, output: "", outputClosed: false, exited: new Promise<number | null>((resolve) => child.once("exit", resolve)) };
+  child.stdout.on("close", () => (run.outputClosed = true));
+  child.stdout.on("data", (d) => (run.output += d));
+  child.stderr.on("data", (d) => (run.output += d));
+  return run;
+}
 
 /** Starts a real gateway process on `port` (default: a free one) and resolves with it and its URL. */
 export async function startGatewayProcess(store: string, port = 0): Promise<{ child: ChildProcess; url: string }> {

@@ -2,8 +2,6 @@
 // resets every connection, or refuses new ones for a while. The gateway, the keeper and a storage
 // node must survive it, report it, and carry on with nothing acknowledged lost.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { Wallet } from "ethers";
 import { createGateway } from "../../src/gateway/server.ts";
 import { auditLedger } from "../../src/ledger/audit.ts";
@@ -14,7 +12,7 @@ import { isStoreUnavailable } from "../../src/store/failures.ts";
 import { openStore } from "../../src/store/open.ts";
 import { clientHash } from "../../src/sdk/index.ts";
 import { appendEvents, devWallet, fastSettings, openKeeper, startLocalChain } from "../helpers/chain.ts";
-import { kill, startGatewayProcess } from "../helpers/processes.ts";
+import { kill, runHardhatTask, startGatewayProcess } from "../helpers/processes.ts";
 import { POSTGRES_URL, postgresFixture, sqliteFixture, type StoreFixture } from "../helpers/stores.ts";
 import { confirmedBatch, hash32, RECEIPT_TARGET, receiptRow } from "../helpers/receipts.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcpProxy.ts";
@@ -26,20 +24,6 @@ import { SLOT_SECONDS } from "../../src/poot/params.ts";
 import { taskProofMessage } from "../../src/poot/taskProof.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-/** `npx hardhat <args>` as a user runs it from a shell; `output` gathers stdout and stderr. */
-function hardhat(args: string[]) {
-  const env = { ...process.env };
-  delete env.npm_command; // as from a shell, not from npm test
-  const child = spawn("npx", ["hardhat", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  const run = { child, output: "", exited: new Promise<number | null>((resolve) => child.once("exit", resolve)), outputClosed: false };
-  // Closed once every process holding it exited: npx and the task's own process below it.
-  child.stdout.on("close", () => (run.outputClosed = true));
-  child.stdout.on("data", (d) => (run.output += d));
-  child.stderr.on("data", (d) => (run.output += d));
-  return run;
-}
 
 /** The fixture's location with its host and port replaced by the proxy's. */
 function throughProxy(location: string, proxy: TcpProxy): string {
@@ -337,12 +321,12 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
     await ledgerBehindProxy(async ({ proxy, viaProxy }) => {
       proxy.down();
       const withPassword = viaProxy.replace("//root@", "//root:s3cret-pw@");
-      const oneShot = hardhat(["ledger:source", "--store", withPassword, "--source-id", "app"]);
+      const oneShot = runHardhatTask(["ledger:source", "--store", withPassword, "--source-id", "app"]);
       assert.equal(await oneShot.exited, 1, oneShot.output);
       assert.match(oneShot.output, new RegExp(`the store postgres://root@127\\.0\\.0\\.1:${proxy.port}/.* cannot be reached \\([a-z]+ ECONN[A-Z]+[^)]*\\): start it, or name another with --store or KPPE_STORE`));
       assert.doesNotMatch(oneShot.output, /s3cret-pw|An unexpected error|\n\s+at /, "no password, no stack trace");
 
-      const serve = hardhat(["ledger:serve", "--store", withPassword, "--port", "0", "--log-format", "json"]);
+      const serve = runHardhatTask(["ledger:serve", "--store", withPassword, "--port", "0", "--log-format", "json"]);
       try {
         await waitFor("two waits said", async () => (serve.output.match(/trying again in/g) ?? []).length >= 2, 30_000);
         assert.equal(serve.child.exitCode, null, "still running");
@@ -368,7 +352,7 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
   it("a gateway stopped while it waits for its store exits, saying why", async function () {
     await ledgerBehindProxy(async ({ proxy, viaProxy }) => {
       proxy.down();
-      const serve = hardhat(["ledger:serve", "--store", viaProxy, "--port", "0"]);
+      const serve = runHardhatTask(["ledger:serve", "--store", viaProxy, "--port", "0"]);
       await waitFor("a wait said", async () => serve.output.includes("trying again in"), 30_000);
       // npx does not pass SIGTERM on (test/tasks/stop.test.ts); the task sees npm go and stops.
       serve.child.kill("SIGTERM");
