@@ -238,9 +238,8 @@ function savedForm(stages: readonly Stage[]): { byteLength: number; part(start: 
 }
 
 /** The stages `savedForm` wrote, or undefined for bytes it did not write (another format, byte order or size). */
-function deserialize(saved: Uint8Array): Stage[] | undefined {
-  // A copy starting at offset 0 of its own buffer, so that the stages' words are aligned views of it.
-  const bytes = new Uint8Array(saved);
+function deserialize(bytes: Uint8Array): Stage[] | undefined {
+  // `bytes` starts at offset 0 of a buffer of its own (joined makes it so): the stages' words are aligned views of it.
   if (bytes.byteLength < 16) return undefined;
   const [format, count] = new Float64Array(bytes.buffer, 0, 2);
   if (format !== FILTER_FORMAT || !Number.isInteger(count) || count < 1 || count > MAX_STAGES || bytes.byteLength < 8 * (2 + 4 * count)) return undefined;
@@ -462,10 +461,19 @@ export class EventIdFilter {
   }
 }
 
-/** The saved filter from its parts, or undefined if there is none or its parts do not add up. */
+/**
+ * The saved filter from its parts, or undefined if there is none or its parts do not add up. Its
+ * bytes are one copy, at offset 0 of a buffer of its own, which deserialize uses as it is.
+ */
 function joined(parts: readonly SavedFilterPart[]): FilterSnapshot | undefined {
   if (parts.length === 0 || parts.length !== parts[0].parts || parts.some((p, i) => p.part !== i)) return undefined;
-  return { covered: parts[0].covered, coveredHash: parts[0].coveredHash, filter: Buffer.concat(parts.map((p) => p.bytes)) };
+  const filter = new Uint8Array(parts.reduce((total, p) => total + p.bytes.byteLength, 0));
+  let offset = 0;
+  for (const { bytes } of parts) {
+    filter.set(bytes, offset);
+    offset += bytes.byteLength;
+  }
+  return { covered: parts[0].covered, coveredHash: parts[0].coveredHash, filter };
 }
 
 function mightHold(stages: readonly Stage[], id: string): boolean {
