@@ -10,9 +10,10 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
  * `npx hardhat <args>` as a user runs it from a shell (not from npm test). `output` gathers
  * stdout and stderr; `outputClosed` turns true once every process holding them exited: npx and
  * the task's own process below it, which a signal to npx does not reach (tasks/stop.ts).
+ * `env` adds to (or, with "", blanks) this process's environment.
  */
-export function runHardhatTask(args: string[]) {
-  const env = { ...process.env };
+export function runHardhatTask(args: string[], extraEnv: Record<string, string> = {}) {
+  const env = { ...process.env, ...extraEnv };
   delete env.npm_command;
   const child = spawn("npx", ["hardhat", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   const run = { child, output: "", outputClosed: false, exited: new Promise<number | null>((resolve) => child.once("exit", resolve)) };

@@ -70,6 +70,15 @@ async function outages(proxy: TcpProxy, downMs: number, onDown: () => Promise<vo
   proxy.up();
 }
 
+/** Waits until the task `run` has said twice that it waits for its store; fails at once, with its output, if it exited instead. */
+async function saysItWaits(run: ReturnType<typeof runHardhatTask>): Promise<void> {
+  await waitFor("two waits said", async () => {
+    if (run.outputClosed) throw new Error(`the task exited instead of waiting for its store:\n${run.output}`);
+    return (run.output.match(/trying again in/g) ?? []).length >= 2;
+  }, 30_000);
+  assert.equal(run.child.exitCode, null, "still running");
+}
+
 describe("PostgreSQL cut off under load (TCP proxy, real processes)", function () {
   this.timeout(120_000);
 
@@ -328,8 +337,7 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
 
       const serve = runHardhatTask(["ledger:serve", "--store", withPassword, "--port", "0", "--log-format", "json"]);
       try {
-        await waitFor("two waits said", async () => (serve.output.match(/trying again in/g) ?? []).length >= 2, 30_000);
-        assert.equal(serve.child.exitCode, null, "still running");
+        await saysItWaits(serve);
         assert.doesNotMatch(serve.output, /s3cret-pw/);
         proxy.up();
         let url = "";
@@ -359,6 +367,70 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
       await waitFor("the task's process to exit", async () => serve.outputClosed, 15_000);
       assert.match(serve.output, /npm exited: stopped while waiting for the store/);
     });
+  });
+
+  it("started while PostgreSQL is unreachable, the keeper (npx hardhat anchor) waits for it, saying so, and anchors once it is back", async function () {
+    const chain = await startLocalChain();
+    try {
+      const contract = await (await chain.deployAnchor(devWallet(0).address)).getAddress();
+      await ledgerBehindProxy(async ({ fixture, proxy, viaProxy }) => {
+        const direct = await fixture.open();
+        await appendEvents(direct, 3, "kept");
+        await direct.close();
+        proxy.down();
+        const keeper = runHardhatTask(
+          ["anchor", "--store", viaProxy, "--rpc-url", chain.url, "--contract", contract, "--interval-ms", "300", "--confirmations", "1", "--health-port", "0"],
+          { PRIVATE_KEY: "" },
+        );
+        try {
+          await saysItWaits(keeper);
+          assert.doesNotMatch(keeper.output, /Batch #1/, "nothing anchored while the store is away");
+          proxy.up();
+          await waitFor("the batch anchored and its receipts stored", async () => /Proofs stored for 3 events/.test(keeper.output), 60_000);
+          assert.match(keeper.output, /Batch #1 confirmed in block \d+ \| 3 events anchored/);
+        } finally {
+          keeper.child.kill("SIGTERM");
+          await waitFor("the keeper's process to exit", async () => keeper.outputClosed, 15_000);
+        }
+        const stored = await fixture.open();
+        try {
+          assert.equal(await stored.anchoring.countReceipts((await stored.anchoring.findBatch({ chainId: 31337, contract: contract.toLowerCase() }, 1))!.id), 3);
+        } finally {
+          await stored.close();
+        }
+      });
+    } finally {
+      await chain.close();
+    }
+  });
+
+  it("started while PostgreSQL is unreachable, a storage node (npx hardhat ledger:replicate) waits for it, saying so, and copies the ledger once it is back", async function () {
+    const source = await sqliteFixture().open();
+    const gateway = createGateway({ store: source, port: 0, logLevel: false });
+    const url = await gateway.listen();
+    try {
+      await appendEvents(source, 5, "copied");
+      await ledgerBehindProxy(async ({ fixture, proxy, viaProxy }) => {
+        proxy.down();
+        const node = runHardhatTask(["ledger:replicate", "--gateway", url, "--store", viaProxy, "--port", "0", "--ephemeral-key"]);
+        try {
+          await saysItWaits(node);
+          proxy.up();
+          await waitFor("the copy caught up", async () => /appended 5 entries, head 5 /.test(node.output), 60_000);
+        } finally {
+          node.child.kill("SIGTERM");
+          await waitFor("the node's process to exit", async () => node.outputClosed, 15_000);
+        }
+        const copy = await fixture.open();
+        try {
+          assert.deepEqual(await copy.head(), await source.head());
+        } finally {
+          await copy.close();
+        }
+      });
+    } finally {
+      await gateway.close();
+    }
   });
 
   it("receipts being written with COPY when the connection is cut are stored all or none, the process goes on, and the chunk is stored whole when written again", async function () {
