@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "../../src/store/sqlite/nodeSqlite.ts";
@@ -24,8 +24,16 @@ export interface StoreFixture {
   cleanup(): Promise<void>;
 }
 
+/** Every SQLite fixture's folder, removed when the test process exits if its test did not call cleanup. */
+const sqliteDirectories = new Set<string>();
+process.once("exit", () => {
+  for (const directory of sqliteDirectories) rmSync(directory, { recursive: true, force: true });
+});
+
 export function sqliteFixture(): StoreFixture {
-  const file = join(mkdtempSync(join(tmpdir(), "kppe-ledger-")), "ledger.sqlite");
+  const directory = mkdtempSync(join(tmpdir(), "kppe-ledger-"));
+  sqliteDirectories.add(directory);
+  const file = join(directory, "ledger.sqlite");
   return {
     kind: "sqlite",
     location: file,
@@ -46,7 +54,10 @@ export function sqliteFixture(): StoreFixture {
         db.close();
       }
     },
-    cleanup: async () => undefined,
+    cleanup: async () => {
+      rmSync(directory, { recursive: true, force: true });
+      sqliteDirectories.delete(directory);
+    },
   };
 }
 
