@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { BadFormatError, BadPrevHashError, DuplicateEventError, GatewayUnreachableError, RateLimitError } from "../../src/client/errors.ts";
@@ -12,6 +10,7 @@ import { apiKeyHash, newApiKey } from "../../src/ledger/sources.ts";
 import type { LedgerEntry } from "../../src/ledger/types.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import { kill, startGatewayProcess } from "../helpers/processes.ts";
+import { tempDirectory } from "../helpers/tempDirectory.ts";
 
 /** A loopback HTTP proxy to `target` that, while `dropReplies` > 0, lets the gateway answer a POST and then cuts the client off before the answer. */
 async function replyDroppingProxy(target: string): Promise<{ url: string; server: Server; dropReplies: number; posts: number }> {
@@ -41,7 +40,7 @@ describe("GatewayClient against a real gateway process", function () {
   let client: GatewayClient;
 
   beforeEach(async function () {
-    file = join(mkdtempSync(join(tmpdir(), "kppe-client-")), "ledger.sqlite");
+    file = join(tempDirectory("kppe-client-"), "ledger.sqlite");
     gateway = await startGatewayProcess(file, 0);
     client = new GatewayClient({ url: gateway.url });
   });
@@ -151,7 +150,7 @@ describe("GatewayClient against a production gateway: API key and rate limit", f
   this.timeout(30_000);
 
   it("sends the API key, and reports ERR_RATE_LIMIT with the time to wait, or waits it out when allowed to retry", async function () {
-    const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), "kppe-client-rate-")), "ledger.sqlite"));
+    const store = new SqliteStore(join(tempDirectory("kppe-client-rate-"), "ledger.sqlite"));
     const key = newApiKey();
     await store.createSource({ source_id: "app", api_key_hash: apiKeyHash(key), credits: null, rate_per_second: 1, burst: 1, created_at: new Date().toISOString() });
     const gateway = createGateway({ store, port: 0, logLevel: false, profile: "production" });

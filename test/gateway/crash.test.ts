@@ -6,9 +6,8 @@ import { openStore } from "../../src/store/open.ts";
 import { clientHash } from "../../src/sdk/index.ts";
 import { kill, startGatewayProcess } from "../helpers/processes.ts";
 import { POSTGRES_URL } from "../helpers/stores.ts";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tempDirectory } from "../helpers/tempDirectory.ts";
 
 const CLIENTS = 16;
 
@@ -33,7 +32,7 @@ async function loadUntilDown(url: string, tag: string): Promise<EnqueueReceipt[]
 }
 
 const stores: Array<[string, () => { location: string; cleanup(): Promise<void> }]> = [
-  ["sqlite", () => ({ location: join(mkdtempSync(join(tmpdir(), "kppe-crash-")), "ledger.sqlite"), cleanup: async () => undefined })],
+  ["sqlite", () => ({ location: join(tempDirectory("kppe-crash-"), "ledger.sqlite"), cleanup: async () => undefined })],
   [
     "postgres",
     () => {

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "../../src/store/sqlite/nodeSqlite.ts";
 import pg from "pg";
 import { PostgresStore } from "../../src/store/postgres/postgresStore.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
+import { removeTempDirectory, tempDirectory } from "./tempDirectory.ts";
 
 /** The real PostgreSQL server of our machines; CI fails (not skips) when it is unreachable. */
 export const POSTGRES_URL = process.env.KPPE_TEST_POSTGRES_URL ?? "postgres://root@127.0.0.1:5432/test";
@@ -24,15 +23,8 @@ export interface StoreFixture {
   cleanup(): Promise<void>;
 }
 
-/** Every SQLite fixture's folder, removed when the test process exits if its test did not call cleanup. */
-const sqliteDirectories = new Set<string>();
-process.once("exit", () => {
-  for (const directory of sqliteDirectories) rmSync(directory, { recursive: true, force: true });
-});
-
 export function sqliteFixture(): StoreFixture {
-  const directory = mkdtempSync(join(tmpdir(), "kppe-ledger-"));
-  sqliteDirectories.add(directory);
+  const directory = tempDirectory("kppe-ledger-");
   const file = join(directory, "ledger.sqlite");
   return {
     kind: "sqlite",
@@ -54,10 +46,7 @@ export function sqliteFixture(): StoreFixture {
         db.close();
       }
     },
-    cleanup: async () => {
-      rmSync(directory, { recursive: true, force: true });
-      sqliteDirectories.delete(directory);
-    },
+    cleanup: async () => removeTempDirectory(directory),
   };
 }
 

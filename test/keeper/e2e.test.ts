@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
 import { createGateway } from "../../src/gateway/server.ts";
@@ -12,6 +11,7 @@ import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import { appendEvents, devWallet, startLocalChain } from "../helpers/chain.ts";
 import { GatewayClient } from "../../src/client/gateway.ts";
 import { hardhat, kppe } from "../helpers/hardhatCli.ts";
+import { tempDirectory } from "../helpers/tempDirectory.ts";
 
 const ZERO = "0x" + "00".repeat(32);
 
@@ -19,7 +19,7 @@ describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", fu
   this.timeout(120_000);
 
   it("anchors events submitted over HTTP and verifies their receipts, cross-checked with OpenZeppelin", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "kppe-e2e-"));
+    const dir = tempDirectory("kppe-e2e-");
     const file = join(dir, "ledger.sqlite");
     const chain = await startLocalChain();
     const store = new SqliteStore(file);
@@ -145,7 +145,7 @@ describe("end to end: gateway -> npx hardhat anchor --once -> anchor:verify", fu
   });
 
   it("anchor --once gives up after --timeout-ms on a chain that makes no blocks, saying so; the next run continues the batch", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "kppe-e2e-timeout-"));
+    const dir = tempDirectory("kppe-e2e-timeout-");
     const file = join(dir, "ledger.sqlite");
     const chain = await startLocalChain({ blockMs: 0 }); // mines only on transactions, like npx hardhat node
     try {

@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "../../src/store/sqlite/nodeSqlite.ts";
 import pg from "pg";
@@ -13,6 +11,7 @@ import { ENTRY_COLUMNS, entryValues } from "../../src/store/rows.ts";
 import { MIGRATIONS as SQLITE_MIGRATIONS, SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import type { LedgerStore } from "../../src/store/types.ts";
 import { POSTGRES_URL } from "../helpers/stores.ts";
+import { tempDirectory } from "../helpers/tempDirectory.ts";
 
 const LAST_RELEASED_BEFORE = 4;
 
@@ -53,7 +52,7 @@ interface OldSchema {
 }
 
 async function sqliteAtVersion4(entries: LedgerEntry[], version = LAST_RELEASED_BEFORE): Promise<OldSchema> {
-  const file = join(mkdtempSync(join(tmpdir(), "kppe-migrate-")), "ledger.sqlite");
+  const file = join(tempDirectory("kppe-migrate-"), "ledger.sqlite");
   const db = new DatabaseSync(file);
   db.exec("PRAGMA journal_mode = WAL; CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
   for (const [v, sql] of SQLITE_MIGRATIONS.filter(([v]) => v <= version)) {

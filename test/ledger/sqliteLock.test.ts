@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "../../src/store/sqlite/nodeSqlite.ts";
 import { Ledger } from "../../src/ledger/ledger.ts";
 import { LedgerError, type SubmittedEvent } from "../../src/ledger/types.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import { randomLeaves } from "../helpers/random.ts";
+import { tempDirectory } from "../helpers/tempDirectory.ts";
 
 const event = (id: string): SubmittedEvent => ({
   version: "0.1",
@@ -22,7 +21,7 @@ describe("SQLite ledger while another process holds the write lock", function ()
   this.timeout(30_000);
 
   it("writes and charges nothing when BEGIN times out, and the next submission goes through", async function () {
-    const file = join(mkdtempSync(join(tmpdir(), "kppe-lock-")), "ledger.sqlite");
+    const file = join(tempDirectory("kppe-lock-"), "ledger.sqlite");
     const store = new SqliteStore(file, { busyTimeoutMs: 200 });
     await store.createSource({ source_id: "paying", api_key_hash: "0x" + "11".repeat(32), credits: 5, rate_per_second: null, burst: null, created_at: new Date().toISOString() });
     const ledger = new Ledger(store, { chargeCredits: true });

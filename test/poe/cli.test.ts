@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Contract } from "ethers";
 import type { Failpoint } from "../../src/runtime/failpoints.ts";
@@ -8,6 +7,7 @@ import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
 import { devWallet, startLocalChain, type LocalChain } from "../helpers/chain.ts";
 import { hardhat } from "../helpers/hardhatCli.ts";
 import { randomLeaves } from "../helpers/random.ts";
+import { tempDirectory } from "../helpers/tempDirectory.ts";
 
 const FAILPOINTS: Failpoint[] = ["poe-after-checkpoint", "poe-after-send", "poe-after-record"];
 
@@ -25,7 +25,7 @@ describe("poe:* tasks (real processes)", function () {
     // The CLI signs with development account 0 on a loopback chain.
     const recorder = await chain.deployRecorder(devWallet(0).address);
     const contract = (await recorder.getAddress()).toLowerCase();
-    const file = join(mkdtempSync(join(tmpdir(), `kppe-poe-${tag}-`)), "ledger.sqlite");
+    const file = join(tempDirectory(`kppe-poe-${tag}-`), "ledger.sqlite");
     const store = new SqliteStore(file);
     const hashes = randomLeaves(5);
     for (let i = 0; i < hashes.length; i++) await store.poe.addOrderToBatch({ id: `${tag}-${i}`, txHash: hashes[i] }, { maxOrders: 100, maxAgeMs: 900_000 });
@@ -90,7 +90,7 @@ describe("poe:* tasks (real processes)", function () {
     assert.equal(batch.status, "anchored");
     assert.equal(batch.batchSize, 6);
 
-    const proofFile = join(mkdtempSync(join(tmpdir(), "kppe-poe-proof-")), "proof.json");
+    const proofFile = join(tempDirectory("kppe-poe-proof-"), "proof.json");
     const written = await hardhat(["poe:order-proof", "--order-id", "cli-order", "--store", file, "--out", proofFile]);
     assert.equal(written.code, 0, written.stderr);
     const verified = await hardhat(["poe:verify", "--proof", proofFile, "--rpc-url", chain.url, "--contract", contract]);
@@ -113,7 +113,7 @@ describe("poe:* tasks (real processes)", function () {
     assert.match(verified.stdout, /^ok +verifyCheckpointProof +the contract accepts the path at position \d+ of the 6 orders it recorded$/m);
 
     const proof = JSON.parse(readFileSync(proofFile, "utf8"));
-    const tampered = join(mkdtempSync(join(tmpdir(), "kppe-poe-proof-")), "tampered.json");
+    const tampered = join(tempDirectory("kppe-poe-proof-"), "tampered.json");
     writeFileSync(tampered, JSON.stringify({ ...proof, tx_hash: randomLeaves(1)[0] }));
     const refused = await hardhat(["poe:verify", "--proof", tampered, "--rpc-url", chain.url, "--contract", contract]);
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
@@ -121,7 +121,7 @@ describe("poe:* tasks (real processes)", function () {
 
     // A proof that claims a smaller batch (so that a shorter path, an inner node, would pass the
     // offline length check) fails on chain: the size is the recorded one.
-    const resized = join(mkdtempSync(join(tmpdir(), "kppe-poe-proof-")), "resized.json");
+    const resized = join(tempDirectory("kppe-poe-proof-"), "resized.json");
     writeFileSync(resized, JSON.stringify({ ...proof, batch_size: 2 }));
     const wrongSize = await hardhat(["poe:verify", "--proof", resized, "--rpc-url", chain.url, "--contract", contract]);
     assert.equal(wrongSize.code, 1, wrongSize.stdout + wrongSize.stderr);

@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Wallet } from "ethers";
 import { createGateway, type Gateway } from "../../src/gateway/server.ts";
@@ -11,6 +9,7 @@ import { challengeIndex, taskProofMessage, type TaskProof, type TaskType } from 
 import { appendEvents } from "../helpers/chain.ts";
 import { hardhat } from "../helpers/hardhatCli.ts";
 import { STORE_FIXTURES } from "../helpers/stores.ts";
+import { tempDirectory } from "../helpers/tempDirectory.ts";
 
 // The gateway collects operators' task proofs (POST /poot/proofs): each checked before it is
 // stored in task_proofs, published (GET /poot/proofs) for anyone to recompute a schedule, which
@@ -100,7 +99,7 @@ for (const makeFixture of STORE_FIXTURES) {
       assert.equal(listed.truncated, false);
       const epoch = Math.floor(slot / EPOCH_SLOTS) + 1; // the proofs are in this epoch's window
       assert.equal((await fetch(`${url}/poot/schedule/${epoch}`)).status, 404);
-      const out = join(mkdtempSync(join(tmpdir(), "kppe-poot-gw-")), "schedule.json");
+      const out = join(tempDirectory("kppe-poot-gw-"), "schedule.json");
       const run = await hardhat(["poot:schedule", "--gateway", url, "--epoch", String(epoch), "--seed", SEED, "--genesis", String(genesis), "--deployment", DEPLOYMENT, "--save", "--store", fixture.location, "--out", out], { timeoutMs: 120_000 });
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assert.match(run.stdout, /^3 task proofs counted, 0 refused$/m);

@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Contract, ContractFactory, getAddress, hexlify, randomBytes } from "ethers";
 import hre, { network } from "hardhat";
@@ -10,6 +8,7 @@ import { devWallet, startLocalChain } from "../helpers/chain.ts";
 import { hardhat } from "../helpers/hardhatCli.ts";
 import { STORE_FIXTURES } from "../helpers/stores.ts";
 import { revertsWith } from "../helpers/revert.ts";
+import { tempDirectory } from "../helpers/tempDirectory.ts";
 
 /** A small seeded generator (mulberry32): the same 500 months on every run. */
 function mulberry32(seed: number): () => number {
@@ -174,7 +173,7 @@ for (const makeFixture of STORE_FIXTURES) describe(`poot:payouts and poot:claim 
       const token = await deploy("TestUSD");
       const router = await deploy("PayoutRouterV0", owner.address, await token.getAddress(), payoutKey.address);
       await (await token.mint(await router.getAddress(), 25_000_000_000n)).wait();
-      const out = join(mkdtempSync(join(tmpdir(), "kppe-payout-")), "2026-11.json");
+      const out = join(tempDirectory("kppe-payout-"), "2026-11.json");
       const common = ["--router", await router.getAddress(), "--rpc-url", chain.url];
       const post = await hardhat(["poot:payouts", "--month", "2026-11", "--amount", "1000.000001", "--genesis", String(genesis), "--store", fixture.location, "--out", out, "--post", ...common], { env: { PAYOUT_PRIVATE_KEY: payoutKey.privateKey } });
       assert.equal(post.code, 0, post.stdout + post.stderr);

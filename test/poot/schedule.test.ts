@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { concat, ContractFactory, getCreateAddress, keccak256, Wallet } from "ethers";
 import hre from "hardhat";
@@ -12,6 +11,7 @@ import { StoredLog } from "../../src/log/storedLog.ts";
 import { sqliteFixture } from "../helpers/stores.ts";
 import { appendEvents, devWallet, startLocalChain } from "../helpers/chain.ts";
 import { hardhat } from "../helpers/hardhatCli.ts";
+import { tempDirectory } from "../helpers/tempDirectory.ts";
 
 const GENESIS = 1_790_000_000;
 // The address dev account 0's first contract gets on a fresh chain: the last test deploys it there.
@@ -151,7 +151,7 @@ describe("PoOT: work credits and the leader schedule anyone can recompute", func
   });
 
   it("gives the same schedule in another process (npx hardhat poot:schedule), from the proofs in any order", async function () {
-    const dir = mkdtempSync(join(tmpdir(), "kppe-poot-"));
+    const dir = tempDirectory("kppe-poot-");
     const file = join(dir, "proofs.json");
     writeFileSync(file, JSON.stringify([...proofs].sort((a, b) => (a.signature < b.signature ? -1 : 1))));
     const args = ["poot:schedule", "--proofs", file, "--epoch", String(EPOCH), "--seed", SEED, "--genesis", String(GENESIS), "--deployment", DEPLOYMENT];
@@ -180,7 +180,7 @@ describe("PoOT: work credits and the leader schedule anyone can recompute", func
       const deployed = await new ContractFactory(artifact.abi, artifact.bytecode, owner).deploy(owner.address, GENESIS, SLOT_SECONDS, 5, EPOCH_SLOTS);
       await deployed.waitForDeployment();
       assert.equal((await deployed.getAddress()).toLowerCase(), DEPLOYMENT);
-      const dir = mkdtempSync(join(tmpdir(), "kppe-poot-commit-"));
+      const dir = tempDirectory("kppe-poot-commit-");
       const file = join(dir, "proofs.json");
       writeFileSync(file, JSON.stringify(proofs));
       const chainArgs = ["--epoch", String(EPOCH), "--seed", SEED, "--rpc-url", chain.url, "--contract", DEPLOYMENT];

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { closeSync, mkdirSync, rmSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync, ftruncateSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, mkdirSync, rmSync, openSync, readFileSync, writeFileSync, writeSync, ftruncateSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
@@ -14,13 +13,14 @@ import { hashFiles, type SessionManifest } from "../../src/session/manifest.ts";
 import { checkManifest, checkOnChain, compareChunk, compareInput } from "../../src/session/verify.ts";
 import { devWallet, openRecorderChain, startLocalChain, type LocalChain } from "../helpers/chain.ts";
 import { hardhat } from "../helpers/hardhatCli.ts";
+import { tempDirectory } from "../helpers/tempDirectory.ts";
 
 const NODE = new URL("../../node_modules/.bin/node", import.meta.url).pathname;
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
 function tempDir(tag: string): string {
-  return mkdtempSync(join(tmpdir(), `kppe-session-${tag}-`));
+  return tempDirectory(`kppe-session-${tag}-`);
 }
 
 /** Deterministic bytes that differ at every position, so any misplaced chunk boundary shows. */

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "../../src/store/sqlite/nodeSqlite.ts";
 import hre from "hardhat";
 import { createGateway, type Gateway } from "../../src/gateway/server.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqliteStore.ts";
+import { tempDirectory } from "../helpers/tempDirectory.ts";
 
 /** Runs a task and returns what it printed with console.log. */
 async function runTask(name: string, args: Record<string, unknown>): Promise<string> {
@@ -26,7 +25,7 @@ describe("ledger tasks", function () {
   let url: string;
 
   beforeEach(async function () {
-    file = join(mkdtempSync(join(tmpdir(), "kppe-tasks-")), "ledger.sqlite");
+    file = join(tempDirectory("kppe-tasks-"), "ledger.sqlite");
     gateway = createGateway({ store: new SqliteStore(file), port: 0, logLevel: false });
     url = await gateway.listen();
   });

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runHardhatTask } from "../helpers/processes.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { tempDirectory } from "../helpers/tempDirectory.ts";
 
 const alive = (pid: number) => {
   try {
@@ -20,7 +19,7 @@ describe("long-running tasks stop when npx is stopped", function () {
   this.timeout(90_000);
 
   it("npx hardhat ledger:serve: SIGTERM to npx stops the gateway, which finishes and exits", async function () {
-    const store = join(mkdtempSync(join(tmpdir(), "kppe-stop-")), "ledger.sqlite");
+    const store = join(tempDirectory("kppe-stop-"), "ledger.sqlite");
     const npx = runHardhatTask(["ledger:serve", "--store", store, "--port", "0", "--log-format", "json"]);
     // The gateway logs its pid and URL once it listens (JSON lines carry the pid).
     let listening: { pid: number; url: string } | undefined;

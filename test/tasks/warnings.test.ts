@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, realpathSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { tempDirectory } from "../helpers/tempDirectory.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const HARDHAT = realpathSync(join(ROOT, "node_modules/.bin/hardhat"));
@@ -13,7 +13,7 @@ describe("what a command prints besides its answer", function () {
   this.timeout(60_000);
 
   it("a task that opens a SQLite ledger prints no ExperimentalWarning (Node's warnings left on, as a user runs it)", async function () {
-    const store = join(mkdtempSync(join(tmpdir(), "kppe-warn-")), "ledger.sqlite");
+    const store = join(tempDirectory("kppe-warn-"), "ledger.sqlite");
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [HARDHAT, "ledger:audit", "--store", store], { cwd: ROOT });
     assert.match(stdout, /the chain verifies: 0 entries/);
     assert.doesNotMatch(stderr, /ExperimentalWarning/);
@@ -25,7 +25,7 @@ describe("ledger:serve logs for a person by default, JSON on request", function 
 
   async function serve(extra: string[]): Promise<string> {
     const { spawn } = await import("node:child_process");
-    const store = join(mkdtempSync(join(tmpdir(), "kppe-logs-")), "ledger.sqlite");
+    const store = join(tempDirectory("kppe-logs-"), "ledger.sqlite");
     const child = spawn(process.execPath, [HARDHAT, "ledger:serve", "--store", store, "--port", "0", "--log-level", "debug", ...extra], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stderr.on("data", (d) => (output += d));
@@ -62,7 +62,7 @@ describe("KPPE_LOG_FORMAT=json: every task's lines as JSON", function () {
   this.timeout(60_000);
 
   it("the keeper's lines (here its warning before it stops for want of a contract) are JSON objects", async function () {
-    const store = join(mkdtempSync(join(tmpdir(), "kppe-json-")), "ledger.sqlite");
+    const store = join(tempDirectory("kppe-json-"), "ledger.sqlite");
     const env = { ...process.env, KPPE_LOG_FORMAT: "json", PRIVATE_KEY: "", KPPE_CONTRACT_ADDRESS: "" };
     const result = await promisify(execFile)(process.execPath, [HARDHAT, "anchor", "--once", "--store", store], { cwd: ROOT, env }).then(
       () => ({ stderr: "", ok: true }),
