@@ -32,7 +32,8 @@ function pattern(size: number, seed: number): Buffer {
 
 /** A recorded session: nested files, one exactly 3 chunks long, one empty, one ragged. */
 function makeRecording(chunkSize: number): string {
-  const dir = tempDir("rec");
+  // A folder inside the temporary one, so the manifest written beside it is removed with it.
+  const dir = join(tempDir("rec"), "recording");
   mkdirSync(join(dir, "video"), { recursive: true });
   writeFileSync(join(dir, "video", "cam-1.webm"), pattern(3 * chunkSize, 1));
   writeFileSync(join(dir, "video", "cam-2.webm"), pattern(2 * chunkSize + 123, 2));
