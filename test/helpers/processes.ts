@@ -10,7 +10,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
  * `npx hardhat <args>` as a user runs it from a shell (not from npm test). `output` gathers
  * stdout and stderr; `outputClosed` turns true once every process holding them exited: npx and
  * the task's own process below it, which a signal to npx does not reach (tasks/stop.ts).
- * `env` adds to (or, with "", blanks) this process's environment.
+ * `extraEnv` adds to (or, with "", blanks) this process's environment.
  */
 export function runHardhatTask(args: string[], extraEnv: Record<string, string> = {}) {
   const env = { ...process.env, ...extraEnv };
