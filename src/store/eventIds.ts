@@ -43,6 +43,8 @@ export interface EventIdStorage {
   eventHashAt(sequence: number): Promise<string | undefined>;
   /** The saved filter's parts, in order, read in one statement (one save's, never a mix); none if there is none. */
   loadSavedFilter(): Promise<SavedFilterPart[]>;
+  /** `covered` of the saved filter, 0 if there is none: whether another process sharing the ledger saved lately. */
+  savedFilterCovers(): Promise<number>;
   /** Stores one part of save `generation` in a transaction of its own (a save's parts are not the saved filter until it commits). */
   saveFilterPart(generation: number, part: number, bytes: Uint8Array): Promise<void>;
   /**
@@ -75,6 +77,7 @@ export const SAVED_FILTER_PARTS_MIGRATION = (bytes: string, time: string) =>
 export const SAVED_FILTER_SQL = {
   load: `SELECT f.covered, f.covered_event_hash, f.parts, p.part, p.bytes FROM event_id_filter f
            JOIN event_id_filter_parts p ON p.generation = f.generation ORDER BY p.part`,
+  covers: "SELECT covered FROM event_id_filter WHERE slot = 1",
   savePart: "INSERT INTO event_id_filter_parts (generation, part, bytes) VALUES (?, ?, ?)",
   // commitSavedFilter, in one transaction: countParts decides between commit and dropOthers, or dropOwn.
   countParts: "SELECT count(*) AS stored FROM event_id_filter_parts WHERE generation = ?",
@@ -374,7 +377,8 @@ export class EventIdFilter {
    * save, for CLOSE_WAIT_MS at most: a store that does not answer must not hold a shutdown.
    */
   async close(): Promise<void> {
-    if (this.covered - this.savedThrough >= Math.min(SAVE_AT_CLOSE, this.saveEvery)) this.save();
+    const growth = Math.min(SAVE_AT_CLOSE, this.saveEvery);
+    if (this.covered - this.savedThrough >= growth) this.save(growth);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.saving, new Promise((resolve) => (timer = setTimeout(resolve, this.closeWaitMs)))]);
     clearTimeout(timer);
@@ -421,19 +425,23 @@ export class EventIdFilter {
   }
 
   private saveIfGrown(): void {
-    if (this.covered - this.savedThrough >= Math.max(this.saveEvery, this.covered / 8)) this.save();
+    const growth = Math.max(this.saveEvery, this.covered / 8);
+    if (this.covered - this.savedThrough >= growth) this.save(growth);
   }
 
   /**
-   * Saves the filter in the background, part by part (PART_BYTES); a failed save only
-   * means that the next start reads more, and its parts are removed by the next save's commit.
+   * Saves the filter in the background, part by part (PART_BYTES), unless the saved one (another
+   * process's, when several share the ledger) covers all but fewer than `growth` of the entries
+   * this one does. A failed save only means that the next start reads more, and its parts are
+   * removed by the next save's commit.
    */
-  private save(): void {
+  private save(growth: number): void {
     if (this.saving || this.covered <= 0) return;
     const covered = this.covered;
     const discards = this.discards;
-    this.savedThrough = covered; // a failed save is tried again once as many entries were added
+    this.savedThrough = covered; // a failed or skipped save is tried again once as many entries were added
     this.saving = (async () => {
+      if (covered - (await this.storage.savedFilterCovers()) < growth) return;
       const coveredHash = await this.storage.eventHashAt(covered);
       // The filter holds every id through `covered` of the chain ending in coveredHash, unless
       // entries were discarded meanwhile; it only gains ids, so saving it as it is now is sound.

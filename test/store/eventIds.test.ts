@@ -240,6 +240,23 @@ for (const makeFixture of STORE_FIXTURES) {
         }
       });
 
+      it("a process that closes just after another saved a filter covering all but a few of its entries leaves that save as it is", async function () {
+        await reopen(); // saved at SAVED
+        const other = await openOther();
+        await submitAll(new Ledger(other), Array.from({ length: 65_536 }, (_, i) => event(`other-${i}`, null)));
+        await other.close(); // saved at SAVED + 65,536
+        others.length = 0;
+        const before = await savedParts();
+        assert.equal(before.header[0].covered, SAVED + 65_536);
+        // This process reads the other's 65,536 entries and adds one: enough for a save at close,
+        // but the saved filter lacks only that one.
+        await new Ledger(store).submit([event("one-more")]);
+        await store.close();
+        assert.deepEqual(await savedParts(), before, "the other process's save kept, not written again");
+        store = await fixture.open();
+        assert.deepEqual(await store.prepareAppends(), { restored: SAVED + 65_536, read: 1 });
+      });
+
       it("is not used when relabelled to cover entries its bits lack (the ids of its last entries are checked)", async function () {
         assert.deepEqual(await reopen(), { restored: SAVED, read: 0 });
         // Too few for this process to save its filter again when it closes.

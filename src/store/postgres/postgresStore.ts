@@ -206,6 +206,7 @@ export class PostgresStore implements LedgerStore {
         const query = { text: SAVED_FILTER_SQL.load, binary: true } as pg.QueryConfig;
         return savedFilterParts((await this.pool.query(query)).rows);
       },
+      savedFilterCovers: async () => Number((await this.pool.query(SAVED_FILTER_SQL.covers)).rows[0]?.covered ?? 0),
       saveFilterPart: async (generation, part, bytes) => {
         await this.pool.query(numbered(SAVED_FILTER_SQL.savePart), [generation, part, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
       },

@@ -275,6 +275,7 @@ export class SqliteStore implements LedgerStore {
       entriesWithEventIds: async (ids) => this.selectByEventIds.all(JSON.stringify(ids)).map(entryFromRow),
       eventHashAt: async (sequence) => this.db.prepare("SELECT event_hash FROM ledger_entries WHERE fifo_sequence = ?").get(sequence)?.event_hash as string | undefined,
       loadSavedFilter: async () => savedFilterParts(this.db.prepare(SAVED_FILTER_SQL.load).all()),
+      savedFilterCovers: async () => Number(this.db.prepare(SAVED_FILTER_SQL.covers).get()?.covered ?? 0),
       // On the writer's thread, each part queued only once the one before is written: appends go in between.
       saveFilterPart: async (generation, part, bytes) => void (await this.queueWrite(() => this.write("saveEventIdFilterPart", generation, part, bytes))),
       commitSavedFilter: async ({ covered, coveredHash, generation, parts }) =>
