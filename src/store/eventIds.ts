@@ -43,8 +43,8 @@ export interface EventIdStorage {
   eventHashAt(sequence: number): Promise<string | undefined>;
   /** The saved filter's parts, in order, read in one statement (one save's, never a mix); none if there is none. */
   loadSavedFilter(): Promise<SavedFilterPart[]>;
-  /** `covered` of the saved filter, 0 if there is none: whether another process sharing the ledger saved lately. */
-  savedFilterCovers(): Promise<number>;
+  /** What the saved filter covers (its header, without its parts), if there is one: whether another process sharing the ledger saved lately. */
+  loadSavedFilterHeader(): Promise<{ covered: number; coveredHash: string } | undefined>;
   /** Stores one part of save `generation` in a transaction of its own (a save's parts are not the saved filter until it commits). */
   saveFilterPart(generation: number, part: number, bytes: Uint8Array): Promise<void>;
   /**
@@ -77,7 +77,7 @@ export const SAVED_FILTER_PARTS_MIGRATION = (bytes: string, time: string) =>
 export const SAVED_FILTER_SQL = {
   load: `SELECT f.covered, f.covered_event_hash, f.parts, p.part, p.bytes FROM event_id_filter f
            JOIN event_id_filter_parts p ON p.generation = f.generation ORDER BY p.part`,
-  covers: "SELECT covered FROM event_id_filter WHERE slot = 1",
+  header: "SELECT covered, covered_event_hash FROM event_id_filter WHERE slot = 1",
   savePart: "INSERT INTO event_id_filter_parts (generation, part, bytes) VALUES (?, ?, ?)",
   // commitSavedFilter, in one transaction: countParts decides between commit and dropOthers, or dropOwn.
   countParts: "SELECT count(*) AS stored FROM event_id_filter_parts WHERE generation = ?",
@@ -87,6 +87,11 @@ export const SAVED_FILTER_SQL = {
              generation = excluded.generation, parts = excluded.parts, saved_at = excluded.saved_at`,
   dropOthers: "DELETE FROM event_id_filter_parts WHERE generation <> ?",
 };
+
+/** The saved filter's header as a store's row holds it (SAVED_FILTER_SQL.header), if there is one. */
+export function savedFilterHeader(row: Record<string, unknown> | undefined): { covered: number; coveredHash: string } | undefined {
+  return row ? { covered: Number(row.covered), coveredHash: String(row.covered_event_hash) } : undefined;
+}
 
 /** A saved filter's parts as a store's rows hold them. */
 export function savedFilterParts(rows: ReadonlyArray<Record<string, unknown>>): SavedFilterPart[] {
@@ -441,7 +446,9 @@ export class EventIdFilter {
     const discards = this.discards;
     this.savedThrough = covered; // a failed or skipped save is tried again once as many entries were added
     this.saving = (async () => {
-      if (covered - (await this.storage.savedFilterCovers()) < growth) return;
+      // Left as it is only when it is of this chain: after a discard it may cover entries since replaced.
+      const saved = await this.storage.loadSavedFilterHeader();
+      if (saved && covered - saved.covered < growth && (await this.storage.eventHashAt(saved.covered)) === saved.coveredHash) return;
       const coveredHash = await this.storage.eventHashAt(covered);
       // The filter holds every id through `covered` of the chain ending in coveredHash, unless
       // entries were discarded meanwhile; it only gains ids, so saving it as it is now is sound.

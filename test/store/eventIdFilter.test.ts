@@ -34,7 +34,7 @@ function ledgerOf(ids: string[]) {
       const parts = Array.from({ length: count }, (_, part) => ({ ...snapshot, parts: count, part, bytes: snapshot.filter.slice(part * PART_BYTES, (part + 1) * PART_BYTES) }));
       return saved.edit ? saved.edit(parts) : parts;
     },
-    savedFilterCovers: async () => saved.snapshot?.covered ?? 0,
+    loadSavedFilterHeader: async () => saved.snapshot && { covered: saved.snapshot.covered, coveredHash: saved.snapshot.coveredHash },
     saveFilterPart: async (generation, part, bytes) => {
       if (!pending.has(generation)) pending.set(generation, []);
       pending.get(generation)![part] = bytes.slice();
@@ -122,15 +122,18 @@ describe("event id filter", function () {
       assert.equal((await second.taken(uuids(100_000), ids.length)).size, 0);
     });
 
-    it("is not saved again by a process sharing the ledger while the saved one (another's) lacks fewer entries than a save needs", async function () {
+    /**
+     * A process (`second`, its saves counted) that started from the filter saved at 50,000; then
+     * another process appended 12,000 entries and saved its filter at 62,000.
+     */
+    async function savedByAnother() {
       const ids = uuids(50_000);
       const ledger = ledgerOf(ids);
       await new EventIdFilter(ledger.storage, { saveEvery: 10_000 }).prepare(ids.length);
-      let commits = 0;
-      const counted: EventIdStorage = { ...ledger.storage, commitSavedFilter: (save) => (commits++, ledger.storage.commitSavedFilter(save)) };
-      const second = new EventIdFilter(counted, { saveEvery: 10_000 });
+      const counted = { commits: 0 };
+      const storage: EventIdStorage = { ...ledger.storage, commitSavedFilter: (save) => (counted.commits++, ledger.storage.commitSavedFilter(save)) };
+      const second = new EventIdFilter(storage, { saveEvery: 10_000 });
       assert.deepEqual(await second.prepare(ids.length), { restored: 50_000, read: 0 });
-      // Another process appends 12,000 entries and saves its filter.
       const other = new EventIdFilter(ledger.storage, { saveEvery: 10_000 });
       await other.prepare(ids.length);
       const added = uuids(12_000).map((id, i) => entry(id, 50_001 + i));
@@ -138,20 +141,35 @@ describe("event id filter", function () {
       other.committed(added);
       await other.close();
       assert.equal(ledger.saved.snapshot?.covered, 62_000);
+      return { ledger, second, counted };
+    }
+
+    it("is not saved again by a process sharing the ledger while the saved one (another's) lacks fewer entries than a save needs", async function () {
+      const { ledger, second, counted } = await savedByAnother();
       // Reading those 12,000 is growth enough for a save, but the saved filter already covers them.
       await second.cover(62_000);
       const more = uuids(5_000).map((id, i) => entry(id, 62_001 + i));
       ledger.append(...more.map((e) => e.event_id));
       second.committed(more);
       await second.prepare(67_000);
-      assert.equal(commits, 0, "nothing saved while the saved filter lacks fewer than saveEvery entries");
+      assert.equal(counted.commits, 0, "nothing saved while the saved filter lacks fewer than saveEvery entries");
       // Once it lacks that many, this process saves.
       const later = uuids(6_000).map((id, i) => entry(id, 67_001 + i));
       ledger.append(...later.map((e) => e.event_id));
       second.committed(later);
       await second.prepare(73_000);
-      assert.equal(commits, 1);
+      assert.equal(counted.commits, 1);
       assert.equal(ledger.saved.snapshot?.covered, 73_000);
+    });
+
+    it("is saved over another process's save that is not of this chain (the entry at its last sequence replaced since)", async function () {
+      const { ledger, second, counted } = await savedByAnother();
+      ledger.saved.snapshot!.coveredHash = "hash-of-a-replaced-entry";
+      await second.cover(62_000);
+      await second.prepare(62_000);
+      assert.equal(counted.commits, 1);
+      assert.equal(ledger.saved.snapshot?.covered, 62_000);
+      assert.equal(ledger.saved.snapshot?.coveredHash, ledger.hashes[62_000 - 1], "saved with the entry this chain holds");
     });
 
     it("is not used once the entries it covers were replaced (another event_hash at its last sequence): every id is read", async function () {

@@ -13,7 +13,7 @@ import { WITNESS_MIGRATION, WITNESS_NOTE_MIGRATION } from "../../log/witnessStor
 import { LOG_MIGRATION, PostgresLogStore, PostgresWitnessStore } from "./postgresLogStore.ts";
 import { copyRows } from "./copy.ts";
 import { withPooledClient } from "./pooledClient.ts";
-import { EPOCH_BITS, EventIdFilter, SAVED_FILTER_PARTS_MIGRATION, SAVED_FILTER_SQL, savedFilterParts } from "../eventIds.ts";
+import { EPOCH_BITS, EventIdFilter, SAVED_FILTER_PARTS_MIGRATION, SAVED_FILTER_SQL, savedFilterHeader, savedFilterParts } from "../eventIds.ts";
 
 /** Advisory lock keys ('KPPE', 'KPPF', 'KPPG'): appending, migrating, FlowPay batches. */
 const APPEND_LOCK = 0x4b505045;
@@ -206,7 +206,7 @@ export class PostgresStore implements LedgerStore {
         const query = { text: SAVED_FILTER_SQL.load, binary: true } as pg.QueryConfig;
         return savedFilterParts((await this.pool.query(query)).rows);
       },
-      savedFilterCovers: async () => Number((await this.pool.query(SAVED_FILTER_SQL.covers)).rows[0]?.covered ?? 0),
+      loadSavedFilterHeader: async () => savedFilterHeader((await this.pool.query(SAVED_FILTER_SQL.header)).rows[0]),
       saveFilterPart: async (generation, part, bytes) => {
         await this.pool.query(numbered(SAVED_FILTER_SQL.savePart), [generation, part, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
       },

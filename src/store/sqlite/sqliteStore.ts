@@ -14,7 +14,7 @@ import { LOG_MIGRATION, SqliteLogStore, SqliteWitnessStore } from "./sqliteLogSt
 import { immediateTransaction, openConnection, SqliteWriter, type WriterMethod } from "./writer.ts";
 import { AppendConflict, type EventIdsLoaded } from "../../ledger/storePort.ts";
 import { isStoreUnavailable } from "../failures.ts";
-import { EPOCH_BITS, EventIdFilter, SAVED_FILTER_PARTS_MIGRATION, SAVED_FILTER_SQL, savedFilterParts } from "../eventIds.ts";
+import { EPOCH_BITS, EventIdFilter, SAVED_FILTER_PARTS_MIGRATION, SAVED_FILTER_SQL, savedFilterHeader, savedFilterParts } from "../eventIds.ts";
 import type { LedgerStore, LedgerTx } from "../types.ts";
 
 const IMMUTABLE_UPDATE = `CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
@@ -275,7 +275,7 @@ export class SqliteStore implements LedgerStore {
       entriesWithEventIds: async (ids) => this.selectByEventIds.all(JSON.stringify(ids)).map(entryFromRow),
       eventHashAt: async (sequence) => this.db.prepare("SELECT event_hash FROM ledger_entries WHERE fifo_sequence = ?").get(sequence)?.event_hash as string | undefined,
       loadSavedFilter: async () => savedFilterParts(this.db.prepare(SAVED_FILTER_SQL.load).all()),
-      savedFilterCovers: async () => Number(this.db.prepare(SAVED_FILTER_SQL.covers).get()?.covered ?? 0),
+      loadSavedFilterHeader: async () => savedFilterHeader(this.db.prepare(SAVED_FILTER_SQL.header).get()),
       // On the writer's thread, each part queued only once the one before is written: appends go in between.
       saveFilterPart: async (generation, part, bytes) => void (await this.queueWrite(() => this.write("saveEventIdFilterPart", generation, part, bytes))),
       commitSavedFilter: async ({ covered, coveredHash, generation, parts }) =>
