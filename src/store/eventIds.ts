@@ -13,20 +13,22 @@ import { AppendConflict, type EventIdsLoaded } from "../ledger/storePort.ts";
 export const EPOCH_BITS = 14;
 
 /**
- * A filter saved in the store: it holds the event id of every entry through `covered`, on the
- * chain whose entry `covered` has `coveredHash` as its event_hash (the hash commits to every
- * entry before it, so entries replaced since, by a storage node's discardAfter, are noticed).
+ * What a saved filter covers: the event id of every entry through `covered`, on the chain whose
+ * entry `covered` has `coveredHash` as its event_hash (the hash commits to every entry before
+ * it, so entries replaced since, by a storage node's discardAfter, are noticed).
  */
-export interface FilterSnapshot {
+export interface SavedFilterHeader {
   covered: number;
   coveredHash: string;
+}
+
+/** A filter saved in the store, whole. */
+export interface FilterSnapshot extends SavedFilterHeader {
   filter: Uint8Array;
 }
 
 /** One part of the saved filter as read back, with its save's header (the same on each part). */
-export interface SavedFilterPart {
-  covered: number;
-  coveredHash: string;
+export interface SavedFilterPart extends SavedFilterHeader {
   /** How many parts the save has. */
   parts: number;
   part: number;
@@ -44,7 +46,7 @@ export interface EventIdStorage {
   /** The saved filter's parts, in order, read in one statement (one save's, never a mix); none if there is none. */
   loadSavedFilter(): Promise<SavedFilterPart[]>;
   /** What the saved filter covers (its header, without its parts), if there is one: whether another process sharing the ledger saved lately. */
-  loadSavedFilterHeader(): Promise<{ covered: number; coveredHash: string } | undefined>;
+  loadSavedFilterHeader(): Promise<SavedFilterHeader | undefined>;
   /** Stores one part of save `generation` in a transaction of its own (a save's parts are not the saved filter until it commits). */
   saveFilterPart(generation: number, part: number, bytes: Uint8Array): Promise<void>;
   /**
@@ -89,13 +91,13 @@ export const SAVED_FILTER_SQL = {
 };
 
 /** The saved filter's header as a store's row holds it (SAVED_FILTER_SQL.header), if there is one. */
-export function savedFilterHeader(row: Record<string, unknown> | undefined): { covered: number; coveredHash: string } | undefined {
+export function savedFilterHeader(row: Record<string, unknown> | undefined): SavedFilterHeader | undefined {
   return row ? { covered: Number(row.covered), coveredHash: String(row.covered_event_hash) } : undefined;
 }
 
 /** A saved filter's parts as a store's rows hold them. */
 export function savedFilterParts(rows: ReadonlyArray<Record<string, unknown>>): SavedFilterPart[] {
-  return rows.map((row) => ({ covered: Number(row.covered), coveredHash: String(row.covered_event_hash), parts: Number(row.parts), part: Number(row.part), bytes: row.bytes as Uint8Array }));
+  return rows.map((row) => ({ ...savedFilterHeader(row)!, parts: Number(row.parts), part: Number(row.part), bytes: row.bytes as Uint8Array }));
 }
 
 /** How many sequences one catch-up read covers (an epoch: the index serves it in order). */
