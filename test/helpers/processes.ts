@@ -1,7 +1,9 @@
+import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { waitFor } from "./wait.ts";
 
 const SERVE = fileURLToPath(new URL("../../scripts/serve-gateway.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -21,6 +23,21 @@ export function runHardhatTask(args: string[], extraEnv: Record<string, string> 
   child.stdout.on("data", (d) => (run.output += d));
   child.stderr.on("data", (d) => (run.output += d));
   return run;
+}
+
+/**
+ * The pid and URL that a gateway run by runHardhatTask (`ledger:serve --log-format json`) logs
+ * once it listens; fails at once, with the output, if npx exits first.
+ */
+export async function whenGatewayListens(run: ReturnType<typeof runHardhatTask>, timeoutMs: number): Promise<{ pid: number; url: string }> {
+  let listening: { pid: number; url: string } | undefined;
+  await waitFor("the gateway listening", async () => {
+    assert.equal(run.child.exitCode, null, `npx exited: ${run.output}`);
+    const line = run.output.split("\n").find((l) => l.includes("gateway listening on"));
+    listening = line ? (JSON.parse(line) as { pid: number; url: string }) : undefined;
+    return listening !== undefined;
+  }, timeoutMs);
+  return listening!;
 }
 
 /** Starts a real gateway process on `port` (default: a free one) and resolves with it and its URL. */

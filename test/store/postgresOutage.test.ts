@@ -12,7 +12,7 @@ import { isStoreUnavailable } from "../../src/store/failures.ts";
 import { openStore } from "../../src/store/open.ts";
 import { clientHash } from "../../src/sdk/index.ts";
 import { appendEvents, devWallet, fastSettings, openKeeper, startLocalChain } from "../helpers/chain.ts";
-import { kill, runHardhatTask, startGatewayProcess } from "../helpers/processes.ts";
+import { kill, runHardhatTask, startGatewayProcess, whenGatewayListens } from "../helpers/processes.ts";
 import { POSTGRES_URL, postgresFixture, sqliteFixture, type StoreFixture } from "../helpers/stores.ts";
 import { confirmedBatch, hash32, RECEIPT_TARGET, receiptRow } from "../helpers/receipts.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcpProxy.ts";
@@ -340,12 +340,7 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
         await saysItWaits(serve);
         assert.doesNotMatch(serve.output, /s3cret-pw/);
         proxy.up();
-        let url = "";
-        await waitFor("the gateway listening", async () => {
-          const line = serve.output.split("\n").find((l) => l.includes("gateway listening on"));
-          url = line ? (JSON.parse(line) as { url: string }).url : "";
-          return url !== "";
-        }, 30_000);
+        const { url } = await whenGatewayListens(serve, 30_000);
         const event = { version: "0.1", event_id: "after-the-wait", payload_hash: clientHash({ n: 1 }), source_id: "app", data: { n: 1 } };
         const response = await fetch(`${url}/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) });
         assert.equal(response.status, 200, await response.clone().text());

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runHardhatTask } from "../helpers/processes.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { runHardhatTask, whenGatewayListens } from "../helpers/processes.ts";
 import { tempDirectory } from "../helpers/tempDirectory.ts";
 
 const alive = (pid: number) => {
@@ -22,14 +21,7 @@ describe("long-running tasks stop when npx is stopped", function () {
     const store = join(tempDirectory("kppe-stop-"), "ledger.sqlite");
     const npx = runHardhatTask(["ledger:serve", "--store", store, "--port", "0", "--log-format", "json"]);
     // The gateway logs its pid and URL once it listens (JSON lines carry the pid).
-    let listening: { pid: number; url: string } | undefined;
-    await waitFor("the gateway listening", async () => {
-      assert.equal(npx.child.exitCode, null, `npx exited: ${npx.output}`);
-      const line = npx.output.split("\n").find((l) => l.includes("gateway listening on"));
-      listening = line ? (JSON.parse(line) as { pid: number; url: string }) : undefined;
-      return listening !== undefined;
-    }, 60_000);
-    const { pid, url } = listening!;
+    const { pid, url } = await whenGatewayListens(npx, 60_000);
     assert.notEqual(pid, npx.child.pid, "the gateway runs in a process of its own, below npx");
     assert.equal((await fetch(`${url}/head`)).status, 200);
 
