@@ -334,6 +334,12 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
       assert.equal(await oneShot.exited, 1, oneShot.output);
       assert.match(oneShot.output, new RegExp(`the store postgres://root@127\\.0\\.0\\.1:${proxy.port}/.* cannot be reached \\([a-z]+ ECONN[A-Z]+[^)]*\\): start it, or name another with --store or KPPE_STORE`));
       assert.doesNotMatch(oneShot.output, /s3cret-pw|An unexpected error|\n\s+at /, `no password, no stack trace in:\n${oneShot.output}`);
+      // With stack traces on (as in CI, where Hardhat turns them on itself), the error's whole
+      // cause chain is printed: it still holds no password.
+      const withStack = runHardhatTask(["--show-stack-traces", "ledger:source", "--store", withPassword, "--source-id", "app"]);
+      assert.equal(await withStack.exited, 1, withStack.output);
+      assert.match(withStack.output, /\n\s+at /, "the stack trace is shown");
+      assert.doesNotMatch(withStack.output, /s3cret-pw/, `no password in:\n${withStack.output}`);
 
       const serve = runHardhatTask(["ledger:serve", "--store", withPassword, "--port", "0", "--log-format", "json"]);
       try {
