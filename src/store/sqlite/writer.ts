@@ -69,14 +69,7 @@ export class SqliteWriter {
 
   /** BEGIN, the inserts and COMMIT in one call: the whole of `LedgerStore.append`. */
   append(rowsJson: string): void {
-    this.begin();
-    try {
-      this.insert(rowsJson);
-      this.commit();
-    } catch (error) {
-      this.rollback();
-      throw error;
-    }
+    this.inTransaction(() => this.insert(rowsJson));
   }
 
   charge(sourceId: string, events: number): boolean {
@@ -94,8 +87,7 @@ export class SqliteWriter {
 
   /** EventIdStorage.commitSavedFilter. */
   commitEventIdFilter(covered: number, coveredHash: string, generation: number, parts: number): boolean {
-    this.begin();
-    try {
+    return this.inTransaction(() => {
       const whole = Number(this.db.prepare(SAVED_FILTER_SQL.countParts).get(generation)?.stored) === parts;
       if (whole) {
         this.db.prepare(SAVED_FILTER_SQL.commit).run(covered, coveredHash, generation, parts, new Date().toISOString());
@@ -103,8 +95,17 @@ export class SqliteWriter {
       } else {
         this.db.prepare(SAVED_FILTER_SQL.dropOwn).run(generation);
       }
-      this.commit();
       return whole;
+    });
+  }
+
+  /** BEGIN, `work` and COMMIT in one call; rolled back if any of them throws. */
+  private inTransaction<T>(work: () => T): T {
+    this.begin();
+    try {
+      const result = work();
+      this.commit();
+      return result;
     } catch (error) {
       this.rollback();
       throw error;
