@@ -11,6 +11,11 @@ import { isStoreUnavailable, STORE_UNREACHABLE } from "./failures.ts";
 /** Where the ledger lives when nothing is configured: a SQLite file under the project. */
 export const DEFAULT_STORE = "data/ledger.sqlite";
 
+/** Whether a store location names PostgreSQL (anything else is a SQLite file). */
+function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location);
+}
+
 /** The store a task opens for `given`: it, else KPPE_STORE, else DEFAULT_STORE. */
 export function storeLocation(given?: string): string {
   return given || process.env.KPPE_STORE || DEFAULT_STORE;
@@ -25,7 +30,7 @@ export function storeLocation(given?: string): string {
 export async function openStore(given?: string, options: PostgresStoreOptions = {}): Promise<LedgerStore> {
   const location = storeLocation(given);
   try {
-    if (/^postgres(ql)?:\/\//.test(location)) {
+    if (isPostgresUrl(location)) {
       const url = new URL(location);
       const schema = url.searchParams.get("schema") ?? options.schema;
       url.searchParams.delete("schema");
@@ -41,7 +46,7 @@ export async function openStore(given?: string, options: PostgresStoreOptions = 
 
 /** `location` fit for a log line or an error: a PostgreSQL URL without its user's password. */
 export function printableLocation(location: string): string {
-  if (!/^postgres(ql)?:\/\//.test(location)) return location;
+  if (!isPostgresUrl(location)) return location;
   const url = new URL(location);
   url.password = "";
   return url.toString();
@@ -53,7 +58,7 @@ export function printableLocation(location: string): string {
  * own); its writes wait for the ledger's on the file lock.
  */
 export async function openLogStore(location: string): Promise<{ log: LogStore; close(): Promise<void> }> {
-  if (/^postgres(ql)?:\/\//.test(location)) {
+  if (isPostgresUrl(location)) {
     const store = await openStore(location);
     return { log: store.log, close: () => store.close() };
   }
