@@ -6,6 +6,19 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const HARDHAT = realpathSync(new URL("../../node_modules/.bin/hardhat", import.meta.url));
 const KPPE = fileURLToPath(new URL("../../src/cli/kppe.ts", import.meta.url));
+/** What `isCi()` of @nomicfoundation/hardhat-utils reads. */
+const HARDHAT_CI_VARIABLES = ["GITHUB_ACTIONS", "NOW", "DEPLOYMENT_ID", "CODEBUILD_BUILD_NUMBER", "CI", "CONTINUOUS_INTEGRATION", "BUILD_NUMBER", "RUN_ID"];
+
+/**
+ * This process's environment as a user's shell has it, then `extra`: without the variables by
+ * which Hardhat detects CI, with any of which it prints every error's stack trace
+ * (`--show-stack-traces` on by default), so that a command prints in CI what it prints to a user.
+ */
+export function userEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of HARDHAT_CI_VARIABLES) delete env[name];
+  return { ...env, ...extra };
+}
 
 export interface CliResult {
   code: number | null;
@@ -28,7 +41,7 @@ function runNode(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?:
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--no-warnings", ...args], {
       cwd: ROOT,
-      env: { ...process.env, ...options.env },
+      env: userEnvironment(options.env),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -68,7 +81,7 @@ export async function startHardhatNode(): Promise<{ url: string; child: ChildPro
 
 /** Starts a long-running `npx hardhat <args>` (a keeper, a gateway); its output accumulates in `output()`. */
 export function startHardhatTask(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ["--no-warnings", HARDHAT, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--no-warnings", HARDHAT, ...args], { cwd: ROOT, env: userEnvironment(env), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));

@@ -3,25 +3,21 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { userEnvironment } from "./hardhatCli.ts";
 import { waitFor } from "./wait.ts";
 
 const SERVE = fileURLToPath(new URL("../../scripts/serve-gateway.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-/** What `isCi()` of @nomicfoundation/hardhat-utils reads. */
-const HARDHAT_CI_VARIABLES = ["GITHUB_ACTIONS", "NOW", "DEPLOYMENT_ID", "CODEBUILD_BUILD_NUMBER", "CI", "CONTINUOUS_INTEGRATION", "BUILD_NUMBER", "RUN_ID"];
 
 /**
  * `npx hardhat <args>` as a user runs it from a shell (not from npm test). `output` gathers
  * stdout and stderr; `outputClosed` turns true once every process holding them exited: npx and
  * the task's own process below it, which a signal to npx does not reach (tasks/stop.ts).
- * `extraEnv` adds to (or, with "", blanks) this process's environment. The variables by which
- * Hardhat detects CI are removed: with any of them set, Hardhat prints every error's stack trace
- * (`--show-stack-traces` on by default), which a user's shell does not.
+ * `extraEnv` adds to (or, with "", blanks) the environment a user's shell has (userEnvironment).
  */
 export function runHardhatTask(args: string[], extraEnv: Record<string, string> = {}) {
-  const env = { ...process.env, ...extraEnv };
+  const env = userEnvironment(extraEnv);
   delete env.npm_command;
-  for (const name of HARDHAT_CI_VARIABLES) delete env[name];
   const child = spawn("npx", ["hardhat", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   const run = { child, output: "", outputClosed: false, exited: new Promise<number | null>((resolve) => child.once("exit", resolve)) };
   child.stdout.on("close", () => (run.outputClosed = true));
