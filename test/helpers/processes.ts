@@ -27,6 +27,15 @@ export function runHardhatTask(args: string[], extraEnv: Record<string, string> 
 }
 
 /**
+ * Stops a task run by runHardhatTask as a process manager does (SIGTERM to npx) and waits, 15 s at
+ * most, until the task's own process below npx exited too.
+ */
+export async function stopHardhatTask(run: ReturnType<typeof runHardhatTask>): Promise<void> {
+  run.child.kill("SIGTERM");
+  await waitFor("the task's process to exit", async () => run.outputClosed, 15_000);
+}
+
+/**
  * The pid and URL that a gateway run by runHardhatTask (`ledger:serve --log-format json`) logs
  * once it listens; fails at once, with the output, if npx exits first.
  */

@@ -12,7 +12,7 @@ import { isStoreUnavailable } from "../../src/store/failures.ts";
 import { openStore } from "../../src/store/open.ts";
 import { clientHash } from "../../src/sdk/index.ts";
 import { appendEvents, devWallet, fastSettings, openKeeper, startLocalChain } from "../helpers/chain.ts";
-import { kill, runHardhatTask, startGatewayProcess, whenGatewayListens } from "../helpers/processes.ts";
+import { kill, runHardhatTask, startGatewayProcess, stopHardhatTask, whenGatewayListens } from "../helpers/processes.ts";
 import { POSTGRES_URL, postgresFixture, sqliteFixture, type StoreFixture } from "../helpers/stores.ts";
 import { confirmedBatch, hash32, RECEIPT_TARGET, receiptRow } from "../helpers/receipts.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcpProxy.ts";
@@ -352,8 +352,7 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
         assert.equal(response.status, 200, await response.clone().text());
         assert.equal(((await response.json()) as EnqueueReceipt).fifo_sequence, 1);
       } finally {
-        serve.child.kill("SIGTERM");
-        await waitFor("the gateway's process to exit", async () => serve.outputClosed, 15_000);
+        await stopHardhatTask(serve);
       }
     });
   });
@@ -364,8 +363,7 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
       const serve = runHardhatTask(["ledger:serve", "--store", viaProxy, "--port", "0"]);
       await waitFor("a wait said", async () => serve.output.includes("trying again in"), 30_000);
       // npx does not pass SIGTERM on (test/tasks/stop.test.ts); the task sees npm go and stops.
-      serve.child.kill("SIGTERM");
-      await waitFor("the task's process to exit", async () => serve.outputClosed, 15_000);
+      await stopHardhatTask(serve);
       assert.match(serve.output, /npm exited: stopped while waiting for the store/);
     });
   });
@@ -390,8 +388,7 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
           await waitFor("the batch anchored and its receipts stored", async () => /Proofs stored for 3 events/.test(keeper.output), 60_000);
           assert.match(keeper.output, /Batch #1 confirmed in block \d+ \| 3 events anchored/);
         } finally {
-          keeper.child.kill("SIGTERM");
-          await waitFor("the keeper's process to exit", async () => keeper.outputClosed, 15_000);
+          await stopHardhatTask(keeper);
         }
         const stored = await fixture.open();
         try {
@@ -419,8 +416,7 @@ describe("PostgreSQL cut off under load (TCP proxy, real processes)", function (
           proxy.up();
           await waitFor("the copy caught up", async () => /appended \d+ entries, head 5 /.test(node.output), 60_000);
         } finally {
-          node.child.kill("SIGTERM");
-          await waitFor("the node's process to exit", async () => node.outputClosed, 15_000);
+          await stopHardhatTask(node);
         }
         const copy = await fixture.open();
         try {
